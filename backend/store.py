@@ -1,0 +1,227 @@
+"""The job registry: SQLite in WAL mode, a versioned schema, one row per job.
+
+The store is the truth about what the user launched. Jobs are written before a provider's
+create call (status ``creating``, with an idempotency key in ``metadata``) and again after it,
+so a crash between the two can be reconciled instead of creating a duplicate. Events, metric
+points and checkpoints are cached here so a restarted app shows a job's history at once and
+fetches only what is new.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from backend import paths
+from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint, ProviderKind, utcnow
+
+# Each entry moves the schema from version i to i+1. Never edit a released entry: add one.
+MIGRATIONS: list[str] = [
+    # 1: jobs
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        account_id TEXT,
+        remote_id TEXT,
+        run_dir TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX jobs_remote ON jobs(provider, remote_id);
+    """,
+    # 2: cached history of each job
+    """
+    CREATE TABLE events (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        event_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (job_id, event_id)
+    );
+    CREATE TABLE metrics (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (job_id, step)
+    );
+    CREATE TABLE checkpoints (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        checkpoint_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (job_id, checkpoint_id)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The job store cannot be opened or is newer than this app."""
+
+
+class JobStore:
+    """Thread-safe access to the job registry; several processes may open the same file."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path else paths.store_file()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"The job store {self.path} was written by a newer Fine-Tune Studio (schema {version}, "
+                    f"this app knows {SCHEMA_VERSION}). Update the app to open it."
+                )
+            while version < SCHEMA_VERSION:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    # Re-read under the write lock: another process may have migrated meanwhile.
+                    version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                    if version < SCHEMA_VERSION:
+                        for statement in MIGRATIONS[version].split(";"):
+                            if statement.strip():
+                                self._db.execute(statement)
+                        version += 1
+                        self._db.execute(f"PRAGMA user_version={version}")
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- jobs ---------------------------------------------------------------------------
+    def save_job(self, job: Job) -> Job:
+        """Insert or replace a job; returns it with ``updated_at`` refreshed."""
+        job = job.model_copy(update={"updated_at": utcnow()})
+        row = (job.id, job.provider.value, job.account_id, job.remote_id, job.run_dir, job.status.value,
+               job.created_at.isoformat(), job.updated_at.isoformat(), job.model_dump_json())
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO jobs (id, provider, account_id, remote_id, run_dir, status, created_at, updated_at, doc)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET provider=excluded.provider,"
+                " account_id=excluded.account_id, remote_id=excluded.remote_id, run_dir=excluded.run_dir,"
+                " status=excluded.status, updated_at=excluded.updated_at, doc=excluded.doc",
+                row,
+            )
+        return job
+
+    def get_job(self, job_id: str) -> Job | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return Job.model_validate_json(row[0]) if row else None
+
+    def find_remote(self, provider: ProviderKind, remote_id: str) -> Job | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT doc FROM jobs WHERE provider=? AND remote_id=?", (provider.value, remote_id)
+            ).fetchone()
+        return Job.model_validate_json(row[0]) if row else None
+
+    def list_jobs(self, *, provider: ProviderKind | None = None, status: Iterable[JobStatus] | None = None) -> list[Job]:
+        """Jobs newest first."""
+        sql, args = "SELECT doc FROM jobs", []
+        clauses = []
+        if provider is not None:
+            clauses.append("provider=?")
+            args.append(provider.value)
+        if status is not None:
+            statuses = [s.value for s in status]
+            clauses.append(f"status IN ({','.join('?' * len(statuses))})")
+            args.extend(statuses)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY created_at DESC"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [Job.model_validate_json(r[0]) for r in rows]
+
+    def remove_job(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+
+    # -- history ------------------------------------------------------------------------
+    def add_events(self, job_id: str, events: Iterable[JobEvent]) -> int:
+        """Store events not seen before; returns how many were new."""
+        rows = [(job_id, e.id, e.created_at.isoformat(), e.model_dump_json()) for e in events]
+        if not rows:
+            return 0
+        with self._lock:
+            before = self._db.total_changes
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return self._db.total_changes - before
+
+    def events(self, job_id: str) -> list[JobEvent]:
+        """Events oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc FROM events WHERE job_id=? ORDER BY created_at, rowid", (job_id,)
+            ).fetchall()
+        return [JobEvent.model_validate_json(r[0]) for r in rows]
+
+    def add_metrics(self, job_id: str, points: Iterable[MetricPoint]) -> None:
+        rows = [(job_id, p.step, p.model_dump_json(exclude_none=True)) for p in points]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO metrics VALUES (?,?,?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def metrics(self, job_id: str) -> list[MetricPoint]:
+        with self._lock:
+            rows = self._db.execute("SELECT doc FROM metrics WHERE job_id=? ORDER BY step", (job_id,)).fetchall()
+        return [MetricPoint.model_validate(json.loads(r[0])) for r in rows]
+
+    def set_checkpoints(self, job_id: str, checkpoints: Iterable[Checkpoint]) -> None:
+        rows = [(job_id, c.id, c.step, c.model_dump_json()) for c in checkpoints]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM checkpoints WHERE job_id=?", (job_id,))
+                self._db.executemany("INSERT INTO checkpoints VALUES (?,?,?,?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc FROM checkpoints WHERE job_id=? ORDER BY step", (job_id,)
+            ).fetchall()
+        return [Checkpoint.model_validate_json(r[0]) for r in rows]

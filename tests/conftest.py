@@ -1,0 +1,28 @@
+"""Test-wide setup: Qt offscreen, and every app folder in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HF_HUB_OFFLINE"] = "1"  # read once, when huggingface_hub is first imported
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+
+_CREDENTIAL_VARIABLES = [
+    "OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_BASE_URL",
+    "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION",
+    "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN",
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Config, data, cache and log folders of the app, in a fresh temporary folder per test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("FTS_HOME", str(home))
+    for name in _CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return home

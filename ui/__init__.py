@@ -1,0 +1,1 @@
+"""Fine-Tune Studio's Qt shell. Renders and forwards; every decision lives in ``backend``."""
