@@ -26,3 +26,11 @@ def isolated_home(tmp_path_factory, monkeypatch):
     for name in _CREDENTIAL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny Llama chat model with a ChatML template, built once per test session."""
+    from tests.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
