@@ -1,0 +1,131 @@
+"""Base models from the Hugging Face Hub: suggestions, what is already on disk, downloads with progress.
+
+Downloads go through ``huggingface_hub.snapshot_download`` into the standard Hugging Face cache,
+so models are shared with every other Hugging Face tool on the computer. The Hub's errors
+(gated, missing, no token, offline) are turned into sentences that say what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.cancel import CancelToken, EtaClock, ProgressFn
+from backend.errors import CredentialsError, NetworkError, NotFound
+from backend.models import BaseModelInfo
+
+# Small instruct models that fine-tune on one consumer GPU (and the smallest on a CPU).
+SUGGESTED: list[BaseModelInfo] = [
+    BaseModelInfo(id="HuggingFaceTB/SmolLM2-135M-Instruct", label="SmolLM2 135M Instruct (0.3 GB, fine on a CPU)",
+                  parameters=135_000_000, context_length=8192, methods=("supervised", "dpo")),
+    BaseModelInfo(id="HuggingFaceTB/SmolLM2-360M-Instruct", label="SmolLM2 360M Instruct (0.7 GB)",
+                  parameters=362_000_000, context_length=8192, methods=("supervised", "dpo")),
+    BaseModelInfo(id="Qwen/Qwen2.5-0.5B-Instruct", label="Qwen2.5 0.5B Instruct (1.0 GB)",
+                  parameters=494_000_000, context_length=32768, methods=("supervised", "dpo")),
+    BaseModelInfo(id="Qwen/Qwen2.5-1.5B-Instruct", label="Qwen2.5 1.5B Instruct (3.1 GB, GPU)",
+                  parameters=1_540_000_000, context_length=32768, methods=("supervised", "dpo")),
+    BaseModelInfo(id="HuggingFaceTB/SmolLM2-1.7B-Instruct", label="SmolLM2 1.7B Instruct (3.4 GB, GPU)",
+                  parameters=1_710_000_000, context_length=8192, methods=("supervised", "dpo")),
+    BaseModelInfo(id="meta-llama/Llama-3.2-1B-Instruct", label="Llama 3.2 1B Instruct (2.5 GB, gated: accept "
+                  "the licence on the Hub)", parameters=1_240_000_000, context_length=131072,
+                  methods=("supervised", "dpo")),
+]
+
+# What training and chat need; skips duplicate weight formats (PyTorch .bin, ONNX, GGUF).
+MODEL_FILES = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken", "tokenizer*"]
+
+
+def is_local(name: str) -> bool:
+    return Path(name).expanduser().is_dir() or name.startswith(("/", "~", ".")) or (len(name) > 1 and name[1] == ":")
+
+
+def explain_error(repo_id: str, exc: Exception) -> Exception:
+    """The Hub's exception as a StudioError with a sentence that says what to do."""
+    from huggingface_hub import errors
+
+    if isinstance(exc, errors.GatedRepoError):
+        return CredentialsError(f"“{repo_id}” is a gated model: its authors must grant you access first.",
+                                hint=f"Accept its licence on https://huggingface.co/{repo_id} while signed in, "
+                                "then add a Hugging Face token on the Accounts page.")
+    if isinstance(exc, errors.RepositoryNotFoundError):
+        return NotFound(f"There is no model “{repo_id}” on the Hugging Face Hub, or it is private.",
+                        hint="Check the spelling, or add a token that can see it on the Accounts page.")
+    if isinstance(exc, errors.RevisionNotFoundError):
+        return NotFound(f"“{repo_id}” has no such revision.")
+    if isinstance(exc, errors.HfHubHTTPError) and getattr(exc.response, "status_code", None) == 401:
+        return CredentialsError("The Hugging Face Hub refused the token.", hint="Enter a new token on the Accounts page.")
+    if isinstance(exc, (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled, ConnectionError, OSError)):
+        return NetworkError(f"“{repo_id}” is not on this computer yet and the Hugging Face Hub cannot be reached.",
+                            hint="Connect to the internet (and unset HF_HUB_OFFLINE), or choose a local model folder.")
+    return exc
+
+
+def local_path(name: str) -> Path | None:
+    """The folder of a local model or of a Hub model already in the cache; None if it must be downloaded."""
+    if is_local(name):
+        path = Path(name).expanduser()
+        if not path.is_dir():
+            raise NotFound(f"The model folder “{path}” does not exist.", hint="Choose an existing folder.")
+        return path
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(name, local_files_only=True, allow_patterns=MODEL_FILES))
+    except Exception:  # noqa: BLE001 - not cached (or incomplete): it needs a download
+        return None
+    return folder if (folder / "config.json").exists() else None
+
+
+def _bar_class(progress: ProgressFn | None, cancel: CancelToken | None):
+    from tqdm.auto import tqdm
+
+    class ReportingBar(tqdm):
+        """Never drawn; turns the byte counter of the download into Progress and checks cancel."""
+
+        clock: EtaClock | None = None
+
+        def __init__(self, *args, **kwargs):
+            kwargs.pop("name", None)
+            super().__init__(*args, **{**kwargs, "disable": True})
+
+        def update(self, n=1):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            self.n += n or 0
+            if progress is not None and self.unit == "B" and self.total:
+                if self.clock is None or self.clock.total != self.total:
+                    self.clock = EtaClock(self.total)
+                progress(self.clock.progress(self.n, f"Downloading {self.n / 2**20:.0f} of {self.total / 2**20:.0f} MB"))
+
+    return ReportingBar
+
+
+def download_model(repo_id: str, *, token: str | None = None, progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> Path:
+    """Download (or find in the cache) a Hub model's weights, config and tokenizer; return its folder."""
+    from huggingface_hub import snapshot_download
+
+    from backend.log import register_secret
+
+    register_secret(token)
+    try:
+        folder = snapshot_download(repo_id, token=token or None, allow_patterns=MODEL_FILES,
+                                   tqdm_class=_bar_class(progress, cancel))
+    except Exception as exc:  # noqa: BLE001 - translated into a sentence below
+        raise explain_error(repo_id, exc) from exc
+    return Path(folder)
+
+
+def cached_models() -> list[BaseModelInfo]:
+    """Models already in the Hugging Face cache (so they can be fine-tuned offline)."""
+    from huggingface_hub import scan_cache_dir
+
+    try:
+        cache = scan_cache_dir()
+    except Exception:  # noqa: BLE001 - no cache folder yet
+        return []
+    found = []
+    for repo in cache.repos:
+        if repo.repo_type == "model" and any(f.file_name == "config.json" for r in repo.revisions for f in r.files):
+            found.append(BaseModelInfo(id=repo.repo_id, label=f"{repo.repo_id} (downloaded, {repo.size_on_disk / 1e9:.1f} GB)",
+                                       methods=("supervised", "dpo")))
+    return found

@@ -1,0 +1,175 @@
+"""Hugging Face on this computer: fine-tune open models with TRL and PEFT in a detached child process.
+
+The provider is a thin face over ``backend.training``: ``create_job`` writes a run folder and
+starts the trainer; every read (status, events, metrics, checkpoints) comes from that folder, so
+a restarted app re-attaches to a run that is still going. A Hugging Face token is optional:
+it is only needed for gated models and for pushing to the Hub.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from backend import hub, paths
+from backend.cancel import CancelToken, ProgressFn
+from backend.errors import CapabilityMissing, InvalidInput, NotFound
+from backend.log import register_secret
+from backend.models import (Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
+                            JobStatus, MetricPoint, ProviderKind, TrainingConfig, new_id)
+from backend.providers.base import Capability
+from backend.training import events as ev
+from backend.training import process
+from backend.training.spec import RunFolder
+from backend.training.status import RunView
+
+
+class LocalProvider:
+    kind = ProviderKind.HF_LOCAL
+    capabilities = frozenset({Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL,
+                              Capability.STOP_AND_SAVE, Capability.RESUME, Capability.CHECKPOINTS,
+                              Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT, Capability.EXPORT})
+
+    def __init__(self, account: Account | None = None, secret: str | None = None):
+        self.account = account
+        self.secret = secret or None
+        register_secret(self.secret)
+        self._views: dict[str, RunView] = {}
+
+    # account and models
+    def check_account(self) -> str:
+        if not self.secret:
+            return "No account needed: training runs on this computer. A Hugging Face token is only needed for gated models."
+        from huggingface_hub import HfApi
+
+        try:
+            who = HfApi(token=self.secret).whoami()
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise hub.explain_error("your account", exc) from exc
+        return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}."
+
+    def list_base_models(self) -> list[BaseModelInfo]:
+        """Suggested models, then models already downloaded, then models fine-tuned here."""
+        found = {m.id: m for m in hub.SUGGESTED}
+        for model in hub.cached_models():
+            found.setdefault(model.id, model)
+        for job in self.list_jobs():
+            if job.fine_tuned_model:
+                found[job.fine_tuned_model] = BaseModelInfo(id=job.fine_tuned_model, fine_tuned=True,
+                                                            label=f"{job.name} (fine-tuned here)")
+        return list(found.values())
+
+    # launch
+    def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None) -> DataRefs:
+        """Download the base model if needed, then stage the data as TRL's JSON lines."""
+        from backend.training.data import stage_data
+
+        if hub.local_path(config.base_model) is None:
+            hub.download_model(config.base_model, token=self.secret, progress=progress, cancel=cancel)
+        return stage_data(config, paths.cache_dir() / "prepared" / new_id(), progress=progress, cancel=cancel)
+
+    def plan(self, config: TrainingConfig, data: DataRefs | None = None):
+        """Resolved settings, memory estimate (with its warning) and duration, before launch."""
+        from backend.training.start import plan
+
+        return plan(config, data)
+
+    def create_job(self, config: TrainingConfig, data: DataRefs, job: Job) -> Job:
+        from backend.training.start import create_run
+
+        folder, chosen = create_run(config, data, job.id)
+        updated = job.model_copy(update=dict(
+            run_dir=str(folder.path), remote_id=folder.path.name, base_model=config.base_model, method=config.method,
+            status=JobStatus.QUEUED, name=job.name or f"{config.base_model.rstrip('/').split('/')[-1]} "
+            f"({chosen.settings.adapter})", total_steps=chosen.total_steps, data_summary=data.summary,
+            config={**job.config, "local_settings": chosen.settings.model_dump()}))
+        return self.get_job(updated)
+
+    # reading a run
+    def _view(self, job: Job) -> RunView:
+        if not job.run_dir:
+            raise NotFound(f"The job “{job.name or job.id}” has no run folder.")
+        if job.run_dir not in self._views:
+            self._views[job.run_dir] = RunView(job.run_dir)
+        return self._views[job.run_dir]
+
+    def get_job(self, job: Job) -> Job:
+        if not Path(job.run_dir or "").is_dir():
+            return job.model_copy(update={"status": JobStatus.FAILED, "error": f"The run folder “{job.run_dir}” is gone."})
+        return self._view(job).refresh(job)
+
+    def list_jobs(self) -> Iterator[Job]:
+        """Runs found in the runs folder, newest first (to re-import them if the job store was lost)."""
+        for spec_file in sorted(paths.runs_dir().glob("*/config.json"), reverse=True):
+            try:
+                spec = RunFolder(spec_file.parent).read_spec()
+            except (OSError, ValueError):
+                continue
+            job = Job(provider=self.kind, run_dir=str(spec_file.parent), remote_id=spec_file.parent.name,
+                      name=spec_file.parent.name, base_model=spec.config.base_model, method=spec.config.method,
+                      config=json.loads(spec.config.model_dump_json()))
+            yield self.get_job(job)
+
+    def list_events(self, job: Job, after: str | None = None) -> list[JobEvent]:
+        return self._view(job).job_events(after)
+
+    def metrics(self, job: Job) -> list[MetricPoint]:
+        return self._view(job).metrics()
+
+    def list_checkpoints(self, job: Job) -> list[Checkpoint]:
+        return self._view(job).checkpoints()
+
+    # control
+    def cancel(self, job: Job) -> Job:
+        """"Stop": end the trainer now; what was learned since the last checkpoint is lost."""
+        if process.kill(job.run_dir):
+            log = ev.EventLog(RunFolder(job.run_dir).events)
+            log.emit(ev.FINISHED, "Stopped by you", status="cancelled")
+            log.close()
+        return self.get_job(job)
+
+    def stop_and_save(self, job: Job) -> Job:
+        """"Stop and save": the trainer saves a checkpoint at its next step and exits; resume continues there."""
+        if not process.request_stop_and_save(job.run_dir):
+            raise InvalidInput("This run is not training, so there is nothing to stop.")
+        return self.get_job(job)
+
+    def pause(self, job: Job) -> Job:
+        return self.stop_and_save(job)
+
+    def resume(self, job: Job) -> Job:
+        from backend.training.start import start
+
+        folder = RunFolder(job.run_dir)
+        if process.is_running(folder.path):
+            raise InvalidInput("This run is still training.")
+        if folder.last_checkpoint() is None:
+            raise InvalidInput("This run has no checkpoint to resume from yet.", hint="Start it again from the wizard.")
+        start(folder, resume=True)
+        return self.get_job(job)
+
+    # after training
+    def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
+                    cancel: CancelToken | None = None) -> Iterator[str]:
+        try:
+            from backend import local_chat
+        except ImportError:
+            raise CapabilityMissing("Chatting with local models is not available in this version.") from None
+        return local_chat.stream_reply(model, messages, params, cancel=cancel)
+
+    def export(self, job: Job, destination: Path | str, *, merge: bool = True,
+               progress: ProgressFn | None = None) -> Path:
+        """A folder with the trained model (an adapter merged into its base when ``merge``), card and recipe."""
+        from backend.training.export import export_run
+
+        return export_run(RunFolder(job.run_dir), Path(destination), merge=merge, progress=progress)
+
+    def push_to_hub(self, job: Job, repo_id: str, *, private: bool = True, merge: bool = True,
+                    progress: ProgressFn | None = None) -> str:
+        """Upload the trained model with its card (private unless told otherwise); return its Hub address."""
+        from backend.training.export import push_run
+
+        return push_run(RunFolder(job.run_dir), repo_id, token=self.secret, private=private, merge=merge,
+                        progress=progress)

@@ -1,0 +1,127 @@
+"""Start, find, stop and kill the detached trainer process of a run folder.
+
+The process is recorded as (pid, create time) in ``process.json``; a PID alone could be reused
+by another program after a reboot, so "alive" means a live process with that PID *and* that
+creation time. The child starts in its own session with no pipes to the app, so closing or
+killing the app leaves it training.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from backend.training.spec import RunFolder
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_children: dict[int, subprocess.Popen] = {}  # started by this app: polled so they never linger as zombies
+
+
+def _write_record(folder: RunFolder, pid: int) -> None:
+    record = {"pid": pid, "create_time": psutil.Process(pid).create_time()}
+    tmp = folder.process.with_suffix(f".{os.getpid()}.tmp")  # parent and child may both write
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    tmp.replace(folder.process)
+
+
+def record_self(folder: RunFolder) -> None:
+    """Called by the child at start, so a run is findable even if the app died right after spawning."""
+    _write_record(folder, os.getpid())
+
+
+def launch(run_dir: Path | str, *, resume: bool = False, env: dict[str, str] | None = None) -> int:
+    """Start ``python -m backend.training RUN_DIR`` detached from this process; return its PID."""
+    folder = RunFolder(run_dir)
+    folder.stop_request.unlink(missing_ok=True)
+    environment = dict(os.environ if env is None else env)
+    environment["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), environment.get("PYTHONPATH")) if p)
+    environment.setdefault("PYTHONUNBUFFERED", "1")
+    for secret in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"):
+        environment.pop(secret, None)  # the child needs no credentials: the model is already on disk
+    command = [sys.executable, "-m", "backend.training", str(folder.path)] + (["--resume"] if resume else [])
+    kwargs: dict = {}
+    if os.name == "nt":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
+    else:
+        kwargs["start_new_session"] = True
+    with open(folder.output, "ab") as output:
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                 cwd=str(folder.path), env=environment, close_fds=True, **kwargs)
+    _children[child.pid] = child
+    _write_record(folder, child.pid)
+    return child.pid
+
+
+def find(run_dir: Path | str) -> psutil.Process | None:
+    """The run's trainer process if it is still running (and really is that process)."""
+    for pid, child in list(_children.items()):
+        if child.poll() is not None:
+            del _children[pid]  # reaped: no zombie left behind
+    try:
+        record = json.loads(RunFolder(run_dir).process.read_text(encoding="utf-8"))
+        proc = psutil.Process(int(record["pid"]))
+        if abs(proc.create_time() - float(record["create_time"])) > 0.05:
+            return None  # the PID now belongs to another program
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc
+    except (FileNotFoundError, ValueError, KeyError, psutil.Error):
+        return None
+
+
+def is_running(run_dir: Path | str) -> bool:
+    return find(run_dir) is not None
+
+
+def request_stop_and_save(run_dir: Path | str) -> bool:
+    """Ask the trainer to save a checkpoint and exit; False when it is not running."""
+    folder = RunFolder(run_dir)
+    proc = find(run_dir)
+    if proc is None:
+        return False
+    folder.stop_request.write_text("stop", encoding="utf-8")  # the portable channel; the signal is faster
+    if hasattr(signal, "SIGUSR1"):
+        try:
+            proc.send_signal(signal.SIGUSR1)
+        except psutil.Error:
+            pass
+    return True
+
+
+def kill(run_dir: Path | str, timeout: float = 15.0) -> bool:
+    """End the trainer now, with any worker processes it started; False when it was not running."""
+    proc = find(run_dir)
+    if proc is None:
+        return False
+    family = [proc] + proc.children(recursive=True)
+    for member in family:
+        try:
+            member.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(family, timeout=timeout)
+    find(run_dir)  # reap our own child
+    return True
+
+
+def wait(run_dir: Path | str, timeout: float | None = None) -> bool:
+    """Wait for the trainer to end; True if it has ended."""
+    proc = find(run_dir)
+    if proc is None:
+        return True
+    child = _children.get(proc.pid)
+    try:
+        if child is not None:
+            child.wait(timeout)
+        else:
+            proc.wait(timeout)
+    except (subprocess.TimeoutExpired, psutil.TimeoutExpired):
+        return False
+    find(run_dir)
+    return True

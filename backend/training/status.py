@@ -1,0 +1,134 @@
+"""A run folder seen from the app: job status, events, metric points and checkpoints.
+
+Everything is derived from ``events.jsonl`` and the trainer's liveness, so a restarted app
+(or a second one) sees the same history as the one that launched the run. A session starts
+with the app's ``starting`` event; a session that has no ``finished`` event and no live process
+died (killed, out of memory, power cut) and is reported as failed with its last error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
+from backend.training import events as ev
+from backend.training import process
+from backend.training.spec import RunFolder
+
+_FINISHED = {"succeeded": JobStatus.SUCCEEDED, "paused": JobStatus.PAUSED, "cancelled": JobStatus.CANCELLED,
+             "failed": JobStatus.FAILED}
+
+
+def _when(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def _describe(event: ev.TrainEvent) -> str:
+    if event.message:
+        return event.message
+    parts = [f"Step {event.step}/{event.total_steps}" if event.total_steps else f"Step {event.step}"]
+    for label, value in (("loss", event.loss), ("validation loss", event.eval_loss),
+                         ("token accuracy", event.accuracy), ("learning rate", event.learning_rate)):
+        if value is not None:
+            parts.append(f"{label} {value:.4g}")
+    if event.tokens_per_second:
+        parts.append(f"{event.tokens_per_second:,.0f} tokens/s")
+    return ", ".join(parts)
+
+
+class RunView:
+    """Reads a run folder incrementally; one per job, kept by the provider between polls."""
+
+    def __init__(self, run_dir: Path | str):
+        self.folder = RunFolder(run_dir)
+        self._tail = ev.EventTail(self.folder.events)
+
+    @property
+    def events(self) -> list[ev.TrainEvent]:
+        self._tail.read_new()
+        return self._tail.events
+
+    def session(self) -> list[ev.TrainEvent]:
+        """Events since the latest start (a resume starts a new session in the same file)."""
+        events = self.events
+        starts = [i for i, e in enumerate(events) if e.type == ev.PHASE and e.phase == "starting"]
+        return events[starts[-1]:] if starts else events
+
+    def refresh(self, job: Job) -> Job:
+        events, session = self.events, self.session()
+        running = process.is_running(self.folder.path)
+        finished = next((e for e in reversed(session) if e.type == ev.FINISHED), None)
+        errors = [e for e in session if e.type == ev.ERROR]
+        update: dict = {"updated_at": datetime.now(timezone.utc), "error": None, "estimated_finish": None}
+        if finished is not None:
+            status = _FINISHED.get(finished.status or "", JobStatus.UNKNOWN)
+            update.update(finished_at=_when(finished.time), status_raw=finished.status)
+            if status is JobStatus.FAILED:
+                update["error"] = errors[-1].message if errors else finished.message
+        elif running:
+            training = any(e.type == ev.PHASE and e.phase == "training" for e in session)
+            status = JobStatus.RUNNING if training else JobStatus.QUEUED
+            update["status_raw"] = next((e.phase for e in reversed(session) if e.type == ev.PHASE), "starting")
+        else:
+            status = JobStatus.FAILED
+            update["error"] = (errors[-1].message if errors else
+                               "The training process ended unexpectedly. Its output is in output.log in the run folder.")
+            update["finished_at"] = _when(session[-1].time) if session else None
+        update["status"] = status
+        if events:
+            update["started_at"] = _when(events[0].time)
+        stepped = [e for e in events if e.step is not None]
+        if stepped:
+            update["step"] = stepped[-1].step
+            update["total_steps"] = next((e.total_steps for e in reversed(stepped) if e.total_steps), None)
+        tokens = [e.tokens for e in events if e.tokens]
+        if tokens:
+            update["trained_tokens"] = tokens[-1]
+        if status is JobStatus.SUCCEEDED and self.folder.final.is_dir():
+            update["fine_tuned_model"] = str(self.folder.final)
+        if status is JobStatus.RUNNING:
+            update["estimated_finish"] = self._eta(session)
+        return job.model_copy(update=update)
+
+    def _eta(self, session: list[ev.TrainEvent]) -> datetime | None:
+        timed = [e for e in session if e.step is not None and e.total_steps and e.type in (ev.PROGRESS, ev.LOG)]
+        if len(timed) < 2 or timed[-1].step <= timed[0].step:
+            return None
+        rate = (timed[-1].time - timed[0].time) / (timed[-1].step - timed[0].step)
+        return _when(timed[-1].time) + timedelta(seconds=rate * (timed[-1].total_steps - timed[-1].step))
+
+    def job_events(self, after: str | None = None) -> list[JobEvent]:
+        start = int(after) + 1 if after not in (None, "") else 0
+        return [JobEvent(id=str(e.seq), created_at=_when(e.time), level=e.level, message=_describe(e), type=e.type,
+                         data=e.model_dump(exclude_none=True, exclude={"seq", "time", "type", "message", "level"}))
+                for e in self.events if e.seq >= start]
+
+    def metrics(self) -> list[MetricPoint]:
+        """One point per step, train and validation figures merged; a resumed step keeps its latest value."""
+        points: dict[int, dict] = {}
+        for e in self.events:
+            if e.step is None or e.type not in (ev.LOG, ev.EVAL):
+                continue
+            point = points.setdefault(e.step, {"step": e.step})
+            figures = {"train_loss": e.loss, "valid_loss": e.eval_loss, "train_accuracy": e.accuracy,
+                       "valid_accuracy": e.eval_accuracy, "learning_rate": e.learning_rate, "tokens": e.tokens,
+                       "epoch": e.epoch, "time": e.time, "tokens_per_second": e.tokens_per_second}
+            point.update({k: v for k, v in figures.items() if v is not None})
+        return [MetricPoint(**points[step]) for step in sorted(points)]
+
+    def checkpoints(self) -> list[Checkpoint]:
+        losses = {p.step: p.train_loss for p in self.metrics() if p.train_loss is not None}
+        found = []
+        for folder in self.folder.checkpoint_dirs():
+            step = int(folder.name.split("-")[-1])
+            loss = losses.get(step)
+            found.append(Checkpoint(id=folder.name, step=step, model=str(folder),
+                                    created_at=_when(folder.stat().st_mtime),
+                                    metrics={"train_loss": loss} if loss is not None else {}))
+        final = self.folder.final
+        if (final / "config.json").exists() or (final / "adapter_config.json").exists():
+            step = max((e.step for e in self.events if e.type == ev.FINISHED and e.step is not None), default=0)
+            found.append(Checkpoint(id="final", step=step, model=str(self.folder.final),
+                                    created_at=_when(self.folder.final.stat().st_mtime)))
+        return found
