@@ -1,14 +1,75 @@
-"""Epoch defaults and price estimates."""
+"""Epoch defaults (the cookbook's rule), price estimates from the dated table in resources/prices.json,
+and a rough duration for local training."""
+
 from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from backend.data.report import PriceEstimate
+from backend.models import ProviderKind
+
+PRICES_FILE = Path(__file__).resolve().parents[2] / "resources" / "prices.json"
+
+# The OpenAI cookbook's defaults: aim for 3 passes, but see at least 100 and at most 25,000 examples.
+TARGET_EPOCHS = 3
+MIN_TARGET_EXAMPLES = 100
+MAX_TARGET_EXAMPLES = 25000
+MIN_DEFAULT_EPOCHS = 1
+MAX_DEFAULT_EPOCHS = 25
 
 
 def default_epochs(n_examples: int) -> int:
-    raise NotImplementedError
+    """The epoch count OpenAI picks for ``n_examples`` when epochs are left on "auto"."""
+    if n_examples <= 0:
+        return TARGET_EPOCHS
+    if n_examples * TARGET_EPOCHS < MIN_TARGET_EXAMPLES:
+        return min(MAX_DEFAULT_EPOCHS, MIN_TARGET_EXAMPLES // n_examples)
+    if n_examples * TARGET_EPOCHS > MAX_TARGET_EXAMPLES:
+        return max(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // n_examples)
+    return TARGET_EPOCHS
 
 
-def load_prices() -> dict:
-    raise NotImplementedError
+@lru_cache(maxsize=1)
+def load_prices() -> dict[str, Any]:
+    """The price table: {"as_of", "source", "providers": {provider: {model: {...}}}}."""
+    return json.loads(PRICES_FILE.read_text(encoding="utf-8"))
 
 
-def estimate_price(billed_tokens: int, provider, model: str | None):
-    raise NotImplementedError
+def _model_entry(provider: ProviderKind | str | None, model: str | None) -> tuple[str, dict] | None:
+    if not provider or not model:
+        return None
+    table = load_prices()["providers"].get(ProviderKind(provider).value, {})
+    name = model.split(":")[1] if model.startswith("ft:") else model
+    if name in table:
+        return name, table[name]
+    # A family name ("gpt-4o") means its dated snapshots ("gpt-4o-2024-08-06"), not "gpt-4o-mini-...".
+    matches = sorted(m for m in table if m.startswith(name + "-") and m[len(name) + 1:][:1].isdigit())
+    matches = matches or sorted(m for m in table if name.startswith(m))
+    return (matches[-1], table[matches[-1]]) if matches else None  # newest snapshot of a family name
+
+
+def max_tokens_per_example(provider: ProviderKind | str | None, model: str | None) -> int | None:
+    entry = _model_entry(provider, model)
+    return entry[1].get("max_tokens_per_example") if entry else None
+
+
+def estimate_price(billed_tokens: int, provider: ProviderKind | str | None, model: str | None) -> PriceEstimate | None:
+    """Training cost in USD for ``billed_tokens`` (tokens x epochs); None where the table has no price."""
+    entry = _model_entry(provider, model)
+    if entry is None:
+        return None
+    name, row = entry
+    prices = load_prices()
+    rate = float(row["training_per_million"])
+    return PriceEstimate(amount_usd=round(billed_tokens * rate / 1e6, 4), usd_per_million_tokens=rate,
+                         billed_tokens=billed_tokens, model=name, as_of=prices["as_of"], source=prices["source"])
+
+
+def estimate_local_seconds(trained_tokens: int, parameters: int, *, gpu: bool = False) -> float:
+    """A rough duration for local training: ~6 FLOPs per parameter per token (forward and backward) at a
+    sustained rate of about 50 GFLOP/s on a CPU or 100 TFLOP/s on a GPU. Good to a factor of a few."""
+    flops_per_second = 1e14 if gpu else 5e10
+    return 6.0 * max(parameters, 1) * max(trained_tokens, 0) / flops_per_second

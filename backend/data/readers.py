@@ -1,16 +1,290 @@
-"""Readers for every format."""
+"""Readers: every source format as a stream of ``(line, record | ReadError)``, never holding the file.
+
+Line numbers are 1-based physical lines for line formats (JSONL, text, CSV) and record numbers for
+container formats (Parquet, JSON arrays, dataset folders). Bad bytes become ReadErrors, never exceptions;
+only a source that cannot be opened at all (a missing file, the Hub while offline) raises InvalidInput.
+"""
+
 from __future__ import annotations
 
-COLUMN_ROLES = ("system", "user", "assistant")
+import codecs
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from backend.data.canonical import CanonicalExample
+from backend.data.formats import DataFormat, detect_format, record_format
+from backend.errors import InvalidInput
+
+COLUMN_ROLES = ("system", "user", "assistant", "rejected")
+_GUESSES = {"system": ("system", "system_prompt", "instructions"),
+            "user": ("user", "prompt", "question", "input", "instruction", "query"),
+            "assistant": ("assistant", "completion", "answer", "output", "response", "chosen"),
+            "rejected": ("rejected",)}
+BOM = b"\xef\xbb\xbf"
+CHUNK = 1 << 20
 
 
-def iter_records(path, format=None, column_mapping=None):
-    raise NotImplementedError
+class ReadError(NamedTuple):
+    check: str
+    message: str
+    column: int | None = None
 
 
-def iter_canonical(path, format=None, column_mapping=None):
-    raise NotImplementedError
+def parse_jsonl_line(raw: bytes) -> Any:
+    """One JSONL line (without its newline) as a record, or a ReadError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ReadError("encoding", f"Byte {exc.start + 1} is not valid UTF-8 ({raw[exc.start:exc.start + 1]!r}).",
+                         exc.start + 1)
+    if not text.strip():
+        return ReadError("blank_line", "The line is blank.")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return ReadError("invalid_json", f"{exc.msg} at column {exc.colno}.", exc.colno)
+    except RecursionError:
+        return ReadError("invalid_json", "The JSON is nested too deeply.")
 
 
-def read_columns(path, format=None) -> list[str]:
-    raise NotImplementedError
+def jsonl_lines(path: str | Path, start: int = 0, end: int | None = None,
+                on_block: Callable[[int], None] | None = None) -> Iterator[tuple[int, bytes]]:
+    """(local line number, line bytes) for the lines starting in [start, end), read in 1 MB blocks;
+    ``on_block`` gets the bytes read so far after each block (progress)."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        remaining = (end if end is not None else os.fstat(f.fileno()).st_size) - start
+        line, tail = 0, b""
+        while remaining > 0:
+            block = f.read(min(CHUNK, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            if on_block is not None:
+                on_block(f.tell() - start)
+            parts = (tail + block).split(b"\n")
+            tail = parts.pop()
+            for raw in parts:
+                line += 1
+                yield line, raw[:-1] if raw.endswith(b"\r") else raw
+        if tail:
+            yield line + 1, tail[:-1] if tail.endswith(b"\r") else tail
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    for line, raw in jsonl_lines(path):
+        if line == 1 and raw.startswith(BOM):
+            raw = raw[3:]
+            yield 0, ReadError("byte_order_mark", "The file starts with a UTF-8 byte-order mark.")
+        elif line == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            yield 0, ReadError("encoding", "The file is UTF-16, not UTF-8.")
+            return
+        yield line, parse_jsonl_line(raw)
+
+
+def _plain_text(path: Path) -> Iterator[tuple[int, Any]]:
+    for line, raw in _jsonl_raw(path):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield line, ReadError("encoding", f"Byte {exc.start + 1} is not valid UTF-8.", exc.start + 1)
+            continue
+        if text.strip():  # blank lines separate documents in plain text
+            yield line, {"text": text}
+
+
+def _jsonl_raw(path: Path) -> Iterator[tuple[int, bytes]]:
+    for line, raw in jsonl_lines(path):
+        yield line, raw[3:] if line == 1 and raw.startswith(BOM) else raw
+
+
+def _decoded_lines(path: Path) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
+
+
+def _delimited(path: Path, delimiter: str) -> Iterator[tuple[int, Any]]:
+    try:
+        text = (chunk for chunk in _decoded_lines(path))
+        reader = csv.DictReader(_lines_of(text), delimiter=delimiter)
+        for row in reader:
+            yield reader.line_num, {k: v for k, v in row.items() if k is not None}
+    except UnicodeDecodeError as exc:
+        yield 0, ReadError("encoding", f"The file is not valid UTF-8 (byte {exc.start + 1} of a block).")
+    except csv.Error as exc:
+        yield 0, ReadError("invalid_json", f"The file is not valid {'CSV' if delimiter == ',' else 'TSV'}: {exc}.")
+
+
+def _lines_of(chunks: Iterator[str]) -> Iterator[str]:
+    tail = ""
+    for chunk in chunks:
+        parts = (tail + chunk).split("\n")
+        tail = parts.pop()
+        for part in parts:
+            yield part + "\n"
+    if tail:
+        yield tail
+
+
+def _json_array(path: Path) -> Iterator[tuple[int, Any]]:
+    """Elements of a top-level JSON array, decoded incrementally (one element in memory at a time)."""
+    decoder, chunks = json.JSONDecoder(), _decoded_lines(path)
+    buf, pos, eof, index, started, newlines = "", 0, False, 0, False, 0
+    try:
+        while True:
+            while pos < len(buf) and buf[pos] in (" \t\r\n," if started else " \t\r\n"):
+                pos += 1
+            if pos >= len(buf):
+                if eof:
+                    yield 0, ReadError("invalid_json", "The JSON array is not closed with ']'." if started
+                                       else "The file does not contain a JSON array.")
+                    return
+                newlines += buf.count("\n")
+                more = next(chunks, None)
+                buf, pos, eof = more or "", 0, more is None
+                continue
+            if not started:
+                if buf[pos] != "[":
+                    yield 0, ReadError("invalid_json", "The file does not start with '['.")
+                    return
+                started, pos = True, pos + 1
+                continue
+            if buf[pos] == "]":
+                return
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+                problem = None if (end < len(buf) or eof) else "incomplete"
+            except json.JSONDecodeError as exc:
+                problem = exc.msg
+            except RecursionError:
+                problem = "nested too deeply"
+            if problem is not None:
+                more = None if eof else next(chunks, None)
+                if more is None or len(buf) - pos > 64 * CHUNK:
+                    line = newlines + buf.count("\n", 0, pos) + 1
+                    yield index + 1, ReadError("invalid_json", f"Element {index + 1} (line {line}): {problem}.")
+                    return
+                newlines += buf.count("\n", 0, pos)
+                buf, pos = buf[pos:] + more, 0
+                continue
+            index += 1
+            yield index, value
+            pos = end
+    except UnicodeDecodeError:
+        yield 0, ReadError("encoding", "The file is not valid UTF-8.")
+
+
+def _parquet(path: Path) -> Iterator[tuple[int, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+        index = 0
+        for batch in table.iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                index += 1
+                yield index, row
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        yield 0, ReadError("invalid_json", f"The Parquet file cannot be read: {str(exc)[:200]}.")
+
+
+def _hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
+    if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
+        from datasets import load_from_disk
+
+        dataset = load_from_disk(str(path))
+        if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
+            dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
+        for index, row in enumerate(dataset, 1):
+            yield index, row
+        return
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".jsonl", ".json", ".parquet", ".csv", ".tsv"))
+    train = [p for p in files if "train" in p.name.lower()] or files
+    if not train:
+        raise InvalidInput(f"{path} holds no dataset.",
+                           hint="Choose a folder written by datasets' save_to_disk, or one with .jsonl/.parquet files.")
+    index = 0
+    for file in train:
+        for _, record in iter_records(file):
+            index += 1
+            yield index, record
+
+
+def _hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
+    from huggingface_hub import constants
+
+    offline = f"{dataset_id!r} looks like a Hugging Face Hub dataset id, but"
+    if constants.HF_HUB_OFFLINE:
+        raise InvalidInput(f"{offline} the app is offline (HF_HUB_OFFLINE is set).",
+                           hint="Connect to the internet, or download the dataset and choose the local file.")
+    try:
+        from datasets import load_dataset
+
+        stream = load_dataset(dataset_id, split="train", streaming=True)
+        for index, row in enumerate(stream, 1):
+            yield index, row
+    except Exception as exc:  # noqa: BLE001 - datasets wraps network and lookup errors in many types
+        raise InvalidInput(f"{offline} it could not be loaded: {str(exc)[:200]}",
+                           hint="Check the id and your connection, or choose a local file.") from exc
+
+
+def iter_records(path: str | Path, format: DataFormat | str | None = None) -> Iterator[tuple[int, Any]]:
+    """Every record of a source with its line; ``line`` 0 marks a problem of the whole file."""
+    fmt = DataFormat(format) if format else detect_format(path)
+    p = Path(path)
+    if fmt is DataFormat.HUB_DATASET:
+        yield from _hub(str(path))
+        return
+    if fmt is not DataFormat.HF_DATASET_DIR and not p.is_file():
+        raise InvalidInput(f"{p} is not a file.", hint="Choose a data file.")
+    if fmt is DataFormat.HF_DATASET_DIR:
+        yield from _hf_folder(p)
+    elif fmt is DataFormat.TEXT and p.suffix.lower() not in (".jsonl", ".json", ".ndjson"):
+        yield from _plain_text(p)
+    elif fmt in (DataFormat.CSV, DataFormat.TSV):
+        yield from _delimited(p, "," if fmt is DataFormat.CSV else "\t")
+    elif fmt is DataFormat.PARQUET:
+        yield from _parquet(p)
+    elif fmt is DataFormat.JSON_ARRAY:
+        yield from _json_array(p)
+    else:
+        yield from _jsonl(p)
+
+
+def read_columns(path: str | Path, format: DataFormat | str | None = None) -> list[str]:
+    """Column names of a table file, for the column-mapping dialog (first record's keys)."""
+    for line, record in iter_records(path, format):
+        if isinstance(record, dict):
+            return [str(k) for k in record]
+        if line:
+            break
+    return []
+
+
+def guess_mapping(columns: list[str]) -> dict[str, str] | None:
+    """A role -> column mapping from familiar column names, or None if user and assistant are not both found."""
+    lowered = {c.lower().strip(): c for c in columns}
+    mapping = {}
+    for role, names in _GUESSES.items():
+        for name in names:
+            if name in lowered and lowered[name] not in mapping.values():
+                mapping[role] = lowered[name]
+                break
+    return mapping if "user" in mapping and "assistant" in mapping else None
+
+
+def iter_canonical(path: str | Path, format: DataFormat | str | None = None,
+                   column_mapping: dict[str, str] | None = None) -> Iterator[CanonicalExample]:
+    """The valid examples of a source in canonical form (invalid ones are skipped; validate_file counts them)."""
+    from backend.data.examples import iter_examples
+
+    for item in iter_examples(path, format, column_mapping):
+        if item.example is not None and item.valid:
+            yield item.example

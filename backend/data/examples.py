@@ -1,0 +1,103 @@
+"""Records turned into canonical examples with their problems: the one loop that validation, conversion
+and preparation share, so they can never disagree about which example is valid."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backend.data.canonical import CanonicalExample
+from backend.data.checks import CHECKS, Severity
+from backend.data.convert import Problem, to_canonical
+from backend.data.formats import JSONL_FORMATS, DataFormat, detect_format, record_format
+from backend.data.readers import ReadError, guess_mapping, iter_records
+
+#: Formats whose records may come in any shape (detected from the first record) or through a column mapping.
+CONTAINERS = frozenset({DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET, DataFormat.JSON_ARRAY,
+                        DataFormat.HF_DATASET_DIR, DataFormat.HUB_DATASET})
+
+
+@dataclass
+class Item:
+    line: int
+    example: CanonicalExample | None = None
+    problems: list[Problem] = field(default_factory=list)
+    key: bytes | None = None  # 8-byte hash of the record, for exact duplicates; None for non-records
+    record: Any = None
+
+    @property
+    def valid(self) -> bool:
+        return self.example is not None and not any(CHECKS[c].severity is Severity.ERROR for c, _, _ in self.problems)
+
+    @property
+    def is_example(self) -> bool:
+        """A record (valid or not), as opposed to a blank line or a whole-file note."""
+        return self.line > 0 and not any(c == "blank_line" for c, _, _ in self.problems)
+
+
+def record_key(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=8).digest()
+
+
+def item_from_record(fmt: DataFormat, line: int, record: Any, mapping: dict[str, str] | None,
+                     raw: bytes | None = None) -> Item:
+    if isinstance(record, ReadError):
+        return Item(line, problems=[(record.check, record.message, record.column)])
+    example, problems = to_canonical(fmt, record, line, mapping)
+    if raw is None:
+        raw = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return Item(line, example, problems, record_key(raw), record)
+
+
+def iter_examples(path: str | Path, format: DataFormat | str | None = None,
+                  column_mapping: dict[str, str] | None = None) -> Iterator[Item]:
+    """Every record of ``path`` as an Item, plus whole-file problems (line 0)."""
+    fmt = DataFormat(format) if format else detect_format(path)
+    if is_jsonl(fmt, path) and not column_mapping:
+        yield from jsonl_items(path, fmt)
+        return
+    shape: DataFormat | None = fmt if fmt not in CONTAINERS else None
+    mapping = column_mapping or None
+    for line, record in iter_records(path, fmt):
+        if shape is None and isinstance(record, dict):
+            shape = record_format(record) if not mapping else fmt
+            if shape is None:
+                mapping = guess_mapping([str(k) for k in record])
+                if mapping is None:
+                    yield Item(0, problems=[("unsupported_format",
+                                             f"Records have columns {', '.join(map(str, list(record)[:8]))}; "
+                                             "which is the user turn and which the assistant's is not clear.", None)])
+                    return
+                shape = fmt
+        yield item_from_record(shape or fmt, line, record, mapping)
+
+
+def is_jsonl(fmt: DataFormat, path: str | Path) -> bool:
+    """True when records are JSON lines (the parallel fast path applies)."""
+    return fmt in JSONL_FORMATS or (fmt is DataFormat.TEXT and Path(path).suffix.lower() in (".jsonl", ".json"))
+
+
+def jsonl_items(path: str | Path, fmt: DataFormat, start: int = 0, end: int | None = None,
+                on_block=None) -> Iterator[Item]:
+    """Items of the JSONL lines starting in [start, end): the hot loop of validation (lines are local to
+    the range; the caller adds the range's first line). Duplicates are keyed on the raw line bytes."""
+    from backend.data.readers import BOM, jsonl_lines, parse_jsonl_line
+
+    for line, raw in jsonl_lines(path, start, end, on_block):
+        if start == 0 and line == 1:
+            if raw.startswith(BOM):
+                raw = raw[3:]
+                yield Item(0, problems=[("byte_order_mark", "The file starts with a UTF-8 byte-order mark.", None)])
+            elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                yield Item(0, problems=[("encoding", "The file is UTF-16, not UTF-8.", None)])
+                return
+        record = parse_jsonl_line(raw)
+        if isinstance(record, ReadError):
+            yield Item(line, problems=[(record.check, record.message, record.column)])
+        else:
+            example, problems = to_canonical(fmt, record, line)
+            yield Item(line, example, problems, record_key(raw), record)

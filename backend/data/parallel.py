@@ -1,0 +1,104 @@
+"""The validation pass over a large JSONL file on every core: the file is cut into byte ranges at line
+boundaries and each range is parsed, checked and tokenised by its own process.
+
+Processes rather than threads because JSON parsing holds the GIL while tokenising does not, so threads
+leave a core idle while one parses (see benchmarks/data_validate.py). Processes are spawned, not forked: the caller may be a Qt application with threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.cancel import CancelToken
+from backend.data.formats import DataFormat
+from backend.data.scan import Tally
+from backend.errors import Cancelled, StudioError
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def split_ranges(path: str | Path, parts: int) -> list[tuple[int, int]]:
+    """``parts`` byte ranges of about equal size, each starting at the beginning of a line."""
+    size = os.path.getsize(path)
+    cuts = [0]
+    with open(path, "rb") as f:
+        for k in range(1, parts):
+            f.seek(max(size * k // parts, cuts[-1]))
+            f.readline()  # to the start of the next line
+            cuts.append(min(f.tell(), size))
+    cuts.append(size)
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _worker(index: int, path: str, fmt: str, start: int, end: int, encoding: str, context_length: int | None,
+            done, stop, results) -> None:  # runs in a child process
+    try:
+        from backend.data.examples import jsonl_items
+        from backend.data.scan import TokenCounter, scan
+
+        def on_block(n: int) -> None:
+            done[index] = n
+
+        counter = TokenCounter(encoding)
+        items = jsonl_items(path, DataFormat(fmt), start, end, on_block)
+        results.put((index, scan(items, counter, context_length=context_length, should_stop=stop.is_set)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it as a StudioError
+        results.put((index, f"{type(exc).__name__}: {exc}"))
+
+
+def scan_parallel(path: str | Path, fmt: DataFormat, *, encoding: str, context_length: int | None, workers: int,
+                  progress: Callable[[int], None] | None = None, cancel: CancelToken | None = None
+                  ) -> list[tuple[int, Tally]]:
+    """Scan ``path`` in ``workers`` processes; returns (first byte, Tally) per range, in file order."""
+    from backend.data.tokens import ensure_tiktoken_offline
+
+    ensure_tiktoken_offline()  # once, here: children inherit TIKTOKEN_CACHE_DIR
+    ranges = split_ranges(path, workers)
+    ctx = mp.get_context("spawn")
+    done = ctx.Array("q", len(ranges), lock=False)
+    stop = ctx.Event()
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_worker, daemon=True, name=f"validate-{i}",
+                         args=(i, str(path), fmt.value, a, b, encoding, context_length, done, stop, results))
+             for i, (a, b) in enumerate(ranges)]
+    for p in procs:
+        p.start()
+    tallies: dict[int, Tally] = {}
+    try:
+        while len(tallies) < len(procs):
+            try:
+                index, result = results.get(timeout=0.1)
+            except queue.Empty:
+                dead = [i for i, p in enumerate(procs) if i not in tallies and p.exitcode not in (None, 0)]
+                if dead:
+                    raise StudioError(f"A validation worker stopped unexpectedly (exit code {procs[dead[0]].exitcode}).",
+                                      hint="The computer may be short of memory; close other programs and try again.")
+            else:
+                if isinstance(result, str):
+                    raise StudioError(f"Validation failed: {result}.")
+                tallies[index] = result
+            if progress is not None:
+                progress(sum(done[:]))
+            if cancel is not None and cancel.cancelled:
+                stop.set()
+        if any(t.cancelled for t in tallies.values()):
+            raise Cancelled()
+    finally:
+        stop.set()
+        deadline = time.monotonic() + 5
+        for p in procs:
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.terminate()
+                p.join(1)
+    return [(ranges[i][0], tallies[i]) for i in range(len(procs))]

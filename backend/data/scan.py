@@ -1,0 +1,125 @@
+"""The validation pass over a stream of items: problems, token counts and the per-example figures
+statistics need, kept in compact arrays (about 24 bytes per example) so memory stays flat.
+
+A ``Tally`` is plain picklable data: worker processes each fill one for their byte range and the
+parent merges them (see ``parallel.py``).
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.data.checks import CHECKS, Severity
+from backend.data.examples import Item
+from backend.data.report import MAX_FINDINGS_PER_CHECK
+from backend.data.tokens import example_parts, get_encoding, load_hf_tokenizer
+
+LONGEST = 10
+
+
+class TokenCounter:
+    """Counts one canonical example's tokens: tiktoken (cookbook framing) or a local HF chat template."""
+
+    def __init__(self, encoding: str = "o200k_base", tokenizer_path: str | None = None):
+        self.name = tokenizer_path or encoding
+        self._hf = load_hf_tokenizer(tokenizer_path) if tokenizer_path else None
+        self._encode = None if self._hf else get_encoding(encoding)._core_bpe.encode_ordinary
+        self._memo: dict[str, int] = {}  # tools lists repeat across examples
+
+    def _count(self, text: str) -> int:
+        if len(text) > 2000 or text not in self._memo:
+            n = len(self._encode(text))
+            if len(text) <= 2000 and len(self._memo) < 4096:
+                self._memo[text] = n
+            return n
+        return self._memo[text]
+
+    def example(self, ex) -> int:
+        messages = ex.messages + (ex.chosen or []) + (ex.rejected or [])
+        if self._hf is not None:
+            text = ex.text if ex.text is not None else self._hf.apply_chat_template(
+                [_plain(m) for m in messages], tokenize=False)
+            return len(self._hf(text, add_special_tokens=False)["input_ids"])
+        if ex.text is not None:
+            return len(self._encode(ex.text))
+        texts, overhead = example_parts(messages, ex.tools)
+        encode = self._encode
+        return overhead + sum(len(encode(t)) if len(t) < 64 or t[0] != "[" else self._count(t) for t in texts)
+
+
+def _plain(message: dict) -> dict:
+    from backend.data.tokens import message_text
+
+    return {"role": message.get("role", "user"), "content": message_text(message)}
+
+
+@dataclass
+class Tally:
+    examples: int = 0
+    valid: int = 0
+    preference: int = 0
+    last_line: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    findings: list[tuple[int, int | None, str, str]] = field(default_factory=list)
+    tokens: array = field(default_factory=lambda: array("I"))
+    messages: array = field(default_factory=lambda: array("I"))
+    keys: array = field(default_factory=lambda: array("Q"))
+    key_lines: array = field(default_factory=lambda: array("Q"))
+    longest: list[tuple[int, int]] = field(default_factory=list)  # min-heap of (tokens, line)
+    billed: int = 0
+    total_tokens: int = 0
+    cancelled: bool = False
+
+    def add(self, line: int, check: str, message: str, column: int | None = None) -> None:
+        n = self.counts.get(check, 0)
+        self.counts[check] = n + 1
+        if n < MAX_FINDINGS_PER_CHECK:
+            self.findings.append((line, column, check, message))
+
+
+def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | None = None,
+         tally: Tally | None = None, should_stop: Callable[[], bool] | None = None,
+         every: int = 2048, on_item: Callable[[Item], Any] | None = None) -> Tally:
+    """Run every per-example check and count tokens; ``should_stop`` is polled every ``every`` items."""
+    t = tally or Tally()
+    cap = context_length or 1 << 62
+    errors = {name for name, c in CHECKS.items() if c.severity is Severity.ERROR}
+    for i, item in enumerate(items):
+        if should_stop is not None and i % every == 0 and should_stop():
+            t.cancelled = True
+            break
+        line = item.line
+        t.last_line = max(t.last_line, line)
+        for check, message, column in item.problems:
+            t.add(line, check, message, column)
+        if line == 0 or (item.example is None and item.key is None and item.problems
+                         and item.problems[0][0] == "blank_line"):
+            continue
+        t.examples += 1
+        if item.key is not None:
+            t.keys.append(int.from_bytes(item.key, "little"))
+            t.key_lines.append(line)
+        ex = item.example
+        if ex is None or any(c in errors for c, _, _ in item.problems):
+            continue
+        t.valid += 1
+        if ex.chosen is not None:
+            t.preference += 1
+        n = counter.example(ex)
+        if n > cap:
+            t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
+        t.tokens.append(min(n, 0xFFFFFFFF))
+        t.messages.append(len(ex.messages) + len(ex.chosen or ()))
+        t.total_tokens += n
+        t.billed += min(n, cap)
+        if len(t.longest) < LONGEST:
+            heapq.heappush(t.longest, (n, -line))
+        elif n > t.longest[0][0]:
+            heapq.heapreplace(t.longest, (n, -line))
+        if on_item is not None:
+            on_item(item)
+    return t
