@@ -1,0 +1,93 @@
+"""Bad input gets a sentence that says what is wrong and how to fix it, before or during training."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.errors import InvalidInput, NotFound
+from backend.models import DataRefs, Job, JobStatus, ProviderKind
+from backend.providers.hf_local import LocalProvider
+from backend.training import process
+from tests.local.conftest import finish, quick_config, write_jsonl
+from tests.tiny_model import build_tiny_model
+
+
+@pytest.fixture(scope="session")
+def templateless_model_dir(tmp_path_factory):
+    return build_tiny_model(tmp_path_factory.mktemp("no-template"), with_chat_template=False)
+
+
+def test_missing_model_folder(tmp_path, chats_file):
+    config = quick_config(tmp_path / "no-such-model", chats_file)
+    with pytest.raises(NotFound, match="does not exist"):
+        LocalProvider().prepare_data(config)
+
+
+def test_folder_that_is_not_a_model(tmp_path, chats_file):
+    provider = LocalProvider()
+    (tmp_path / "empty").mkdir()
+    config = quick_config(tmp_path / "empty", chats_file)
+    with pytest.raises(InvalidInput, match="no config.json"):
+        provider.create_job(config, provider.prepare_data(config), Job(provider=ProviderKind.HF_LOCAL))
+
+
+def test_tokenizer_without_chat_template_is_refused_before_launch(templateless_model_dir, chats_file):
+    provider = LocalProvider()
+    config = quick_config(templateless_model_dir, chats_file)
+    with pytest.raises(InvalidInput, match="no chat template") as caught:
+        provider.create_job(config, provider.prepare_data(config), Job(provider=ProviderKind.HF_LOCAL))
+    assert "instruct or chat model" in str(caught.value)
+    assert not list(provider.list_jobs())  # nothing was started
+
+
+def test_data_of_the_wrong_shape_names_the_line(tmp_path, tiny_model_dir):
+    rows = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},
+            {"question": "What is two plus two?", "answer": "Four."}]
+    config = quick_config(tiny_model_dir, write_jsonl(tmp_path / "qa.jsonl", rows))
+    with pytest.raises(InvalidInput, match=r"qa.jsonl, line 2: expected “messages”.*found answer, question"):
+        LocalProvider().prepare_data(config)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"messages": []}\n{not json\n')
+    with pytest.raises(InvalidInput, match="broken.jsonl, line 1: “messages” must be a non-empty list"):
+        LocalProvider().prepare_data(quick_config(tiny_model_dir, broken))
+    dpo = quick_config(tiny_model_dir, write_jsonl(tmp_path / "chat.jsonl", rows[:1]), method="dpo")
+    with pytest.raises(InvalidInput, match="DPO needs “prompt”, “chosen” and “rejected”"):
+        LocalProvider().prepare_data(dpo)
+
+
+@pytest.mark.slow
+def test_trainer_reports_data_it_cannot_use_as_a_failed_job(tmp_path, tiny_model_dir):
+    """Data that reach the child in the wrong shape end the run with the same kind of sentence."""
+    provider = LocalProvider()
+    data = write_jsonl(tmp_path / "odd.jsonl", [{"question": "q", "answer": "a"}] * 4)
+    config = quick_config(tiny_model_dir, data)
+    job = provider.create_job(config, DataRefs(training=str(data)), Job(provider=ProviderKind.HF_LOCAL))
+    job = finish(provider, job)
+    assert job.status is JobStatus.FAILED
+    assert "has the columns answer, question" in job.error and "“messages”" in job.error
+    assert not process.is_running(job.run_dir)
+
+
+def test_run_folder_that_cannot_be_written(tmp_path, tiny_model_dir, chats_file):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    provider = LocalProvider()
+    config = quick_config(tiny_model_dir, chats_file, output_dir=str(blocker / "runs"))
+    with pytest.raises(InvalidInput, match="cannot be written") as caught:
+        provider.create_job(config, provider.prepare_data(config), Job(provider=ProviderKind.HF_LOCAL))
+    assert str(blocker / "runs") in str(caught.value) and "Choose an output folder" in str(caught.value)
+
+
+def test_resume_without_a_checkpoint_and_stop_when_not_running(tmp_path, tiny_model_dir, chats_file):
+    provider = LocalProvider()
+    run = tmp_path / "run"
+    run.mkdir()
+    job = Job(provider=ProviderKind.HF_LOCAL, run_dir=str(run))
+    with pytest.raises(InvalidInput, match="no checkpoint to resume from"):
+        provider.resume(job)
+    with pytest.raises(InvalidInput, match="not training"):
+        provider.stop_and_save(job)
+
+
+def test_check_account_without_a_token_needs_no_network():
+    assert LocalProvider().check_account().startswith("No account needed")

@@ -1,0 +1,84 @@
+"""Defaults from model size and hardware, the memory warning, and the TRL recipe file."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from backend.errors import InvalidInput
+from backend.models import DataRefs, Hyperparameters, ProviderKind, TrainingConfig
+from backend.training.defaults import resolve
+from backend.training.hardware import Hardware, ModelFacts, model_facts
+from backend.training.recipe import recipe, trainer_arguments
+from backend.training.spec import RunSpec, TrainSettings
+
+CPU = Hardware(device="cpu", name="CPU", memory_bytes=16 * 2**30, cpu_threads=2)
+GPU = Hardware(device="cuda", name="GPU", memory_bytes=24 * 2**30, bf16=True, fp16=True, quantization=True)
+SEVEN_B = ModelFacts(parameters=7_000_000_000, hidden_size=4096, layers=32, vocab_size=32000, max_positions=4096,
+                     chat_template=True, assistant_masks=True)
+
+
+def config(**kw) -> TrainingConfig:
+    return TrainingConfig(provider=ProviderKind.HF_LOCAL, base_model="m", training_file="t.jsonl", **kw)
+
+
+def test_tiny_model_facts_are_read_from_its_files(tiny_model_dir):
+    facts = model_facts(tiny_model_dir)
+    assert 300_000 < facts.parameters < 2_000_000
+    assert facts.chat_template and facts.assistant_masks
+    assert facts.hidden_size == 128 and facts.layers == 2
+
+
+def test_cpu_trains_in_fp32_and_never_leaves_trl_bf16_default_on(tiny_model_dir):
+    plan = resolve(config(), model_facts(tiny_model_dir), CPU, examples=100, tokens=5000)
+    args = trainer_arguments(plan.settings, "out", evaluate=False)
+    assert plan.settings.device == "cpu" and plan.settings.precision == "fp32"
+    assert args["bf16"] is False and args["fp16"] is False and args["use_cpu"] is True
+    assert plan.settings.assistant_only_loss and not plan.settings.packing
+    assert plan.fits and plan.warning is None and plan.seconds and plan.seconds > 0
+
+
+def test_gpu_gets_bf16_and_user_choices_win_over_defaults():
+    plan = resolve(config(hyperparameters=Hyperparameters(n_epochs=5, learning_rate_multiplier=0.5),
+                          options={"lora_r": 64}), SEVEN_B, GPU, examples=2000)
+    s = plan.settings
+    assert s.precision == "bf16" and s.device == "cuda"
+    assert (s.epochs, s.lora_r, s.learning_rate) == (5.0, 64, pytest.approx(1e-4))
+
+
+def test_full_fine_tuning_of_a_7b_model_on_a_small_gpu_warns_before_launch():
+    plan = resolve(config(options={"adapter": "full"}), SEVEN_B, GPU.model_copy(update={"memory_bytes": 8 * 2**30}))
+    assert not plan.fits
+    assert "GiB" in plan.warning and "LoRA" in plan.warning
+    assert plan.settings.batch_size == 1 and plan.settings.activation_checkpointing  # shrunk before warning
+
+
+def test_qlora_is_refused_without_cuda_and_bitsandbytes():
+    with pytest.raises(InvalidInput, match="QLoRA needs"):
+        resolve(config(options={"adapter": "qlora"}), SEVEN_B, CPU)
+
+
+def test_unknown_options_are_named():
+    with pytest.raises(InvalidInput, match="lora_rank"):
+        resolve(config(options={"lora_rank": 8}), SEVEN_B, CPU)
+
+
+@pytest.mark.parametrize("method, script", [("supervised", "sft"), ("dpo", "dpo")])
+def test_recipe_is_accepted_by_trl_cli_parser(tmp_path, method, script):
+    import importlib
+
+    settings = TrainSettings(method=method, adapter="lora", lora_r=8, max_length=256, learning_rate=1e-4,
+                             eval_steps=5)
+    spec = RunSpec(config=config(method=method), data=DataRefs(training="t"), model_path="/models/tiny",
+                   settings=settings)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "test.jsonl").write_text("{}\n")
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe(spec, tmp_path / "data", str(tmp_path / "out"))))
+    parser = importlib.import_module(f"trl.scripts.{script}").make_parser()
+    script_args, training_args, model_args, *_ = parser.parse_args_and_config(["--config", str(path)],
+                                                                              fail_with_unknown_args=True)
+    assert model_args.model_name_or_path == "/models/tiny" and model_args.use_peft and model_args.lora_r == 8
+    assert training_args.learning_rate == 1e-4 and training_args.max_length == 256
+    assert training_args.bf16 is False and training_args.eval_strategy == "steps" and training_args.eval_steps == 5
+    assert script_args.dataset_name == str(tmp_path / "data")
