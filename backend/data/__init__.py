@@ -16,21 +16,43 @@ The public API (everything else in this package is an implementation detail):
   ``COLUMN_ROLES`` (the roles a column can be mapped to)
 """
 
-from backend.data.canonical import CanonicalExample
-from backend.data.checks import CHECKS, PROVIDER_MINIMUM, Check
-from backend.data.formats import DataFormat, detect_format
-from backend.data.pricing import default_epochs, estimate_price, load_prices
-from backend.data.prepare import PreparedDataset, prepare_dataset
-from backend.data.readers import COLUMN_ROLES, iter_canonical, iter_records, read_columns
-from backend.data.render import RenderedExample, render_training_example
-from backend.data.report import Finding, Histogram, PriceEstimate, Severity, Stats, ValidationReport
-from backend.data.tokens import count_tokens, encoding_name_for_model, ensure_tiktoken_offline
-from backend.data.validate import validate_file
+from __future__ import annotations
 
-__all__ = [
-    "CHECKS", "COLUMN_ROLES", "PROVIDER_MINIMUM", "CanonicalExample", "Check", "DataFormat", "Finding", "Histogram",
-    "PreparedDataset", "PriceEstimate", "RenderedExample", "Severity", "Stats", "ValidationReport", "count_tokens",
-    "default_epochs", "detect_format", "encoding_name_for_model", "ensure_tiktoken_offline", "estimate_price",
-    "iter_canonical", "iter_records", "load_prices", "prepare_dataset", "read_columns", "render_training_example",
-    "validate_file",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are loaded on first use: validation worker processes import single modules of this package
+# and must not pay for pydantic, numpy and the rest at start-up.
+_EXPORTS = {
+    "CanonicalExample": "canonical", "CHECKS": "checks", "PROVIDER_MINIMUM": "checks", "Check": "checks",
+    "DataFormat": "formats", "detect_format": "formats", "default_epochs": "pricing", "estimate_price": "pricing",
+    "load_prices": "pricing", "estimate_local_seconds": "pricing", "PreparedDataset": "prepare",
+    "prepare_dataset": "prepare", "COLUMN_ROLES": "readers", "iter_canonical": "readers", "iter_records": "readers",
+    "read_columns": "readers", "guess_mapping": "readers", "RenderedExample": "render",
+    "render_training_example": "render", "Finding": "report", "Histogram": "report", "PriceEstimate": "report",
+    "Severity": "checks", "Stats": "report", "ValidationReport": "report", "count_tokens": "tokens",
+    "encoding_name_for_model": "tokens", "ensure_tiktoken_offline": "tokens", "validate_file": "validate",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'backend.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"backend.data.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from backend.data.canonical import CanonicalExample  # noqa: F401
+    from backend.data.checks import CHECKS, PROVIDER_MINIMUM, Check, Severity  # noqa: F401
+    from backend.data.formats import DataFormat, detect_format  # noqa: F401
+    from backend.data.pricing import default_epochs, estimate_local_seconds, estimate_price, load_prices  # noqa: F401
+    from backend.data.prepare import PreparedDataset, prepare_dataset  # noqa: F401
+    from backend.data.readers import COLUMN_ROLES, guess_mapping, iter_canonical, iter_records, read_columns  # noqa
+    from backend.data.render import RenderedExample, render_training_example  # noqa: F401
+    from backend.data.report import Finding, Histogram, PriceEstimate, Stats, ValidationReport  # noqa: F401
+    from backend.data.tokens import count_tokens, encoding_name_for_model, ensure_tiktoken_offline  # noqa: F401
+    from backend.data.validate import validate_file  # noqa: F401

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 
-@dataclass
+@dataclass(slots=True)
 class CanonicalExample:
     line: int  # 1-based line (or record number) in the source
     messages: list[dict[str, Any]] = field(default_factory=list)  # the prompt, for preference examples

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+#: Findings kept per check; counts stay exact beyond it (a 2 GB file of bad lines must not fill memory).
+MAX_FINDINGS_PER_CHECK = 200
+
 
 class Severity(str, Enum):
     ERROR = "error"  # the provider would reject the file, or the example cannot train anything

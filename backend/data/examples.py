@@ -21,7 +21,7 @@ CONTAINERS = frozenset({DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET, Data
                         DataFormat.HF_DATASET_DIR, DataFormat.HUB_DATASET})
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     line: int
     example: CanonicalExample | None = None

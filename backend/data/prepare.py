@@ -1,17 +1,182 @@
-"""Upload-ready files for a provider."""
+"""Upload-ready files for a provider: split, shuffle, deduplicate and drop invalid examples on request
+(always counted, never silent), converted to the provider's format, streamed so memory stays flat.
+
+Formats written: OpenAI and Azure chat JSONL ({"messages", "tools"}) and preference JSONL ({"input",
+"preferred_output", "non_preferred_output"}); for Hugging Face, TRL's conversational formats
+({"messages"}, {"prompt", "chosen", "rejected"}) and {"text"} for plain text.
+"""
+
 from __future__ import annotations
 
-from pydantic import BaseModel
+import json
+import os
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from backend.cancel import CancelToken, EtaClock, ProgressFn
+from backend.data.canonical import CanonicalExample
+from backend.data.examples import iter_examples
+from backend.data.report import ValidationReport
+from backend.data.tokens import message_text
+from backend.data.validate import validate_file
+from backend.errors import InvalidInput
+from backend.models import ProviderKind
+
+#: Examples shuffled in memory at a time; larger files are shuffled through this many-line buckets.
+BUCKET_LINES = 50_000
+_TRL_KEYS = ("role", "content", "tool_calls", "tool_call_id", "name")
 
 
 class PreparedDataset(BaseModel):
     train_path: str
     validation_path: str | None = None
-    report: object = None
+    report: ValidationReport
+    validation_report: ValidationReport | None = None
+    train_examples: int = 0
+    validation_examples: int = 0
+    dropped: dict[str, int] = Field(default_factory=dict)  # "invalid", "duplicates" -> examples left out
+
+
+def to_provider_record(example: CanonicalExample, provider: ProviderKind) -> dict[str, Any]:
+    """One canonical example in ``provider``'s upload format."""
+    if provider in (ProviderKind.OPENAI, ProviderKind.AZURE):
+        if example.text is not None:
+            raise InvalidInput(f"{provider.label} cannot train on plain text.", hint="Use chat examples.")
+        if example.chosen is not None:
+            source: dict[str, Any] = {"messages": example.messages}
+            if example.tools:
+                source["tools"] = example.tools
+            return {"input": source, "preferred_output": example.chosen, "non_preferred_output": example.rejected}
+        return {"messages": example.messages, **({"tools": example.tools} if example.tools else {})}
+    if example.text is not None:
+        return {"text": example.text}
+
+    def trl(messages: list[dict]) -> list[dict]:  # TRL knows no weights; content must be text
+        return [{**{k: m[k] for k in _TRL_KEYS if k in m}, "content": message_text(m) if not m.get("tool_calls")
+                 else m.get("content") or ""} for m in messages]
+    if example.chosen is not None:
+        return {"prompt": trl(example.messages), "chosen": trl(example.chosen), "rejected": trl(example.rejected or [])}
+    return {"messages": trl(example.messages), **({"tools": example.tools} if example.tools else {})}
+
+
+def _check(report: ValidationReport, drop_invalid: bool, path: str | Path) -> None:
+    if report.ok or (drop_invalid and report.usable):
+        return
+    first = report.errors[0] if report.errors else None
+    where = f" First: line {first.line}: {first.message}" if first else ""
+    raise InvalidInput(f"{path} has {report.error_count} error(s).{where}",
+                       hint="Fix them, or choose to drop the invalid examples." if report.usable else
+                       "Fix them: too few usable examples remain.")
+
+
+def _write_examples(path, fmt, mapping, provider, out, *, dedupe: bool, drop_invalid: bool,
+                    cancel: CancelToken | None, dropped: dict[str, int], on_example=None) -> int:
+    seen: set[bytes] = set()
+    written = 0
+    for item in iter_examples(path, fmt, mapping):
+        if not item.is_example:
+            continue
+        if cancel is not None and written % 256 == 0:
+            cancel.raise_if_cancelled()
+        if not item.valid:
+            if not drop_invalid:
+                raise InvalidInput(f"Line {item.line} of {path} is invalid.", hint="Validate the file first.")
+            dropped["invalid"] = dropped.get("invalid", 0) + 1
+            continue
+        if dedupe and item.key is not None:
+            if item.key in seen:
+                dropped["duplicates"] = dropped.get("duplicates", 0) + 1
+                continue
+            seen.add(item.key)
+        out.write(json.dumps(to_provider_record(item.example, provider), ensure_ascii=False) + "\n")
+        written += 1
+        if on_example is not None:
+            on_example(written)
+    return written
+
+
+def _shuffled_lines(staging: Path, seed: int, count: int, tmp: Path):
+    """Lines of ``staging`` in a seeded random order: through random buckets when there are many."""
+    rng = random.Random(seed)
+    buckets = max(1, -(-count // BUCKET_LINES))
+    if buckets == 1:
+        lines = staging.read_text(encoding="utf-8").splitlines(keepends=True)
+        rng.shuffle(lines)
+        yield from lines
+        return
+    files = [open(tmp / f"bucket-{i}.jsonl", "w+", encoding="utf-8") for i in range(buckets)]
+    try:
+        with open(staging, encoding="utf-8") as src:
+            for line in src:
+                files[rng.randrange(buckets)].write(line)
+        for f in files:
+            f.seek(0)
+            lines = f.readlines()
+            rng.shuffle(lines)
+            yield from lines
+    finally:
+        for f in files:
+            f.close()
+
+
+def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str | Path, *, format=None,
+                    column_mapping: dict[str, str] | None = None, validation_path: str | Path | None = None,
+                    validation_split: float = 0.0, seed: int = 42, shuffle: bool = True, dedupe: bool = False,
+                    drop_invalid: bool = False, model: str | None = None, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None) -> PreparedDataset:
+    """Validate ``path`` (and ``validation_path``), then write train.jsonl (and validation.jsonl) to ``out_dir``."""
+    provider = ProviderKind(provider)
+    if not 0.0 <= validation_split < 1.0:
+        raise InvalidInput(f"A validation share of {validation_split} is not possible.", hint="Use 0 to 0.5.")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = validate_file(path, format=format, column_mapping=column_mapping, provider=provider, model=model,
+                           progress=progress, cancel=cancel)
+    _check(report, drop_invalid, path)
     dropped: dict[str, int] = {}
+    clock = EtaClock(report.stats.valid_examples or None)
 
+    def tick(n: int) -> None:
+        if progress is not None and n % 500 == 0:
+            progress(clock.progress(n, "Preparing"))
 
-def prepare_dataset(path, provider, out_dir, *, format=None, column_mapping=None, validation_path=None,
-                    validation_split=0.0, seed=42, shuffle=True, dedupe=False, drop_invalid=False,
-                    progress=None, cancel=None) -> PreparedDataset:
-    raise NotImplementedError
+    train_path, val_path = out_dir / "train.jsonl", out_dir / "validation.jsonl"
+    validation_report, n_val = None, 0
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp_name:
+        tmp = Path(tmp_name)
+        staging = tmp / "staging.jsonl"
+        with open(staging, "w", encoding="utf-8") as out:
+            count = _write_examples(path, report.format, column_mapping, provider, out, dedupe=dedupe,
+                                    drop_invalid=drop_invalid, cancel=cancel, dropped=dropped, on_example=tick)
+        lines = _shuffled_lines(staging, seed, count, tmp) if shuffle else open(staging, encoding="utf-8")
+        if validation_path is None and validation_split > 0 and count >= 2:
+            n_val = min(count - 1, max(1, round(count * validation_split)))
+        chosen = set() if shuffle else set(random.Random(seed).sample(range(count), n_val))
+        with open(train_path, "w", encoding="utf-8") as train, \
+                (open(val_path, "w", encoding="utf-8") if n_val else open(os.devnull, "w")) as val:
+            for i, line in enumerate(lines):
+                is_val = (i < n_val) if shuffle else (i in chosen)
+                (val if is_val else train).write(line)
+        if not shuffle:
+            lines.close()
+        if validation_path is not None:
+            validation_report = validate_file(validation_path, provider=provider, model=model, cancel=cancel)
+            _check(validation_report, drop_invalid, validation_path)
+            vdropped: dict[str, int] = {}
+            with open(val_path, "w", encoding="utf-8") as val:
+                n_val = _write_examples(validation_path, validation_report.format, None, provider, val,
+                                        dedupe=dedupe, drop_invalid=drop_invalid, cancel=cancel, dropped=vdropped)
+            dropped.update({f"validation_{k}": v for k, v in vdropped.items()})
+    n_train = count - (n_val if validation_path is None else 0)
+    minimum = report.minimum_examples
+    if n_train < minimum:
+        raise InvalidInput(f"Only {n_train} training example(s) remain after dropping and splitting; "
+                           f"{provider.label} needs at least {minimum}.",
+                           hint="Add examples, keep duplicates, or lower the validation share.")
+    return PreparedDataset(train_path=str(train_path), validation_path=str(val_path) if n_val else None,
+                           report=report, validation_report=validation_report, train_examples=n_train,
+                           validation_examples=n_val, dropped=dropped)

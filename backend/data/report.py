@@ -9,11 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.data.checks import CHECKS, Severity
+from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity  # noqa: F401
 from backend.data.formats import DataFormat
 
-#: Findings kept per check; counts stay exact beyond it (a 2 GB file of bad lines must not fill memory).
-MAX_FINDINGS_PER_CHECK = 200
 
 
 class Finding(BaseModel):

@@ -8,17 +8,18 @@ parent merges them (see ``parallel.py``).
 from __future__ import annotations
 
 import heapq
+import json
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.data.checks import CHECKS, Severity
+from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
 from backend.data.examples import Item
-from backend.data.report import MAX_FINDINGS_PER_CHECK
-from backend.data.tokens import example_parts, get_encoding, load_hf_tokenizer
+from backend.data.tokens import TOKENS_PER_NAME, TOKENS_PER_REPLY, load_hf_tokenizer, ordinary_encoder, message_text
 
 LONGEST = 10
+MEMO_ENTRIES = 1024
 
 
 class TokenCounter:
@@ -27,33 +28,54 @@ class TokenCounter:
     def __init__(self, encoding: str = "o200k_base", tokenizer_path: str | None = None):
         self.name = tokenizer_path or encoding
         self._hf = load_hf_tokenizer(tokenizer_path) if tokenizer_path else None
-        self._encode = None if self._hf else get_encoding(encoding)._core_bpe.encode_ordinary
-        self._memo: dict[str, int] = {}  # tools lists repeat across examples
+        self._encode = None if self._hf else ordinary_encoder(encoding)
+        # Counts of repeated strings (system prompts, tool lists); bounded so memory stays flat.
+        self._memo: dict[str, int] = {}
 
     def _count(self, text: str) -> int:
-        if len(text) > 2000 or text not in self._memo:
+        n = self._memo.get(text)
+        if n is None:
             n = len(self._encode(text))
-            if len(text) <= 2000 and len(self._memo) < 4096:
+            if len(self._memo) < MEMO_ENTRIES:
                 self._memo[text] = n
-            return n
-        return self._memo[text]
+        return n
 
     def example(self, ex) -> int:
-        messages = ex.messages + (ex.chosen or []) + (ex.rejected or [])
         if self._hf is not None:
+            messages = ex.messages + (ex.chosen or []) + (ex.rejected or [])
             text = ex.text if ex.text is not None else self._hf.apply_chat_template(
                 [_plain(m) for m in messages], tokenize=False)
             return len(self._hf(text, add_special_tokens=False)["input_ids"])
-        if ex.text is not None:
-            return len(self._encode(ex.text))
-        texts, overhead = example_parts(messages, ex.tools)
         encode = self._encode
-        return overhead + sum(len(encode(t)) if len(t) < 64 or t[0] != "[" else self._count(t) for t in texts)
+        if ex.text is not None:
+            return len(encode(ex.text))
+        n = self._messages(ex.messages)
+        if ex.chosen is not None:
+            n += self._messages(ex.chosen) + self._messages(ex.rejected or [])
+        if ex.tools:
+            n += self._count(json.dumps(ex.tools, ensure_ascii=False, separators=(",", ":")))
+        return n
+
+    def _messages(self, messages: list) -> int:
+        """The cookbook's count: 3 framing tokens per message, the role, the content, 1 more for a name;
+        3 for the reply. Same figure as ``tokens.example_parts``, inlined for speed."""
+        encode = self._encode
+        n = TOKENS_PER_REPLY
+        for m in messages:
+            content = m.get("content")
+            if type(content) is str and len(m) == 2:
+                if m.get("role") == "system":
+                    n += 4 + self._count(content)
+                else:
+                    n += 4 + len(encode(content))
+            else:
+                n += 4 + len(encode(message_text(m)))
+                if isinstance(m.get("name"), str):
+                    n += TOKENS_PER_NAME + len(encode(m["name"]))
+        return n
 
 
 def _plain(message: dict) -> dict:
-    from backend.data.tokens import message_text
-
     return {"role": message.get("role", "user"), "content": message_text(message)}
 
 
@@ -66,9 +88,9 @@ class Tally:
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[tuple[int, int | None, str, str]] = field(default_factory=list)
     tokens: array = field(default_factory=lambda: array("I"))
-    messages: array = field(default_factory=lambda: array("I"))
+    messages: array = field(default_factory=lambda: array("H"))
     keys: array = field(default_factory=lambda: array("Q"))
-    key_lines: array = field(default_factory=lambda: array("Q"))
+    key_lines: array = field(default_factory=lambda: array("I"))
     longest: list[tuple[int, int]] = field(default_factory=list)  # min-heap of (tokens, line)
     billed: int = 0
     total_tokens: int = 0
@@ -104,7 +126,7 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
             t.keys.append(int.from_bytes(item.key, "little"))
             t.key_lines.append(line)
         ex = item.example
-        if ex is None or any(c in errors for c, _, _ in item.problems):
+        if ex is None or (item.problems and any(c in errors for c, _, _ in item.problems)):
             continue
         t.valid += 1
         if ex.chosen is not None:
@@ -113,7 +135,7 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
         if n > cap:
             t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
         t.tokens.append(min(n, 0xFFFFFFFF))
-        t.messages.append(len(ex.messages) + len(ex.chosen or ()))
+        t.messages.append(min(len(ex.messages) + len(ex.chosen or ()), 0xFFFF))
         t.total_tokens += n
         t.billed += min(n, cap)
         if len(t.longest) < LONGEST:

@@ -19,7 +19,7 @@ def find_duplicates(keys: array, lines: array) -> Iterator[tuple[int, int]]:
     if len(keys) < 2:
         return iter(())
     k = np.frombuffer(keys, dtype=np.uint64)
-    ln = np.frombuffer(lines, dtype=np.uint64)
+    ln = np.frombuffer(lines, dtype=np.uint32)
     order = np.lexsort((ln, k))  # by hash, then line: the first of each group is the original
     ks, ls = k[order], ln[order]
     dup = np.flatnonzero(ks[1:] == ks[:-1]) + 1
@@ -41,7 +41,7 @@ def _distribution(values: np.ndarray) -> Distribution:
 
 def build_stats(tally: Tally, context_length: int | None) -> Stats:
     tokens = np.frombuffer(tally.tokens, dtype=np.uint32) if len(tally.tokens) else np.zeros(0, np.uint32)
-    messages = np.frombuffer(tally.messages, dtype=np.uint32) if len(tally.messages) else np.zeros(0, np.uint32)
+    messages = np.frombuffer(tally.messages, dtype=np.uint16) if len(tally.messages) else np.zeros(0, np.uint16)
     histogram = Histogram()
     if len(tokens):
         lo, hi = int(tokens.min()), int(tokens.max())
