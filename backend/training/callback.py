@@ -26,6 +26,8 @@ class EventsCallback(TrainerCallback):
         self.stopping = False
         self._last_progress = 0.0
         self._mark: tuple[float, float] | None = None  # (time, tokens) at the previous metrics line
+        self._began: float | None = None
+        self.train_seconds: float | None = None  # from the first step's start to the end of training
 
     def stop_requested(self) -> bool:
         if not self.stop.is_set() and self.stop_file.exists():
@@ -34,6 +36,7 @@ class EventsCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._mark = (time.perf_counter(), 0.0)
+        self._began = self._mark[0]
         self.log.emit(ev.PHASE, "Training", phase="training", step=state.global_step, total_steps=state.max_steps)
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -66,6 +69,10 @@ class EventsCallback(TrainerCallback):
             self.log.emit(ev.LOG, loss=logs["loss"], learning_rate=logs.get("learning_rate"),
                           accuracy=logs.get("mean_token_accuracy"), tokens=int(tokens) if tokens else None,
                           tokens_per_second=speed, grad_norm=logs.get("grad_norm"), **extra, **common)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if self._began is not None:
+            self.train_seconds = time.perf_counter() - self._began
 
     def on_save(self, args, state, control, **kwargs):
         folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"

@@ -57,6 +57,24 @@ def plain_sentence(exc: BaseException) -> str:
     return f"Training stopped with an unexpected error: {text or type(exc).__name__}. Details are in train.log."
 
 
+def peak_memory() -> dict[str, int]:
+    """This process's peak resident memory, and peak GPU memory when training on CUDA (for the monitor)."""
+    figures = {}
+    try:
+        import resource
+
+        scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+        figures["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    except ImportError:  # Windows
+        import psutil
+
+        figures["peak_rss_bytes"] = int(getattr(psutil.Process().memory_info(), "peak_wset", 0))
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        figures["peak_gpu_bytes"] = int(torch.cuda.max_memory_allocated())
+    return figures
+
+
 def _check_data(dataset, method: str, where: str) -> bool:
     """Raise InvalidInput unless the columns fit the method; return whether rows are conversations."""
     columns = set(dataset.column_names)
@@ -180,7 +198,7 @@ def train(run_dir: Path | str, *, resume: bool = False) -> int:
         trainer.save_model(str(folder.final))
         tokenizer.save_pretrained(str(folder.final))
         log_events.emit(ev.FINISHED, "Training finished", status="succeeded", step=trainer.state.global_step,
-                        checkpoint=str(folder.final))
+                        checkpoint=str(folder.final), train_seconds=callback.train_seconds, **peak_memory())
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the events file
         log.exception("training failed")
