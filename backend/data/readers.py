@@ -46,7 +46,7 @@ def parse_jsonl_line(raw: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        return ReadError("invalid_json", f"{exc.msg} at column {exc.colno}.", exc.colno)
+        return ReadError("invalid_json", f"{exc.msg}.", exc.colno)
     except RecursionError:
         return ReadError("invalid_json", "The JSON is nested too deeply.")
 
