@@ -177,6 +177,9 @@ def to_canonical(fmt: DataFormat, record: Any, line: int,
         return None, problems
     if mapping:
         return _mapped(record, line, mapping, problems), problems
+    if fmt is DataFormat.OPENAI_CHAT and "messages" not in record and (
+            "preferred_output" in record or "input" in record):
+        fmt = DataFormat.OPENAI_PREFERENCE  # a pair in a chat file: reported as mixed methods, not as malformed
     if fmt is DataFormat.OPENAI_CHAT:
         messages, tools = record.get("messages"), record.get("tools")
         if not check_messages(messages, problems):

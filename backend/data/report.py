@@ -119,8 +119,8 @@ class ValidationReport(BaseModel):
         and no error that concerns the whole file."""
         if self.ok:
             return True
-        file_level = any(CHECKS[c].file_level and CHECKS[c].severity is Severity.ERROR and n and c != "too_few_examples"
-                         for c, n in self.counts.items())
+        file_level = any(f.line == 0 and f.severity is Severity.ERROR and f.check != "too_few_examples"
+                         for f in self.findings)
         return not file_level and self.stats.valid_examples >= max(1, self.minimum_examples)
 
     def findings_for_line(self, line: int) -> list[Finding]:

@@ -109,7 +109,7 @@ def _report(path, fmt: DataFormat, provider: ProviderKind | None, model: str | N
     for line, first in find_duplicates(tally.keys, tally.key_lines):
         tally.add(line, "duplicate", f"The example is an exact duplicate of line {first}.")
     minimum = PROVIDER_MINIMUM.get(provider.value, 1) if provider else 1
-    if tally.examples == 0 and not tally.counts.get("unsupported_format"):
+    if tally.examples == 0 and not any(line == 0 for line, *_ in tally.findings):
         tally.add(0, "empty_file", "The file contains no examples.")
     elif tally.valid < minimum and provider is not None:
         tally.add(0, "too_few_examples",
