@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-REPEATS = 3
+REPEATS = 4
 TARGET = 0.97
 
 BARE_SCRIPT = r'''

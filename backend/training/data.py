@@ -83,6 +83,19 @@ def _write(rows: list[dict], path: Path) -> None:
             file.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _check_kind(prepared_file: str, method: str, source: str) -> None:
+    """Preference data for DPO, conversations or text for supervised training: say so when they are swapped."""
+    with open(prepared_file, encoding="utf-8") as file:
+        first = json.loads(file.readline() or "{}")
+    if method == "dpo" and "chosen" not in first:
+        raise InvalidInput(f"{source} holds conversations, but DPO needs “prompt”, “chosen” and “rejected” "
+                           "(a preferred and a rejected answer for each prompt).",
+                           hint="Choose supervised fine-tuning, or a file of preference pairs.")
+    if method == "supervised" and "chosen" in first:
+        raise InvalidInput(f"{source} holds preference pairs, which supervised fine-tuning cannot use.",
+                           hint="Choose DPO for this file.")
+
+
 def _prepared_by_data_package(config: TrainingConfig, out_dir: Path, progress, cancel) -> DataRefs | None:
     try:
         from backend.data import prepare_dataset
@@ -93,10 +106,14 @@ def _prepared_by_data_package(config: TrainingConfig, out_dir: Path, progress, c
             validation_split=config.validation_split, seed=config.split_seed, progress=progress, cancel=cancel)
     except (ImportError, NotImplementedError):
         return None
-    train = read_rows(prepared.train_path, config.method)
-    summary = {"examples": len(train), "characters": len(json.dumps(train)), "source": config.training_file}
-    if prepared.validation_path:
-        summary["validation_examples"] = len(read_rows(prepared.validation_path, config.method))
+    _check_kind(prepared.train_path, config.method, config.training_file)
+    stats = prepared.report.stats
+    summary = {"examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
+               "tokens": stats.total_tokens, "source": config.training_file}
+    if prepared.train_examples + prepared.validation_examples and stats.total_tokens:
+        # the counts above cover the whole file; scale them to the training share
+        summary["tokens"] = round(stats.total_tokens * prepared.train_examples /
+                                  max(1, stats.valid_examples or prepared.train_examples))
     return DataRefs(training=prepared.train_path, validation=prepared.validation_path, summary=summary)
 
 

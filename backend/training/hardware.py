@@ -34,7 +34,9 @@ class Hardware(BaseModel):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.memory_bytes / 2**30:.1f} GiB free)"
+        kind = {"cuda": "NVIDIA GPU", "mps": "Apple GPU", "cpu": "CPU"}[self.device]
+        return f"{self.name}, {self.memory_bytes / 2**30:.1f} GiB free" if kind in self.name else \
+            f"{kind}: {self.name}, {self.memory_bytes / 2**30:.1f} GiB free"
 
 
 def detect(prefer: str = "auto") -> Hardware:
@@ -116,3 +118,26 @@ def model_facts(folder: Path | str) -> ModelFacts:
     return ModelFacts(parameters=parameters, hidden_size=hidden, layers=layers, vocab_size=vocab,
                       max_positions=config.get("max_position_embeddings"), chat_template=bool(template.strip()),
                       assistant_masks="generation %}" in template or "generation -%}" in template)
+
+
+def facts_for(base_model: str, parameters: int | None = None) -> ModelFacts | None:
+    """Facts of a local or already-downloaded model; for one not downloaded yet, a rough shape from
+    its parameter count (enough for a memory estimate); None when nothing is known."""
+    from backend import hub
+
+    try:
+        folder = hub.local_path(base_model)
+    except Exception:  # noqa: BLE001 - a missing folder is reported when the user goes on
+        folder = None
+    if folder is not None:
+        try:
+            return model_facts(folder)
+        except InvalidInput:
+            return None
+    known = next((m.parameters for m in hub.SUGGESTED if m.id == base_model), None) or parameters
+    if not known:
+        return None
+    layers = 16 if known < 2e9 else 32
+    hidden = int((known * 0.7 / (12 * layers)) ** 0.5)  # ~70% of a small model's weights sit in its layers
+    return ModelFacts(parameters=known, hidden_size=hidden, layers=layers, vocab_size=50_000,
+                      chat_template=True, assistant_masks=False)

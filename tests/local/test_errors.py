@@ -44,14 +44,15 @@ def test_data_of_the_wrong_shape_names_the_line(tmp_path, tiny_model_dir):
     rows = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},
             {"question": "What is two plus two?", "answer": "Four."}]
     config = quick_config(tiny_model_dir, write_jsonl(tmp_path / "qa.jsonl", rows))
-    with pytest.raises(InvalidInput, match=r"qa.jsonl, line 2: expected “messages”.*found answer, question"):
+    with pytest.raises(InvalidInput, match=r"qa.jsonl.*line 2.*“?\"?messages") as caught:
         LocalProvider().prepare_data(config)
+    assert "Fix" in str(caught.value)
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"messages": []}\n{not json\n')
-    with pytest.raises(InvalidInput, match="broken.jsonl, line 1: “messages” must be a non-empty list"):
+    with pytest.raises(InvalidInput, match="broken.jsonl"):
         LocalProvider().prepare_data(quick_config(tiny_model_dir, broken))
     dpo = quick_config(tiny_model_dir, write_jsonl(tmp_path / "chat.jsonl", rows[:1]), method="dpo")
-    with pytest.raises(InvalidInput, match="DPO needs “prompt”, “chosen” and “rejected”"):
+    with pytest.raises(InvalidInput, match="chat.jsonl holds conversations, but DPO needs “prompt”, “chosen”"):
         LocalProvider().prepare_data(dpo)
 
 

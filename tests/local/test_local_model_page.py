@@ -1,0 +1,72 @@
+"""The wizard page for local training, in a bare QWizard with a draft."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from backend.models import ProviderKind
+from backend.training.defaults import resolve
+from backend.training.hardware import Hardware
+from ui.wizard.draft import WizardDraft
+from ui.wizard.local_model_page import LocalModelPage
+
+
+@pytest.fixture
+def page(qtbot, tiny_model_dir):
+    wizard = QWizard()
+    wizard.draft = WizardDraft(provider=ProviderKind.HF_LOCAL, base_model=str(tiny_model_dir))
+    page = LocalModelPage()
+    wizard.addPage(page)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitUntil(lambda: page.hardware is not None and page.facts is not None, timeout=60_000)
+    yield page  # the wizard (which owns the page) stays alive for the test
+
+
+def adapters(page) -> list[str]:
+    return [page.method.itemData(i)[1] for i in range(page.method.count())]
+
+
+def test_page_shows_the_device_and_plan_and_writes_the_draft(page):
+    draft = page.wizard().draft
+    assert page.device_label.text().startswith("Trains on: ")
+    assert "Memory needed: about" in page.memory_label.text() and page.warning_label.text() == ""
+    assert page.isComplete()
+    assert draft.method == "supervised" and draft.options["adapter"] == "lora"
+    assert page.epochs.specialValueText() == "Auto (3)"
+    assert page.plan.settings.precision == "fp32"  # this machine has no GPU
+
+
+def test_choices_reach_the_draft_and_a_valid_configuration(page, qtbot):
+    page.method.setCurrentIndex(adapters(page).index("full"))
+    page.learning_rate.setText("1e-4")
+    page.learning_rate.editingFinished.emit()
+    page.epochs.setValue(2)
+    draft = page.wizard().draft
+    assert draft.options["adapter"] == "full" and draft.options["learning_rate"] == 1e-4
+    assert "lora_r" not in draft.options and not page.lora_box.isVisible()
+    assert draft.hyperparameters.n_epochs == 2
+    draft.training_file = "t.jsonl"
+    plan = resolve(draft.to_config(), page.facts, page.hardware)
+    assert (plan.settings.adapter, plan.settings.learning_rate, plan.settings.epochs) == ("full", 1e-4, 2.0)
+
+
+def test_qlora_is_offered_only_with_cuda_and_bitsandbytes(page):
+    assert "qlora" not in adapters(page)
+    page.set_hardware(Hardware(device="cuda", name="NVIDIA test GPU", memory_bytes=24 * 2**30, bf16=True,
+                               fp16=True, quantization=True))
+    assert "qlora" in adapters(page)
+    assert "bf16" in page.memory_label.text()
+
+
+def test_a_run_that_will_not_fit_is_warned_about(page):
+    page.method.setCurrentIndex(adapters(page).index("full"))
+    page.set_hardware(Hardware(device="cpu", name="CPU", memory_bytes=50 * 2**20))
+    assert "GiB is free" in page.warning_label.text() and "LoRA" in page.warning_label.text()
+
+
+def test_a_missing_folder_is_refused_on_next(page, tmp_path):
+    page.model_edit.setText(str(tmp_path / "nowhere"))
+    assert not page.validatePage()
+    assert "does not exist" in page.warning_label.text()

@@ -1,0 +1,322 @@
+"""Wizard page for training on this computer: the base model, the method and its hyperparameters.
+
+Shows the device found, the memory the run needs (with a warning when it will not fit) and an
+estimated duration, all from ``backend.training``'s plan, recomputed as the user changes a field.
+Every value left on "Auto" is chosen by the backend from the model size, data and hardware.
+Reads and writes ``wizard().draft`` only, so it works in any QWizard that has a draft.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
+
+from backend import hub
+from backend.errors import StudioError
+from backend.models import Hyperparameters, ProviderKind
+from backend.training.defaults import Plan, resolve
+from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
+from ui.tasks import Task
+
+_FOLDER_ITEM = "__folder__"
+# (label, method, adapter); QLoRA is added only where CUDA and bitsandbytes are present.
+_METHODS = [("Supervised fine-tuning, LoRA (recommended)", "supervised", "lora"),
+            ("Supervised fine-tuning, full weights", "supervised", "full"),
+            ("DPO on preference pairs, LoRA", "dpo", "lora"),
+            ("DPO on preference pairs, full weights", "dpo", "full")]
+_QLORA = ("Supervised fine-tuning, QLoRA (4-bit base, least memory)", "supervised", "qlora")
+_MY_OPTIONS = ("adapter", "learning_rate", "gradient_accumulation_steps", "max_length", "lora_r", "lora_alpha",
+               "lora_dropout", "lora_target_modules", "assistant_only_loss", "packing", "save_steps")
+
+
+def _auto_spin(maximum: int, tip: str, step: int = 1) -> QSpinBox:
+    box = QSpinBox(minimum=0, maximum=maximum, singleStep=step, specialValueText="Auto")
+    box.setToolTip(tip)
+    return box
+
+
+def _count(parameters: int) -> str:
+    if parameters >= 1e9:
+        return f"{parameters / 1e9:.1f}B"
+    return f"{parameters / 1e6:.0f}M" if parameters >= 1e7 else f"{parameters / 1e6:.1f}M"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return "about a minute"
+    if seconds < 5400:
+        return f"about {round(seconds / 60)} minutes"
+    return f"about {seconds / 3600:.1f} hours"
+
+
+class LocalModelPage(QWizardPage):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTitle("Model and method")
+        self.setSubTitle("Fine-tune an open model on this computer. Values left on “Auto” are chosen for "
+                         "your model, data and hardware.")
+        self.hardware: Hardware | None = None
+        self.facts: ModelFacts | None = None
+        self.plan: Plan | None = None
+        self._loading = False
+
+        self.suggestions = QComboBox(accessibleName="Suggested models")
+        for model in hub.SUGGESTED:
+            self.suggestions.addItem(model.label, model.id)
+        self.suggestions.addItem("A model folder on this computer…", _FOLDER_ITEM)
+        self.model_edit = QLineEdit(placeholderText="A Hub id such as Qwen/Qwen2.5-0.5B-Instruct, or a folder",
+                                    accessibleName="Base model")
+        self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
+                                   "when you launch) or a folder with config.json, weights and a tokenizer.")
+        browse = QPushButton("Folder…", accessibleName="Choose a model folder")
+        browse.clicked.connect(self._choose_folder)
+        self.method = QComboBox(accessibleName="Method")
+        self._fill_methods(quantization=False)
+
+        self.epochs = _auto_spin(100, "Passes over the data. Auto: 3 for small data sets, fewer for large ones.")
+        self.learning_rate = QLineEdit(accessibleName="Learning rate")
+        self.learning_rate.setToolTip("Step size. Auto: 2e-4 for LoRA, 1-2e-5 for full weights (a tenth for DPO).")
+        self.batch = _auto_spin(512, "Examples per step on the device. Auto: as many as memory allows, up to 8.")
+        self.accumulation = _auto_spin(256, "Steps whose gradients are added before one update; the effective "
+                                       "batch is batch size x this. Auto: an effective batch of 8-16.")
+        self.max_length = _auto_spin(131072, "Longest example in tokens; longer ones are cut. Auto: from your "
+                                     "data, capped at 1024 on the CPU and 2048 on a GPU.", step=128)
+        self.save_steps = _auto_spin(100000, "Save a checkpoint every this many steps (and evaluate, with "
+                                     "validation data). Auto: five checkpoints per run.", step=10)
+        self.lora_r = QSpinBox(minimum=1, maximum=512, value=16, toolTip="LoRA rank: the adapter's capacity.")
+        self.lora_alpha = QSpinBox(minimum=1, maximum=1024, value=32, toolTip="LoRA scale; usually twice the rank.")
+        self.lora_dropout = QDoubleSpinBox(minimum=0, maximum=0.5, singleStep=0.01, value=0.05,
+                                           toolTip="Dropout on the adapter's input, against overfitting.")
+        self.targets = QLineEdit("all-linear", toolTip="Layers that get an adapter: “all-linear”, or names "
+                                 "separated by commas such as q_proj, v_proj.")
+        self.assistant_only = QCheckBox("Learn from the assistant's turns only", checked=True)
+        self.assistant_only.setToolTip("Loss on the replies only, not on the prompts. Needs a chat template that "
+                                       "marks assistant turns.")
+        self.packing = QCheckBox("Pack short examples together")
+        self.packing.setToolTip("Faster on a GPU with flash attention; elsewhere examples would see each other.")
+
+        self.device_label = QLabel("Looking at this computer…")
+        self.memory_label = QLabel("")
+        self.duration_label = QLabel("")
+        self.warning_label = QLabel("", wordWrap=True)
+        self.warning_label.setProperty("role", "warning")
+        for label in (self.device_label, self.memory_label, self.duration_label, self.warning_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_edit, 1)
+        model_row.addWidget(browse)
+        top = QFormLayout()
+        top.addRow("Suggested", self.suggestions)
+        top.addRow("Base model", model_row)
+        top.addRow("Method", self.method)
+        self.settings_box = QGroupBox("Hyperparameters")
+        form = QFormLayout(self.settings_box)
+        for label, widget in (("Epochs", self.epochs), ("Learning rate", self.learning_rate),
+                              ("Batch size", self.batch), ("Gradient accumulation", self.accumulation),
+                              ("Maximum length", self.max_length), ("Checkpoint every", self.save_steps)):
+            form.addRow(label, widget)
+        self.lora_box = QGroupBox("LoRA")
+        lora = QFormLayout(self.lora_box)
+        for label, widget in (("Rank", self.lora_r), ("Alpha", self.lora_alpha), ("Dropout", self.lora_dropout),
+                              ("Target modules", self.targets)):
+            lora.addRow(label, widget)
+        columns = QHBoxLayout()
+        columns.addWidget(self.settings_box, 1, Qt.AlignmentFlag.AlignTop)
+        right = QVBoxLayout()
+        right.addWidget(self.lora_box)
+        right.addWidget(self.assistant_only)
+        right.addWidget(self.packing)
+        right.addStretch(1)
+        columns.addLayout(right, 1)
+        computer = QGroupBox("This computer")
+        info = QVBoxLayout(computer)
+        for label in (self.device_label, self.memory_label, self.duration_label, self.warning_label):
+            info.addWidget(label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(columns)
+        layout.addWidget(computer)
+        layout.addStretch(1)
+
+        self.suggestions.activated.connect(self._suggestion_chosen)
+        self.model_edit.editingFinished.connect(self._model_changed)
+        self.model_edit.textChanged.connect(self.completeChanged)
+        self.method.currentIndexChanged.connect(self._changed)
+        for box in (self.epochs, self.batch, self.accumulation, self.max_length, self.save_steps, self.lora_r,
+                    self.lora_alpha, self.lora_dropout):
+            box.valueChanged.connect(self._changed)
+        for edit in (self.learning_rate, self.targets):
+            edit.editingFinished.connect(self._changed)
+        for check in (self.assistant_only, self.packing):
+            check.toggled.connect(self._changed)
+
+    # the draft
+    def _draft(self):
+        return self.wizard().draft
+
+    def initializePage(self) -> None:
+        draft = self._draft()
+        self._loading = True
+        model = draft.base_model or hub.SUGGESTED[0].id
+        self.model_edit.setText(model)
+        index = self.suggestions.findData(model)
+        self.suggestions.setCurrentIndex(index if index >= 0 else self.suggestions.count() - 1)
+        options, hp = draft.options, draft.hyperparameters
+        self._select_method(draft.method, options.get("adapter", "lora"))
+        self.epochs.setValue(0 if hp.n_epochs == "auto" else int(hp.n_epochs))
+        self.batch.setValue(0 if hp.batch_size == "auto" else int(hp.batch_size))
+        self.learning_rate.setText(str(options["learning_rate"]) if "learning_rate" in options else "")
+        self.accumulation.setValue(int(options.get("gradient_accumulation_steps", 0)))
+        self.max_length.setValue(int(options.get("max_length", 0)))
+        self.save_steps.setValue(int(options.get("save_steps", 0)))
+        self.lora_r.setValue(int(options.get("lora_r", 16)))
+        self.lora_alpha.setValue(int(options.get("lora_alpha", 32)))
+        self.lora_dropout.setValue(float(options.get("lora_dropout", 0.05)))
+        targets = options.get("lora_target_modules", "all-linear")
+        self.targets.setText(", ".join(targets) if isinstance(targets, list) else targets)
+        self.assistant_only.setChecked(bool(options.get("assistant_only_loss", True)))
+        self.packing.setChecked(bool(options.get("packing", False)))
+        self._loading = False
+        if self.hardware is None:
+            Task(detect, name="detect hardware").on_success(self.set_hardware).on_error_message(
+                self.device_label.setText).start()
+        self._model_changed()
+
+    def isComplete(self) -> bool:
+        return bool(self.model_edit.text().strip())
+
+    def validatePage(self) -> bool:
+        name = self.model_edit.text().strip()
+        if hub.is_local(name) and not Path(name).expanduser().is_dir():
+            self.warning_label.setText(f"The folder “{name}” does not exist. Choose a model folder.")
+            return False
+        self._store()
+        return True
+
+    def _store(self) -> None:
+        draft = self._draft()
+        method, adapter = self.method.currentData()
+        draft.base_model = self.model_edit.text().strip()
+        draft.method = method
+        draft.hyperparameters = Hyperparameters(
+            n_epochs=self.epochs.value() or "auto", batch_size=self.batch.value() or "auto",
+            beta=draft.hyperparameters.beta)
+        options = {k: v for k, v in draft.options.items() if k not in _MY_OPTIONS}
+        options["adapter"] = adapter
+        try:
+            options["learning_rate"] = float(self.learning_rate.text())
+        except ValueError:
+            pass  # empty or not a number: Auto
+        for key, box in (("gradient_accumulation_steps", self.accumulation), ("max_length", self.max_length),
+                         ("save_steps", self.save_steps)):
+            if box.value():
+                options[key] = box.value()
+        if adapter != "full":
+            targets = [t.strip() for t in self.targets.text().split(",") if t.strip()] or ["all-linear"]
+            options.update(lora_r=self.lora_r.value(), lora_alpha=self.lora_alpha.value(),
+                           lora_dropout=round(self.lora_dropout.value(), 3),
+                           lora_target_modules=targets[0] if targets == ["all-linear"] else targets)
+        if method == "supervised":
+            options["assistant_only_loss"] = self.assistant_only.isChecked() and self.assistant_only.isEnabled()
+            options["packing"] = self.packing.isChecked() and self.packing.isEnabled()
+        draft.options = options
+        if draft.provider is None:
+            draft.provider = ProviderKind.HF_LOCAL
+
+    # reactions
+    def _fill_methods(self, quantization: bool) -> None:
+        current = self.method.currentData()
+        self.method.blockSignals(True)
+        self.method.clear()
+        for label, method, adapter in _METHODS[:2] + ([_QLORA] if quantization else []) + _METHODS[2:]:
+            self.method.addItem(label, (method, adapter))
+        self.method.blockSignals(False)
+        if current:
+            self._select_method(*current)
+
+    def _select_method(self, method: str, adapter: str) -> None:
+        for i in range(self.method.count()):
+            if self.method.itemData(i) == (method, adapter):
+                self.method.setCurrentIndex(i)
+                return
+
+    def _suggestion_chosen(self, index: int) -> None:
+        if self.suggestions.itemData(index) == _FOLDER_ITEM:
+            self._choose_folder()
+        else:
+            self.model_edit.setText(self.suggestions.itemData(index))
+            self._model_changed()
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder (with config.json)")
+        if folder:
+            self.model_edit.setText(folder)
+            self._model_changed()
+
+    def _model_changed(self) -> None:
+        name = self.model_edit.text().strip()
+        self.facts = None
+        if name:
+            Task(facts_for, name, name="read model facts").on_success(
+                lambda facts, asked=name: self.set_facts(facts) if asked == self.model_edit.text().strip() else None
+            ).start()
+        self._changed()
+
+    def set_hardware(self, hardware: Hardware) -> None:
+        self.hardware = hardware
+        self.device_label.setText(f"Trains on: {hardware.label}")
+        self._fill_methods(hardware.quantization)
+        self._changed()
+
+    def set_facts(self, facts: ModelFacts | None) -> None:
+        self.facts = facts
+        self._changed()
+
+    def _changed(self, *_args) -> None:
+        if self._loading:
+            return
+        method, adapter = self.method.currentData()
+        self.lora_box.setVisible(adapter != "full")
+        self.assistant_only.setVisible(method == "supervised")
+        self.packing.setVisible(method == "supervised")
+        if self.facts is not None:
+            self.assistant_only.setEnabled(self.facts.assistant_masks or not hub.is_local(self.model_edit.text()))
+        self.packing.setEnabled(bool(self.hardware and self.hardware.flash_attention))
+        self._store()
+        self._show_plan()
+
+    def _show_plan(self) -> None:
+        self.plan = None
+        if self.hardware is None or self.facts is None:
+            self.memory_label.setText("Memory needed: reading the model…" if self.hardware else "")
+            return
+        draft = self._draft()
+        stats = getattr(getattr(draft.report, "stats", None), "valid_examples", None), \
+            getattr(getattr(draft.report, "stats", None), "total_tokens", None)
+        try:
+            config = draft.to_config().model_copy(update={"provider": ProviderKind.HF_LOCAL})
+            self.plan = resolve(config, self.facts, self.hardware, examples=stats[0], tokens=stats[1],
+                                has_validation=bool(draft.validation_path or draft.validation_split))
+        except (StudioError, ValueError) as exc:
+            self.memory_label.setText("")
+            self.duration_label.setText("")
+            self.warning_label.setText(str(exc))
+            return
+        s = self.plan.settings
+        self.epochs.setSpecialValueText(f"Auto ({s.epochs:g})")
+        self.batch.setSpecialValueText(f"Auto ({s.batch_size})")
+        self.accumulation.setSpecialValueText(f"Auto ({s.gradient_accumulation_steps})")
+        self.max_length.setSpecialValueText(f"Auto ({s.max_length})")
+        self.save_steps.setSpecialValueText(f"Auto ({s.save_steps} steps)")
+        self.learning_rate.setPlaceholderText(f"Auto ({s.learning_rate:.0e})")
+        self.memory_label.setText(f"Memory needed: about {self.plan.memory_needed / 2**30:.1f} GiB of "
+                                  f"{self.plan.memory_available / 2**30:.1f} GiB free "
+                                  f"({s.precision}, {'activation checkpointing, ' if s.activation_checkpointing else ''}"
+                                  f"{_count(self.facts.parameters)} parameters)")
+        self.duration_label.setText(f"Estimated time: {_duration(self.plan.seconds)}" if self.plan.seconds
+                                    else "Estimated time: known once the data are chosen")
+        self.warning_label.setText(self.plan.warning or "")
