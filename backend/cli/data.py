@@ -58,9 +58,10 @@ def _progress_printer():
     return show
 
 
-def print_report(report, out=sys.stdout) -> None:
+def print_report(report, out=None) -> None:
     from backend.data.formats import DataFormat
 
+    out = out or sys.stdout
     s = report.stats
     w = out.write
     w(f"{report.path}: {DataFormat(report.format).label}, {s.examples:,} example(s), {s.valid_examples:,} valid, "

@@ -164,7 +164,7 @@ def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str
         if not shuffle:
             lines.close()
         if validation_path is not None:
-            validation_report = validate_file(validation_path, provider=provider, model=model, cancel=cancel)
+            validation_report = validate_file(validation_path, model=model, cancel=cancel)  # no minimum here
             _check(validation_report, drop_invalid, validation_path)
             vdropped: dict[str, int] = {}
             with open(val_path, "w", encoding="utf-8") as val:

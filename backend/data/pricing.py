@@ -64,7 +64,7 @@ def estimate_price(billed_tokens: int, provider: ProviderKind | str | None, mode
     name, row = entry
     prices = load_prices()
     rate = float(row["training_per_million"])
-    return PriceEstimate(amount_usd=round(billed_tokens * rate / 1e6, 4), usd_per_million_tokens=rate,
+    return PriceEstimate(amount_usd=billed_tokens * rate / 1e6, usd_per_million_tokens=rate,
                          billed_tokens=billed_tokens, model=name, as_of=prices["as_of"], source=prices["source"])
 
 

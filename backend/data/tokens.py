@@ -101,6 +101,7 @@ def _encoding_args(name: str) -> dict[str, Any]:
         return args
 
 
+@lru_cache(maxsize=2)
 def ordinary_encoder(name: str):
     """Just tiktoken's Rust encoder's ``encode_ordinary``, without the 25 MB Python dict of ranks that an
     Encoding keeps for decoding: validation workers only count, and every worker holds one."""

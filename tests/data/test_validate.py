@@ -1,0 +1,100 @@
+"""Statistics, estimates, token counting offline, the parallel pass, progress and cancellation."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from backend.cancel import CancelToken
+from backend.data import count_tokens, default_epochs, encoding_name_for_model, estimate_price, validate_file
+from backend.data import validate as validate_module
+from backend.errors import Cancelled
+from tests.data.conftest import chat, chats
+
+
+def test_statistics_and_estimates(write_jsonl):
+    rows = chats(20) + [chat("long " * 300, "fine")]
+    report = validate_file(write_jsonl(rows), provider="openai", model="gpt-4o-mini")
+    s = report.stats
+    assert (s.examples, s.valid_examples) == (21, 21)
+    assert s.longest[0][0] == 21 and s.longest[0][1] == s.tokens.max > 300
+    assert sum(s.histogram.counts) == 21 and len(s.histogram.edges) == len(s.histogram.counts) + 1
+    assert s.messages.min == s.messages.max == 2
+    assert s.default_epochs == default_epochs(21) == 4  # 100 // 21
+    assert s.billed_tokens == s.total_tokens * 4
+    assert report.price.amount_usd == pytest.approx(s.billed_tokens * 3.0 / 1e6)
+    assert report.price.as_of and "openai.com" in report.price.source
+
+
+def test_cookbook_epoch_rule():
+    assert [default_epochs(n) for n in (1, 10, 34, 1000, 8334, 30000)] == [25, 10, 3, 3, 2, 1]
+
+
+def test_price_table_knows_families_and_fine_tunes():
+    assert estimate_price(2_000_000, "openai", "gpt-4.1").amount_usd == 50.0
+    assert estimate_price(1_000_000, "azure", "gpt-4o-mini").usd_per_million_tokens == 3.3
+    assert estimate_price(1, "openai", "ft:gpt-4o-mini-2024-07-18:org::abc").model == "gpt-4o-mini-2024-07-18"
+    assert estimate_price(1, "openai", "no-such-model") is None
+
+
+def test_encodings_per_model():
+    assert encoding_name_for_model("gpt-4o-mini-2024-07-18") == "o200k_base"
+    assert encoding_name_for_model("gpt-4.1-nano") == "o200k_base"
+    assert encoding_name_for_model("gpt-3.5-turbo-0125") == "cl100k_base"
+    assert encoding_name_for_model("gpt-4-0613") == "cl100k_base"
+    assert encoding_name_for_model("ft:gpt-35-turbo:x") == "cl100k_base"
+
+
+def test_tiktoken_works_offline_from_the_bundled_files(monkeypatch, tmp_path, isolated_home):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty-cache"))
+    from backend.data import tokens
+
+    tokens.get_encoding.cache_clear()
+    assert count_tokens("hello world", model="gpt-4o") == 2
+    assert count_tokens("hello world", model="gpt-3.5-turbo") == 2
+    assert os.environ["TIKTOKEN_CACHE_DIR"] == str(isolated_home / "cache" / "tiktoken")
+    assert len(os.listdir(os.environ["TIKTOKEN_CACHE_DIR"])) >= 2
+    # the cookbook's chat rule: 3 per message + role + content, 3 for the reply
+    assert count_tokens([{"role": "user", "content": "hello world"}], model="gpt-4o") == 3 + 1 + 2 + 3
+
+
+def test_hf_tokenizer_counts(tiny_model_dir, write_jsonl):
+    report = validate_file(write_jsonl(chats(3)), tokenizer_path=str(tiny_model_dir))
+    assert report.stats.tokenizer == str(tiny_model_dir) and report.stats.total_tokens > 0
+    assert count_tokens("hello", tokenizer_path=str(tiny_model_dir)) >= 1
+
+
+def test_parallel_pass_matches_the_serial_one(write_jsonl, monkeypatch):
+    rows = chats(3000) + ["{broken"] + chats(5) + [chat("Question 7?", "Answer 7.")] + ["", {"messages": []}]
+    path = write_jsonl(rows)
+    serial = validate_file(path, workers=1)
+    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    seen = []
+    parallel = validate_file(path, workers=2, progress=seen.append)
+    assert parallel.counts == serial.counts == {"invalid_json": 1, "duplicate": 6, "blank_line": 1,
+                                                "missing_messages_list": 1}
+    assert parallel.findings == serial.findings
+    assert parallel.stats == serial.stats
+    assert [f.line for f in parallel.findings if f.check == "duplicate"] == [3002, 3003, 3004, 3005, 3006, 3007]
+    assert seen and seen[-1].done == os.path.getsize(path)
+
+
+def test_progress_has_an_eta_and_cancel_stops(write_jsonl):
+    path = write_jsonl(chats(5000))
+    token, seen = CancelToken(), []
+
+    def progress(p):
+        seen.append(p)
+        token.cancel()
+    with pytest.raises(Cancelled):
+        validate_file(path, workers=1, progress=progress, cancel=token)
+    assert seen and seen[0].total == os.path.getsize(path)
+
+
+def test_parallel_cancel(write_jsonl, monkeypatch):
+    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        validate_file(write_jsonl(chats(2000)), workers=2, cancel=token)
