@@ -79,19 +79,20 @@ def _bar_class(progress: ProgressFn | None, cancel: CancelToken | None):
     from tqdm.auto import tqdm
 
     class ReportingBar(tqdm):
-        """Never drawn; turns the byte counter of the download into Progress and checks cancel."""
-
-        clock: EtaClock | None = None
+        """Never drawn; turns the download's byte counter into Progress and checks cancel."""
 
         def __init__(self, *args, **kwargs):
             kwargs.pop("name", None)
             super().__init__(*args, **{**kwargs, "disable": True})
+            # snapshot_download counts bytes written in its "Reconstructing" bar (the other is per file)
+            self.reports = kwargs.get("unit") == "B" and "Reconstruct" in str(kwargs.get("desc", ""))
+            self.clock: EtaClock | None = None
 
         def update(self, n=1):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             self.n += n or 0
-            if progress is not None and self.unit == "B" and self.total:
+            if progress is not None and self.reports and self.total:
                 if self.clock is None or self.clock.total != self.total:
                     self.clock = EtaClock(self.total)
                 progress(self.clock.progress(self.n, f"Downloading {self.n / 2**20:.0f} of {self.total / 2**20:.0f} MB"))

@@ -1,0 +1,93 @@
+"""A fake Hugging Face Hub on 127.0.0.1: serves one model's files, and answers for gated, missing and
+refused repositories the way the Hub does (status codes and X-Error-Code headers), for the real SDK."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+ERRORS = {
+    "org/gated": (403, {"X-Error-Code": "GatedRepo", "X-Error-Message": "Access to model org/gated is restricted."}),
+    "org/missing": (404, {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}),
+    "org/refused": (401, {"X-Error-Message": "Invalid credentials in Authorization header"}),
+}
+
+
+class FakeHub:
+    def __init__(self, model_dir: Path, repo_id: str = "org/tiny"):
+        self.repo_id = repo_id
+        self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _reply(self, status: int, body: bytes = b"", headers: dict | None = None, head: bool = False):
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+            def _route(self, head: bool):
+                path = unquote(urlparse(self.path).path)
+                parts = path.strip("/").split("/")
+                if parts[:2] == ["api", "models"]:
+                    repo = "/".join(parts[2:4])
+                elif len(parts) >= 5 and parts[2] == "resolve":
+                    repo = "/".join(parts[:2])
+                else:
+                    return self._reply(404, b"{}", head=head)
+                if repo in ERRORS:
+                    status, headers = ERRORS[repo]
+                    return self._reply(status, json.dumps({"error": headers["X-Error-Message"]}).encode(),
+                                       headers, head)
+                if repo != hub.repo_id:
+                    return self._reply(404, b"{}", ERRORS["org/missing"][1], head)
+                if parts[:2] == ["api", "models"] and len(parts) > 4 and parts[4] == "tree":
+                    tree = [{"type": "file", "path": name, "size": len(body),
+                             "oid": hashlib.sha1(body).hexdigest()} for name, body in sorted(hub.files.items())]
+                    return self._reply(200, json.dumps(tree).encode(), {"Content-Type": "application/json"}, head)
+                if parts[:2] == ["api", "models"]:
+                    info = {"id": repo, "modelId": repo, "sha": COMMIT, "private": False,
+                            "siblings": [{"rfilename": name} for name in sorted(hub.files)]}
+                    return self._reply(200, json.dumps(info).encode(), {"Content-Type": "application/json"}, head)
+                name = "/".join(parts[4:])
+                body = hub.files.get(name)
+                if body is None:
+                    return self._reply(404, b"", {"X-Error-Code": "EntryNotFound"}, head)
+                etag = hashlib.sha256(body).hexdigest()
+                headers = {"X-Repo-Commit": COMMIT, "ETag": f'"{etag}"', "Content-Type": "application/octet-stream"}
+                self.send_response(200)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                self._route(head=False)
+
+            def do_HEAD(self):
+                self._route(head=True)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FakeHub":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
