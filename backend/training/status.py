@@ -8,6 +8,7 @@ died (killed, out of memory, power cut) and is reported as failed with its last 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -70,10 +71,11 @@ class RunView:
             training = any(e.type == ev.PHASE and e.phase == "training" for e in session)
             status = JobStatus.RUNNING if training else JobStatus.QUEUED
             update["status_raw"] = next((e.phase for e in reversed(session) if e.type == ev.PHASE), "starting")
+        elif self._not_yet_spawned(session):
+            status = JobStatus.QUEUED
         else:
             status = JobStatus.FAILED
-            update["error"] = (errors[-1].message if errors else
-                               "The training process ended unexpectedly. Its output is in output.log in the run folder.")
+            update["error"] = errors[-1].message if errors else self._unexpected_end()
             update["finished_at"] = _when(session[-1].time) if session else None
         update["status"] = status
         if events:
@@ -90,6 +92,25 @@ class RunView:
         if status is JobStatus.RUNNING:
             update["estimated_finish"] = self._eta(session)
         return job.model_copy(update=update)
+
+    def _not_yet_spawned(self, session: list[ev.TrainEvent]) -> bool:
+        """The app has marked a start but has not recorded the new process yet (a few milliseconds)."""
+        if not session or session[-1].type != ev.PHASE or session[-1].phase != "starting":
+            return False
+        if time.time() - session[-1].time > 120:
+            return False  # the app died before spawning it
+        try:
+            return self.folder.process.stat().st_mtime < session[-1].time
+        except FileNotFoundError:
+            return True
+
+    def _unexpected_end(self) -> str:
+        try:
+            lines = [line for line in self.folder.output.read_text(errors="replace").splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        last = f" Its last words: “{lines[-1].strip()[:300]}”." if lines else ""
+        return f"The training process ended unexpectedly.{last} Its full output is in {self.folder.output}."
 
     def _eta(self, session: list[ev.TrainEvent]) -> datetime | None:
         timed = [e for e in session if e.step is not None and e.total_steps and e.type in (ev.PROGRESS, ev.LOG)]

@@ -51,3 +51,29 @@ def test_a_reused_pid_is_not_taken_for_the_trainer(tmp_path):
     folder.process.write_text(json.dumps(record))
     assert process.find(tmp_path) is None
     assert not process.is_running(tmp_path)
+
+
+def test_status_of_a_run_folder_from_its_events_and_process(tmp_path):
+    from backend.models import Job, JobStatus, ProviderKind
+    from backend.training.status import RunView
+
+    folder = RunFolder(tmp_path)
+    job = Job(provider=ProviderKind.HF_LOCAL, run_dir=str(tmp_path))
+    log = ev.EventLog(folder.events)
+    log.emit(ev.PHASE, "Starting", phase="starting")
+    assert RunView(tmp_path).refresh(job).status is JobStatus.QUEUED  # about to be spawned
+    process.record_self(folder)  # "the trainer": this very process, alive
+    log.emit(ev.PHASE, phase="training", step=0, total_steps=10)
+    log.emit(ev.LOG, step=1, total_steps=10, loss=2.0, tokens=100, tokens_per_second=50.0)
+    view = RunView(tmp_path)
+    running = view.refresh(job)
+    assert (running.status, running.step, running.total_steps, running.trained_tokens) == (JobStatus.RUNNING, 1, 10, 100)
+    folder.process.write_text(json.dumps({"pid": 999_999_999, "create_time": 0}))  # the trainer is gone
+    folder.output.write_text("Traceback ...\nRuntimeError: CUDA error: device-side assert triggered\n")
+    failed = view.refresh(job)
+    assert failed.status is JobStatus.FAILED
+    assert "ended unexpectedly" in failed.error and "device-side assert" in failed.error
+    log.emit(ev.FINISHED, status="paused", step=1)
+    log.close()
+    assert view.refresh(job).status is JobStatus.PAUSED
+    assert [p.step for p in view.metrics()] == [1]
