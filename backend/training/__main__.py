@@ -2,6 +2,7 @@
 
 import sys
 
-from backend.training.runner import main
+if __name__ == "__main__":  # importing this module (as tests that walk the package do) trains nothing
+    from backend.training.runner import main
 
-sys.exit(main())
+    sys.exit(main())
