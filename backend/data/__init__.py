@@ -28,7 +28,7 @@ _EXPORTS = {
     "DataFormat": "formats", "detect_format": "formats", "default_epochs": "pricing", "estimate_price": "pricing",
     "load_prices": "pricing", "estimate_local_seconds": "pricing", "PreparedDataset": "prepare",
     "prepare_dataset": "prepare", "COLUMN_ROLES": "readers", "iter_canonical": "readers", "iter_records": "readers",
-    "read_columns": "readers", "guess_mapping": "readers", "RenderedExample": "render",
+    "read_columns": "readers", "guess_mapping": "readers", "record_text": "readers", "RenderedExample": "render",
     "render_training_example": "render", "Finding": "report", "Histogram": "report", "PriceEstimate": "report",
     "Severity": "checks", "Stats": "report", "ValidationReport": "report", "count_tokens": "tokens",
     "encoding_name_for_model": "tokens", "ensure_tiktoken_offline": "tokens", "validate_file": "validate",
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from backend.data.formats import DataFormat, detect_format  # noqa: F401
     from backend.data.pricing import default_epochs, estimate_local_seconds, estimate_price, load_prices  # noqa: F401
     from backend.data.prepare import PreparedDataset, prepare_dataset  # noqa: F401
-    from backend.data.readers import COLUMN_ROLES, guess_mapping, iter_canonical, iter_records, read_columns  # noqa
+    from backend.data.readers import COLUMN_ROLES, guess_mapping, iter_canonical, iter_records, read_columns, record_text  # noqa
     from backend.data.render import RenderedExample, render_training_example  # noqa: F401
     from backend.data.report import Finding, Histogram, PriceEstimate, Stats, ValidationReport  # noqa: F401
     from backend.data.tokens import count_tokens, encoding_name_for_model, ensure_tiktoken_offline  # noqa: F401

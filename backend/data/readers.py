@@ -288,3 +288,22 @@ def iter_canonical(path: str | Path, format: DataFormat | str | None = None,
     for item in iter_examples(path, format, column_mapping):
         if item.example is not None and item.valid:
             yield item.example
+
+
+def record_text(path: str | Path, line: int, format: DataFormat | str | None = None, limit: int = 20_000) -> str:
+    """The source text of the record at ``line`` (shown when the user clicks a finding), at most ``limit``
+    characters; streamed, so a record near the end of a large file costs one read, not memory."""
+    if line <= 0:
+        return ""
+    fmt = DataFormat(format) if format else detect_format(path)
+    if fmt.is_jsonl or (fmt is DataFormat.TEXT and Path(path).is_file()):
+        for number, raw in jsonl_lines(path):
+            if number == line:
+                return raw[:limit * 4].decode("utf-8", errors="replace")[:limit]
+        return ""
+    for number, record in iter_records(path, fmt):
+        if number == line:
+            if isinstance(record, ReadError):
+                return record.message
+            return json.dumps(record, ensure_ascii=False, indent=1, default=str)[:limit]
+    return ""

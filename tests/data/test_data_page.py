@@ -1,0 +1,121 @@
+"""The wizard's data page in a bare QWizard with a draft: choose, validate, findings, Next, cancel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QWizard
+
+from backend.data import Finding, Severity
+from backend.models import ProviderKind
+from tests.data.conftest import chats
+from ui.wizard.data_findings import FindingsModel
+from ui.wizard.data_page import DataPage
+from ui.wizard.draft import WizardDraft
+
+
+@pytest.fixture
+def page(qtbot):
+    wizard = QWizard()
+    wizard.draft = WizardDraft(provider=ProviderKind.OPENAI, base_model="gpt-4o-mini")
+    page = DataPage()
+    wizard.addPage(page)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    yield page
+    qtbot.waitUntil(lambda: page._task is None, timeout=10000)
+
+
+def validated(qtbot, page, path):
+    page.set_path(str(path))
+    qtbot.waitUntil(lambda: page.report is not None or page._task is None, timeout=15000)
+    return page.report
+
+
+def test_findings_model_contract(qtmodeltester):
+    model = FindingsModel()
+    model.set_findings([Finding(line=3, column=7, check="invalid_json", severity=Severity.ERROR, message="Bad.",
+                                how_to_fix="Fix it."),
+                        Finding(line=0, check="byte_order_mark", severity=Severity.WARNING, message="BOM.",
+                                how_to_fix="Save without.")])
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, 0)) == "3:7" and model.data(model.index(1, 0)) == "file"  # errors first
+    assert model.rowCount() == 2 and model.headerData(4, Qt.Orientation.Horizontal) == "How to fix it"
+
+
+def test_good_file_enables_next(qtbot, page, write_jsonl):
+    with qtbot.waitSignal(page.completeChanged, timeout=15000, check_params_cb=lambda *a: page.report is not None):
+        page.set_path(str(write_jsonl(chats(12))))
+    qtbot.waitUntil(lambda: page.report is not None, timeout=15000)
+    assert page.isComplete() and page.report.ok
+    draft = page.wizard().draft
+    assert draft.report is page.report and draft.data_path.endswith("data.jsonl")
+    assert "Ready to use" in page.summary.text()
+    qtbot.waitUntil(lambda: page.preview.widget().layout().count() > 1, timeout=10000)  # bubbles shown
+
+
+def test_findings_block_next_until_invalid_rows_are_dropped(qtbot, page, write_jsonl):
+    report = validated(qtbot, page, write_jsonl(chats(12) + ['{"messages": [', {"messages": []}]))
+    assert report.error_count == 2 and not page.isComplete()
+    assert page.findings.rowCount() == 2 and page.drop_invalid.isVisibleTo(page)
+    page.drop_invalid.setChecked(True)
+    assert page.isComplete() and page.wizard().draft.options["drop_invalid"] is True
+    page.table.clicked.emit(page.findings.index(0, 3))
+    qtbot.waitUntil(lambda: '{"messages": [' in page.example_view.toPlainText(), timeout=5000)
+    assert "Line 13 (invalid_json)" in page.example_view.toPlainText()
+
+
+def test_unusable_file_never_enables_next(qtbot, page, write_jsonl):
+    validated(qtbot, page, write_jsonl(chats(3)))  # OpenAI needs 10
+    assert not page.isComplete() and not page.drop_invalid.isVisibleTo(page)
+    assert "cannot be used" in page.summary.text()
+
+
+def test_cancel(qtbot, page, write_jsonl):
+    page.set_path(str(write_jsonl(chats(20000))))
+    assert page.cancel_button.isVisibleTo(page) and not page.isComplete()
+    page.cancel_button.click()
+    assert page.summary.text() == "Validation cancelled." and page.report is None and not page.isComplete()
+    assert not page.cancel_button.isVisibleTo(page)
+
+
+def test_split_settings_go_to_the_draft(qtbot, page, write_jsonl, tmp_path):
+    validated(qtbot, page, write_jsonl(chats(12)))
+    page.ratio_split.setChecked(True)
+    page.ratio.setValue(20)
+    page.seed.setValue(7)
+    draft = page.wizard().draft
+    assert (draft.validation_split, draft.split_seed, draft.validation_path) == (0.2, 7, None)
+    page.file_split.setChecked(True)
+    page.val_edit.setText(str(tmp_path / "missing.jsonl"))
+    assert not page.isComplete() and draft.validation_split == 0.0
+    page.val_edit.setText(str(write_jsonl(chats(3), "val.jsonl")))
+    assert page.isComplete() and draft.validation_path.endswith("val.jsonl")
+
+
+def test_hub_id_offline_is_a_clear_message(qtbot, page):
+    page.set_path("someone/some-dataset")
+    qtbot.waitUntil(lambda: page._task is None, timeout=10000)
+    assert "offline" in page.summary.text() and not page.isComplete()
+
+
+def test_dropping_a_file(qtbot, page, write_jsonl):
+    path = write_jsonl(chats(12))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    page.dropEvent(event)
+    qtbot.waitUntil(lambda: page.report is not None, timeout=15000)
+    assert page.path_edit.text() == str(path) and page.isComplete()
+
+
+def test_csv_format_shows_the_column_button(qtbot, page, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("question,answer\n" + "".join(f"q{i},a{i}\n" for i in range(12)), encoding="utf-8")
+    report = validated(qtbot, page, path)
+    assert report.ok and page.columns_button.isVisibleTo(page)
+    assert json.loads(json.dumps(page.wizard().draft.data_path)) == str(path)

@@ -1,0 +1,385 @@
+"""The wizard's data step: choose or drop a file, validate it in the background (progress, ETA, cancel),
+show findings (a click shows the offending example), statistics and a preview, and set up the
+validation split. Next is available only when the data can be used.
+
+Reads and writes ``wizard().draft`` only (a ui.wizard.draft.WizardDraft), so it works in any QWizard
+that has a ``draft``."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
+                               QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QProgressBar, QPushButton, QRadioButton, QSpinBox, QSplitter, QTableView, QTabWidget,
+                               QVBoxLayout, QWizardPage)
+
+from backend.cancel import Progress
+from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text, validate_file
+from backend.models import ProviderKind
+from ui.tasks import Task
+from ui.wizard.data_columns import ColumnMappingDialog
+from ui.wizard.data_findings import FindingsModel
+from ui.wizard.data_preview import ChatPreview, TemplatePreview
+from ui.wizard.data_stats import StatsView
+
+PREVIEW_EXAMPLES = 4
+_TABLES = (DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET)
+_FILTER = "Data files (*.jsonl *.json *.csv *.tsv *.parquet *.txt);;All files (*)"
+
+
+def load_preview(path: str, fmt: str | None, mapping: dict | None, tokenizer: str | None):
+    """(first valid examples, the first rendered through the local model's chat template or None)."""
+    examples = list(itertools.islice(iter_canonical(path, fmt, mapping), PREVIEW_EXAMPLES))
+    rendered = None
+    if tokenizer and examples:
+        from backend.data import render_training_example
+
+        rendered = render_training_example(examples[0], tokenizer)
+    return examples, rendered
+
+
+class DataPage(QWizardPage):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTitle("Training data")
+        self.setSubTitle("Choose or drop a file of example conversations. It is checked line by line before "
+                         "anything is uploaded or trained.")
+        self.setAcceptDrops(True)
+        self.report: ValidationReport | None = None
+        self._task: Task | None = None
+        self._generation = 0
+        self._ready_to_store = False
+
+        self.path_edit = QLineEdit(placeholderText="A .jsonl, .csv, .parquet or .txt file, a dataset folder, "
+                                                   "or a Hub dataset id (owner/name)")
+        self.path_edit.setAccessibleName("Training data file")
+        self.path_edit.editingFinished.connect(self._path_entered)
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._choose)
+        self.format_combo = QComboBox()
+        self.format_combo.setAccessibleName("Format")
+        self.format_combo.addItem("Detect the format", None)
+        for f in DataFormat:
+            self.format_combo.addItem(f.label, f.value)
+        self.format_combo.activated.connect(lambda _i: self.validate())
+        self.columns_button = QPushButton("Map columns…")
+        self.columns_button.clicked.connect(self._map_columns)
+        self.progress = QProgressBar()
+        self.eta_label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.summary = QLabel("No file chosen yet.")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        self.drop_invalid = QCheckBox("Leave out the invalid examples")
+        self.drop_invalid.toggled.connect(self._changed)
+        self.dedupe = QCheckBox("Remove exact duplicates")
+        self.dedupe.toggled.connect(self._changed)
+
+        self.findings = FindingsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.findings)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for column in (0, 1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.clicked.connect(self._finding_clicked)
+        self.example_view = QPlainTextEdit(readOnly=True, placeholderText="Click a finding to see its example.")
+        self.example_view.setAccessibleName("Offending example")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.example_view)
+        split.setSizes([220, 90])
+        self.stats = StatsView()
+        self.preview = ChatPreview()
+        self.template = TemplatePreview()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, "Findings")
+        self.tabs.addTab(self.stats, "Statistics")
+        self.tabs.addTab(self.preview, "Preview")
+        self.tabs.addTab(self.template, "As the model sees it")
+
+        self.no_split = QRadioButton("No validation set")
+        self.ratio_split = QRadioButton("Hold out")
+        self.file_split = QRadioButton("Validation file:")
+        self.split_group = QButtonGroup(self)
+        for b in (self.no_split, self.ratio_split, self.file_split):
+            self.split_group.addButton(b)
+        self.split_group.buttonToggled.connect(self._changed)
+        self.ratio = QDoubleSpinBox(minimum=1, maximum=50, decimals=0, suffix=" %", value=10)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42, prefix="seed ")
+        self.val_edit = QLineEdit(placeholderText="a second file with validation examples")
+        self.val_edit.textChanged.connect(self._changed)
+        val_choose = QPushButton("Choose…")
+        val_choose.clicked.connect(self._choose_validation)
+        for w in (self.ratio, self.seed):
+            w.valueChanged.connect(self._changed)
+
+        source = QHBoxLayout()
+        source.addWidget(self.path_edit, 1)
+        for w in (choose, self.format_combo, self.columns_button):
+            source.addWidget(w)
+        busy = QHBoxLayout()
+        for w, stretch in ((self.progress, 1), (self.eta_label, 0), (self.cancel_button, 0)):
+            busy.addWidget(w, stretch)
+        options = QHBoxLayout()
+        options.addWidget(self.drop_invalid)
+        options.addWidget(self.dedupe)
+        options.addStretch(1)
+        splits = QGridLayout()
+        splits.addWidget(self.no_split, 0, 0)
+        splits.addWidget(self.ratio_split, 0, 1)
+        splits.addWidget(self.ratio, 0, 2)
+        splits.addWidget(self.seed, 0, 3)
+        splits.addWidget(self.file_split, 1, 0)
+        splits.addWidget(self.val_edit, 1, 1, 1, 3)
+        splits.addWidget(val_choose, 1, 4)
+        layout = QVBoxLayout(self)
+        layout.addLayout(source)
+        layout.addLayout(busy)
+        layout.addWidget(self.summary)
+        layout.addLayout(options)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(splits)
+        self._set_busy(False)
+        self._show(None)
+
+    # the draft
+    def initializePage(self) -> None:
+        draft = self.wizard().draft
+        self._ready_to_store = False
+        self.path_edit.setText(draft.data_path or "")
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(draft.data_format)))
+        self.ratio.setValue(round(draft.validation_split * 100) or 10)
+        self.seed.setValue(draft.split_seed)
+        self.val_edit.setText(draft.validation_path or "")
+        (self.file_split if draft.validation_path else self.ratio_split if draft.validation_split
+         else self.no_split).setChecked(True)
+        self.drop_invalid.setChecked(bool(draft.options.get("drop_invalid")))
+        self.dedupe.setChecked(bool(draft.options.get("dedupe")))
+        self._ready_to_store = True
+        if draft.data_path:
+            if isinstance(draft.report, ValidationReport) and draft.report.path == draft.data_path:
+                self._validated(self._generation, draft.report)
+            else:
+                self.validate()
+
+    def _store(self) -> None:
+        if not self._ready_to_store or self.wizard() is None:
+            return
+        draft = self.wizard().draft
+        draft.data_path = self.path_edit.text().strip() or None
+        draft.data_format = self.format_combo.currentData()
+        draft.validation_path = self.val_edit.text().strip() or None if self.file_split.isChecked() else None
+        draft.validation_split = self.ratio.value() / 100 if self.ratio_split.isChecked() else 0.0
+        draft.split_seed = self.seed.value()
+        draft.report = self.report
+        draft.options = {**draft.options, "drop_invalid": self.drop_invalid.isChecked(),
+                         "dedupe": self.dedupe.isChecked()}
+
+    def isComplete(self) -> bool:
+        r = self.report
+        if self._task is not None or r is None or not (r.ok or (r.usable and self.drop_invalid.isChecked())):
+            return False
+        return not self.file_split.isChecked() or Path(self.val_edit.text().strip()).is_file()
+
+    def validatePage(self) -> bool:
+        self._store()
+        return self.isComplete()
+
+    def _changed(self, *_args) -> None:
+        self.ratio.setEnabled(self.ratio_split.isChecked())
+        self.seed.setEnabled(self.ratio_split.isChecked())
+        self.val_edit.setEnabled(self.file_split.isChecked())
+        self._store()
+        self.completeChanged.emit()
+
+    # choosing
+    def dragEnterEvent(self, event) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.set_path(files[0])
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose training data", self.path_edit.text(), _FILTER)
+        if path:
+            self.set_path(path)
+
+    def _choose_validation(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose validation data", self.val_edit.text(), _FILTER)
+        if path:
+            self.val_edit.setText(path)
+            self.file_split.setChecked(True)
+
+    def _path_entered(self) -> None:
+        if self.path_edit.text().strip() != (self.wizard().draft.data_path or ""):
+            self.set_path(self.path_edit.text().strip())
+
+    def set_path(self, path: str) -> None:
+        self.path_edit.setText(path)
+        self.format_combo.setCurrentIndex(0)
+        self.wizard().draft.column_mapping = None
+        self.validate()
+
+    def _map_columns(self) -> None:
+        path, fmt = self.path_edit.text().strip(), self.format_combo.currentData()
+        try:
+            columns = read_columns(path, fmt)
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence
+            self.summary.setText(str(exc))
+            return
+        dialog = ColumnMappingDialog(columns, self.wizard().draft.column_mapping, self)
+        if dialog.exec():
+            self.wizard().draft.column_mapping = dialog.mapping()
+            self.validate()
+
+    # validating
+    def validate(self) -> None:
+        """Validate the chosen source in the background; a newer request supersedes an older one."""
+        path = self.path_edit.text().strip()
+        self.cancel()
+        self._show(None)
+        self._store()
+        if not path:
+            return
+        draft = self.wizard().draft
+        self._generation += 1
+        generation = self._generation
+        provider = draft.provider
+        model = draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
+        self.summary.setText(f"Checking {Path(path).name}…")
+        self._task = Task(validate_file, path, format=self.format_combo.currentData(),
+                          column_mapping=draft.column_mapping, provider=provider, model=model, name="validate data")
+        self._task.on_progress(lambda p, g=generation: self._progressed(g, p))
+        self._task.on_success(lambda r, g=generation: self._validated(g, r))
+        self._task.on_error_message(lambda m, g=generation: self._failed(g, m))
+        self._task.on_cancelled(lambda g=generation: self._failed(g, "Validation cancelled."))
+        self._set_busy(True)
+        self._task.start()
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._failed(self._generation, "Validation cancelled.")
+
+    def _set_busy(self, busy: bool) -> None:
+        for w in (self.progress, self.eta_label, self.cancel_button):
+            w.setVisible(busy)
+        self.progress.setRange(0, 0)  # busy until the first reading
+        self.eta_label.clear()
+        self.completeChanged.emit()
+
+    def _progressed(self, generation: int, p: Progress) -> None:
+        if generation != self._generation or self._task is None:
+            return
+        if p.fraction is not None:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(p.fraction * 1000))
+        if p.eta_seconds is not None:
+            self.eta_label.setText(f"about {p.eta_seconds:.0f} s left")
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._task = None
+        self._generation += 1  # late results of this run are ignored
+        self._set_busy(False)
+        self._show(None)
+        self.summary.setProperty("role", "error")
+        self.summary.setText(message)
+        self._restyle()
+
+    def _validated(self, generation: int, report: ValidationReport) -> None:
+        if generation != self._generation:
+            return
+        self._task = None
+        self._set_busy(False)
+        self._show(report)
+        draft = self.wizard().draft
+        tokenizer = draft.base_model if draft.provider is ProviderKind.HF_LOCAL and draft.base_model and \
+            Path(draft.base_model, "tokenizer_config.json").is_file() else None
+        if report.stats.valid_examples:
+            Task(load_preview, report.path, self.format_combo.currentData(), draft.column_mapping, tokenizer,
+                 name="preview data").on_success(lambda res, g=generation: self._previewed(g, res)).start()
+
+    def _show(self, report: ValidationReport | None) -> None:
+        self.report = report
+        self.findings.set_findings(report.findings if report else [])
+        self.example_view.clear()
+        self.stats.show_report(report)
+        self.preview.clear()
+        self.template.show_rendered(None)
+        fmt = DataFormat(report.format) if report else None
+        self.columns_button.setVisible(fmt in _TABLES or (self.format_combo.currentData() in [f.value for f in _TABLES]))
+        if report is not None:
+            self.summary.setProperty("role", "ok" if report.ok else "warning" if report.usable else "error")
+            self.summary.setText(self._summary(report))
+            self._restyle()
+            invalid = report.invalid_examples
+            self.drop_invalid.setText(f"Leave out the {invalid:,} invalid example(s) (they are counted, not fixed)")
+            self.drop_invalid.setVisible(not report.ok and report.usable)
+            self.dedupe.setText(f"Remove {report.stats.duplicates:,} exact duplicate(s)")
+            self.dedupe.setVisible(report.stats.duplicates > 0)
+            self.tabs.setTabText(0, f"Findings ({len(report.findings)})")
+        else:
+            self.drop_invalid.setVisible(False)
+            self.dedupe.setVisible(False)
+            self.tabs.setTabText(0, "Findings")
+        self.tabs.setTabVisible(3, False)
+        self._store()
+        self.completeChanged.emit()
+
+    @staticmethod
+    def _summary(r: ValidationReport) -> str:
+        s = r.stats
+        head = (f"{DataFormat(r.format).label}: {s.examples:,} examples, {s.valid_examples:,} valid, "
+                f"{r.error_count:,} error(s), {r.warning_count:,} warning(s); "
+                f"{'preference pairs (DPO)' if r.method == 'dpo' else 'supervised'}.")
+        if r.ok:
+            return head + " Ready to use."
+        if r.usable:
+            return head + f" Fix the errors, or leave out the {r.invalid_examples:,} invalid example(s) to go on."
+        return head + " This data cannot be used yet: fix the errors listed below."
+
+    def _restyle(self) -> None:
+        self.summary.style().unpolish(self.summary)
+        self.summary.style().polish(self.summary)
+
+    def _previewed(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return
+        examples, rendered = result
+        self.preview.show_examples(examples)
+        if rendered is not None:
+            self.template.show_rendered(rendered)
+            self.tabs.setTabVisible(3, True)
+
+    def _finding_clicked(self, index) -> None:
+        finding = self.findings.finding(index.row())
+        if finding is None or self.report is None:
+            return
+        if finding.line == 0:
+            self.example_view.setPlainText(f"{finding.message}\n\n{finding.how_to_fix}")
+            return
+        self.example_view.setPlainText(f"Loading line {finding.line}…")
+        generation = self._generation
+        Task(record_text, self.report.path, finding.line, self.report.format, name="show example").on_success(
+            lambda text, g=generation, f=finding: self._show_example(g, f, text)).start()
+
+    def _show_example(self, generation: int, finding, text: str) -> None:
+        if generation == self._generation:
+            self.example_view.setPlainText(f"Line {finding.line} ({finding.check}): {finding.message}\n"
+                                           f"{finding.how_to_fix}\n\n{text}")
