@@ -166,13 +166,19 @@ def run_measured(code: str, path: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FTS_HOME": os.environ["FTS_HOME"]}
     proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, cwd=ROOT, env=env)
     parent, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        try:
-            tree = [parent] + parent.children(recursive=True)
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
+    try:
+        while proc.poll() is None:
+            try:
+                tree = [parent] + parent.children(recursive=True)
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:  # interrupted: leave nothing running
+            for child in parent.children(recursive=True):
+                child.kill()
+            proc.kill()
     out = proc.stdout.read().decode()
     if proc.returncode:
         raise SystemExit(f"benchmark subprocess failed ({proc.returncode}): {out}")
@@ -184,7 +190,7 @@ def run_measured(code: str, path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,1000", help="file sizes in MB, comma-separated")
-    parser.add_argument("--reference-max-mb", type=int, default=400,
+    parser.add_argument("--reference-max-mb", type=int, default=1024,
                         help="skip the reference (it holds the whole file) above this size")
     args = parser.parse_args()
     figures: dict = {"sizes_mb": [], "target_ratio": TARGET_RATIO, "target_share_of_limit": TARGET_SHARE_OF_LIMIT,

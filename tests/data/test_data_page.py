@@ -119,3 +119,32 @@ def test_csv_format_shows_the_column_button(qtbot, page, tmp_path):
     report = validated(qtbot, page, path)
     assert report.ok and page.columns_button.isVisibleTo(page)
     assert json.loads(json.dumps(page.wizard().draft.data_path)) == str(path)
+
+
+def test_column_mapping_dialog(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.wizard.data_columns import ColumnMappingDialog
+
+    dialog = ColumnMappingDialog(["sys", "q", "a"], {"system": "sys", "user": "q", "assistant": "a"})
+    qtbot.addWidget(dialog)
+    assert dialog.mapping() == {"system": "sys", "user": "q", "assistant": "a"}
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.boxes["assistant"].setCurrentText("q")
+    assert not ok.isEnabled() and "only one" in dialog.problem.text()
+    dialog.boxes["assistant"].setCurrentText("a")
+    assert ok.isEnabled()
+
+
+def test_local_model_preview_highlights_trained_tokens(qtbot, page, write_jsonl, tiny_model_dir):
+    draft = page.wizard().draft
+    draft.provider, draft.base_model = ProviderKind.HF_LOCAL, str(tiny_model_dir)
+    validated(qtbot, page, write_jsonl(chats(3)))
+    qtbot.waitUntil(lambda: page.tabs.isTabVisible(3), timeout=15000)
+    text = page.template.toPlainText()
+    assert "<|im_start|>assistant\nAnswer 0." in text
+    cursor = page.template.textCursor()
+    cursor.setPosition(text.index("Answer 0.") + 1)
+    trained_bg = cursor.charFormat().background().color().name()
+    cursor.setPosition(text.index("Question 0") + 1)
+    assert trained_bg != cursor.charFormat().background().color().name()
