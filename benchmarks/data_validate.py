@@ -5,7 +5,8 @@ temporary folder, then runs in separate subprocesses, one after another:
 - the reference: read all lines, json.loads each, check each message, tiktoken-encode each string;
 - the limit: single-core ``encode_ordinary`` over the same strings, already parsed (time of encoding only);
 - the validator: ``backend.data.validate_file``.
-Peak RSS is the largest sum over a process tree (sampled with psutil every 50 ms), so the validator's
+Peak RSS is the largest sum over a process tree (sampled with psutil every 100 ms; the
+process list is refreshed every second so the sampler itself stays under a few % of a core), so the validator's
 worker processes count. Ends with one JSON line of figures, targets and "pass".
 
     .venv/bin/python benchmarks/data_validate.py [--sizes 200,1000] (MB)
@@ -165,15 +166,22 @@ def run_measured(code: str, path: Path) -> dict:
     """Run ``code`` in a fresh interpreter; return its JSON output plus the peak RSS of its process tree."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FTS_HOME": os.environ["FTS_HOME"]}
     proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, cwd=ROOT, env=env)
-    parent, peak = psutil.Process(proc.pid), 0
+    parent, peak, tree, listed = psutil.Process(proc.pid), 0, [], 0.0
     try:
         while proc.poll() is None:
             try:
-                tree = [parent] + parent.children(recursive=True)
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                if time.monotonic() - listed > 1.0:  # listing /proc is the costly part: once a second
+                    tree, listed = [parent] + parent.children(recursive=True), time.monotonic()
+                total = 0
+                for p in tree:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        listed = 0.0
+                peak = max(peak, total)
             except psutil.Error:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.1)
     finally:
         if proc.poll() is None:  # interrupted: leave nothing running
             for child in parent.children(recursive=True):
@@ -210,17 +218,22 @@ def main() -> None:
             v = run_measured(VALIDATOR, path)
             cores = v["cores"]
             print(f"validator : {v['seconds']:7.2f} s  {v['examples'] / v['seconds']:10,.0f} examples/s  "
-                  f"{v['tokens'] / v['seconds']:12,.0f} tokens/s  peak RSS {v['peak_rss_mb']:6.0f} MB  ({cores} cores)")
+                  f"{v['tokens'] / v['seconds']:12,.0f} tokens/s (with framing)  peak RSS {v['peak_rss_mb']:6.0f} MB  ({cores} cores)")
             row.update(validator_s=round(v["seconds"], 3), validator_tokens_per_s=round(v["tokens"] / v["seconds"]),
                        validator_examples_per_s=round(v["examples"] / v["seconds"]),
                        validator_peak_rss_mb=round(v["peak_rss_mb"], 1), cores=cores)
             ok &= v["peak_rss_mb"] < TARGET_RSS_MB
             lim = run_measured(LIMIT, path)
             limit_tps = lim["tokens"] / lim["seconds"] * cores
-            share = (v["tokens"] / v["seconds"]) / limit_tps
+            # Compared on the same encoded strings: the validator's own count adds the cookbook's framing
+            # tokens, which are not encoded, so its tokens/s would flatter it by ~7%.
+            validator_tps = lim["tokens"] / v["seconds"]
+            share = validator_tps / limit_tps
             print(f"limit     : single-core encode_ordinary {lim['tokens'] / lim['seconds']:12,.0f} tokens/s x {cores} "
-                  f"= {limit_tps:12,.0f} tokens/s; validator reaches {share:.0%} (target >= {TARGET_SHARE_OF_LIMIT:.0%})")
-            row.update(limit_tokens_per_s=round(limit_tps), share_of_limit=round(share, 3))
+                  f"= {limit_tps:12,.0f} tokens/s; validator {validator_tps:12,.0f} encoded tokens/s reaches "
+                  f"{share:.0%} (target >= {TARGET_SHARE_OF_LIMIT:.0%})")
+            row.update(limit_tokens_per_s=round(limit_tps), validator_encoded_tokens_per_s=round(validator_tps),
+                       share_of_limit=round(share, 3))
             ok &= share >= TARGET_SHARE_OF_LIMIT
             if size_mb <= args.reference_max_mb:
                 ref = run_measured(REFERENCE, path)

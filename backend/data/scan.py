@@ -123,7 +123,7 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
             continue
         t.examples += 1
         if item.key is not None:
-            t.keys.append(int.from_bytes(item.key, "little"))
+            t.keys.frombytes(item.key)  # 8 raw bytes: no int object per example
             t.key_lines.append(line)
         ex = item.example
         if ex is None or (item.problems and any(c in errors for c, _, _ in item.problems)):
