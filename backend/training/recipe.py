@@ -56,6 +56,11 @@ def model_dtype(settings: TrainSettings) -> str:
     return "float32"
 
 
+def attention(settings: TrainSettings) -> str | None:
+    """Packed examples must not attend to each other: only flash attention keeps them apart."""
+    return "flash_attention_2" if settings.packing else None
+
+
 def lora_arguments(settings: TrainSettings) -> dict[str, Any]:
     """Keyword arguments of ``peft.LoraConfig`` (the same fields TRL's ModelConfig turns into one)."""
     return dict(task_type="CAUSAL_LM", r=settings.lora_r, lora_alpha=settings.lora_alpha,
@@ -67,6 +72,7 @@ def recipe(spec: RunSpec, data_dir: Path | str, output_dir: str) -> dict[str, An
     s = spec.settings
     evaluate = (Path(data_dir) / DATA_FILES["test"]).exists()
     out: dict[str, Any] = {"model_name_or_path": spec.model_path, "dtype": model_dtype(s),
+                           **({"attn_implementation": attention(s)} if attention(s) else {}),
                            "dataset_name": str(data_dir), "dataset_train_split": "train",
                            "dataset_test_split": "test"}
     out.update({k: v for k, v in trainer_arguments(s, output_dir, evaluate=evaluate).items() if v is not None})

@@ -18,7 +18,7 @@ from pathlib import Path
 from backend.errors import InvalidInput, StudioError
 from backend.training import events as ev
 from backend.training import process
-from backend.training.recipe import DATA_FILES, lora_arguments, model_dtype, trainer_arguments
+from backend.training.recipe import DATA_FILES, attention, lora_arguments, model_dtype, trainer_arguments
 from backend.training.spec import RunFolder, RunSpec
 
 log = logging.getLogger("backend.training")
@@ -137,7 +137,7 @@ def _trainer(spec: RunSpec, folder: RunFolder, train, test, tokenizer, callback)
         from peft import LoraConfig
 
         peft_config = LoraConfig(**lora_arguments(s))
-    init = {"dtype": model_dtype(s)}
+    init = {"dtype": model_dtype(s), **({"attn_implementation": attention(s)} if attention(s) else {})}
     if s.adapter == "qlora":
         import torch
         from transformers import BitsAndBytesConfig

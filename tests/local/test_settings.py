@@ -82,3 +82,17 @@ def test_recipe_is_accepted_by_trl_cli_parser(tmp_path, method, script):
     assert training_args.learning_rate == 1e-4 and training_args.max_length == 256
     assert training_args.bf16 is False and training_args.eval_strategy == "steps" and training_args.eval_steps == 5
     assert script_args.dataset_name == str(tmp_path / "data")
+
+
+def test_packing_comes_with_flash_attention_in_the_recipe(tmp_path):
+    from trl.scripts.sft import make_parser
+
+    flash_gpu = GPU.model_copy(update={"flash_attention": True})
+    settings = resolve(config(), SEVEN_B, flash_gpu, examples=5000).settings
+    assert settings.packing and not resolve(config(), SEVEN_B, GPU, examples=5000).settings.packing
+    spec = RunSpec(config=config(), data=DataRefs(training="t"), model_path="/m", settings=settings)
+    mapping = recipe(spec, tmp_path, str(tmp_path / "out"))
+    # A bf16 config cannot be instantiated on this GPU-less machine, so check the keys against the parser's.
+    assert set(mapping) <= {action.dest for action in make_parser()._actions}
+    assert mapping["packing"] and mapping["padding_free"] and mapping["bf16"] and not mapping["use_cpu"]
+    assert mapping["attn_implementation"] == "flash_attention_2" and mapping["dtype"] == "bfloat16"
