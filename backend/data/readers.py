@@ -184,8 +184,20 @@ def _json_array(path: Path) -> Iterator[tuple[int, Any]]:
         yield 0, ReadError("encoding", "The file is not valid UTF-8.")
 
 
+def _optional(module: str, what: str):
+    """Import a package of the ``local`` extra, or say which install brings it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise InvalidInput(f"Reading {what} needs the {module.split('.')[0]} package, which is not installed.",
+                           hint="Install Fine-Tune Studio with its 'local' extra: pip install 'finetune-studio[local]'."
+                           ) from exc
+
+
 def _parquet(path: Path) -> Iterator[tuple[int, Any]]:
-    import pyarrow.parquet as pq
+    pq = _optional("pyarrow.parquet", "Parquet files")
 
     try:
         table = pq.ParquetFile(path)
@@ -200,7 +212,7 @@ def _parquet(path: Path) -> Iterator[tuple[int, Any]]:
 
 def _hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
     if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
-        from datasets import load_from_disk
+        load_from_disk = _optional("datasets", "Hugging Face dataset folders").load_from_disk
 
         dataset = load_from_disk(str(path))
         if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
@@ -227,9 +239,8 @@ def _hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
     if constants.HF_HUB_OFFLINE:
         raise InvalidInput(f"{offline} the app is offline (HF_HUB_OFFLINE is set).",
                            hint="Connect to the internet, or download the dataset and choose the local file.")
+    load_dataset = _optional("datasets", "Hub datasets").load_dataset
     try:
-        from datasets import load_dataset
-
         stream = load_dataset(dataset_id, split="train", streaming=True)
         for index, row in enumerate(stream, 1):
             yield index, row
