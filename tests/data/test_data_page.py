@@ -139,7 +139,8 @@ def test_column_mapping_dialog(qtbot):
 def test_local_model_preview_highlights_trained_tokens(qtbot, page, write_jsonl, tiny_model_dir):
     draft = page.wizard().draft
     draft.provider, draft.base_model = ProviderKind.HF_LOCAL, str(tiny_model_dir)
-    validated(qtbot, page, write_jsonl(chats(3)))
+    report = validated(qtbot, page, write_jsonl(chats(3)))
+    assert report.stats.tokenizer == str(tiny_model_dir)  # counted with the model's own tokenizer
     qtbot.waitUntil(lambda: page.tabs.isTabVisible(3), timeout=15000)
     text = page.template.toPlainText()
     assert "<|im_start|>assistant\nAnswer 0." in text

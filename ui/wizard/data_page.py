@@ -262,7 +262,8 @@ class DataPage(QWizardPage):
         model = draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
         self.summary.setText(f"Checking {Path(path).name}…")
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
-                          column_mapping=draft.column_mapping, provider=provider, model=model, name="validate data")
+                          column_mapping=draft.column_mapping, provider=provider, model=model,
+                          tokenizer_path=self._local_tokenizer(), name="validate data")
         self._task.on_progress(lambda p, g=generation: self._progressed(g, p))
         self._task.on_success(lambda r, g=generation: self._validated(g, r))
         self._task.on_error_message(lambda m, g=generation: self._failed(g, m))
@@ -309,11 +310,17 @@ class DataPage(QWizardPage):
         self._set_busy(False)
         self._show(report)
         draft = self.wizard().draft
-        tokenizer = draft.base_model if draft.provider is ProviderKind.HF_LOCAL and draft.base_model and \
-            Path(draft.base_model, "tokenizer_config.json").is_file() else None
         if report.stats.valid_examples:
-            Task(load_preview, report.path, self.format_combo.currentData(), draft.column_mapping, tokenizer,
+            Task(load_preview, report.path, self.format_combo.currentData(), draft.column_mapping,
+                 self._local_tokenizer(),
                  name="preview data").on_success(lambda res, g=generation: self._previewed(g, res)).start()
+
+    def _local_tokenizer(self) -> str | None:
+        """The chosen local model's folder, when there is one: its tokenizer counts and renders."""
+        draft = self.wizard().draft
+        model = draft.base_model
+        local = draft.provider is ProviderKind.HF_LOCAL and model and Path(model, "tokenizer_config.json").is_file()
+        return model if local else None
 
     def _show(self, report: ValidationReport | None) -> None:
         self.report = report
