@@ -145,6 +145,9 @@ class LocalProvider:
         folder = RunFolder(job.run_dir)
         if process.is_running(folder.path):
             raise InvalidInput("This run is still training.")
+        if self.get_job(job).status is JobStatus.SUCCEEDED:
+            raise InvalidInput("This run has finished; there is nothing to resume.",
+                               hint="Clone it in the wizard to train again.")
         if folder.last_checkpoint() is None:
             raise InvalidInput("This run has no checkpoint to resume from yet.", hint="Start it again from the wizard.")
         start(folder, resume=True)

@@ -30,7 +30,10 @@ def model_card(spec: RunSpec, summary: dict, merged: bool) -> str:
 
     s = spec.settings
     adapter = s.adapter != "full" and not merged
-    meta = {"base_model": spec.config.base_model, "library_name": "peft" if adapter else "transformers",
+    from backend.hub import is_local
+
+    meta = {**({} if is_local(spec.config.base_model) else {"base_model": spec.config.base_model}),
+            "library_name": "peft" if adapter else "transformers",
             "tags": ["fine-tune-studio", "trl", "sft" if s.method == "supervised" else "dpo"]
             + (["lora"] if s.adapter != "full" else [])}
     rows = [("Method", f"{'Supervised fine-tuning' if s.method == 'supervised' else 'DPO'} with "

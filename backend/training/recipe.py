@@ -71,7 +71,11 @@ def recipe(spec: RunSpec, data_dir: Path | str, output_dir: str) -> dict[str, An
     """The YAML mapping for ``trl sft --config`` (or ``trl dpo --config`` for DPO)."""
     s = spec.settings
     evaluate = (Path(data_dir) / DATA_FILES["test"]).exists()
-    out: dict[str, Any] = {"model_name_or_path": spec.model_path, "dtype": model_dtype(s),
+    from backend.hub import is_local
+
+    # A Hub id reruns anywhere; a local folder only here.
+    model = spec.model_path if is_local(spec.config.base_model) else spec.config.base_model
+    out: dict[str, Any] = {"model_name_or_path": model, "dtype": model_dtype(s),
                            **({"attn_implementation": attention(s)} if attention(s) else {}),
                            "dataset_name": str(data_dir), "dataset_train_split": "train",
                            "dataset_test_split": "test"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.errors import InvalidInput
 from backend.models import JobStatus
 from backend.providers.hf_local import LocalProvider
 from backend.training.spec import RunFolder
@@ -45,6 +46,8 @@ def test_sft_lora_trains_reports_every_step_and_saves_an_adapter(lora_run):
     final = Path(job.fine_tuned_model)
     assert (final / "adapter_config.json").exists() and (final / "tokenizer_config.json").exists()
     assert [c.id for c in provider.list_checkpoints(job)] == ["checkpoint-4", "checkpoint-8", "final"]
+    with pytest.raises(InvalidInput, match="finished"):
+        provider.resume(job)
 
 
 def test_events_are_tailed_after_an_id(lora_run):
@@ -97,7 +100,7 @@ def test_export_merges_the_adapter_into_a_full_model_with_a_card(lora_run, tmp_p
     assert (out / "config.json").exists() and not (out / "adapter_config.json").exists()
     AutoModelForCausalLM.from_pretrained(out)  # a loadable, merged model
     card = (out / "README.md").read_text()
-    assert "base_model:" in card and "| Learning rate | 0.005 |" in card and "examples: 32" in card
+    assert "library_name: transformers" in card and "| Learning rate | 0.005 |" in card and "examples: 32" in card
     assert (out / "trl_config.yaml").exists()
 
 
