@@ -138,16 +138,16 @@ def _trainer(spec: RunSpec, folder: RunFolder, train, test, tokenizer, callback)
 
         peft_config = LoraConfig(**lora_arguments(s))
     init = {"dtype": model_dtype(s), **({"attn_implementation": attention(s)} if attention(s) else {})}
-    if s.adapter == "qlora":
+    quantization = None
+    if s.adapter == "qlora":  # 4-bit NF4 base weights, computed in the GPU's half precision
         import torch
         from transformers import BitsAndBytesConfig
 
-        init["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4",
-            bnb_4bit_compute_dtype=torch.bfloat16 if s.precision == "bf16" else torch.float16)
+        quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                          bnb_4bit_compute_dtype=torch.bfloat16 if s.precision == "bf16" else torch.float16)
     args = trainer_arguments(s, str(folder.checkpoints), evaluate=test is not None)
     common = dict(model=spec.model_path, train_dataset=train, eval_dataset=test, processing_class=tokenizer,
-                  peft_config=peft_config, callbacks=[callback])
+                  peft_config=peft_config, quantization_config=quantization, callbacks=[callback])
     if s.method == "dpo":
         from trl import DPOConfig, DPOTrainer
 
