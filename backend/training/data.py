@@ -109,7 +109,7 @@ def _prepared_by_data_package(config: TrainingConfig, out_dir: Path, progress, c
     _check_kind(prepared.train_path, config.method, config.training_file)
     stats = prepared.report.stats
     summary = {"examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
-               "tokens": stats.total_tokens, "source": config.training_file}
+               "tokens": stats.total_tokens, "longest_tokens": stats.tokens.max, "source": config.training_file}
     if prepared.train_examples + prepared.validation_examples and stats.total_tokens:
         # the counts above cover the whole file; scale them to the training share
         summary["tokens"] = round(stats.total_tokens * prepared.train_examples /

@@ -82,7 +82,7 @@ def _overrides(config: TrainingConfig) -> dict:
 
 
 def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, examples: int | None = None,
-            tokens: int | None = None, has_validation: bool = False) -> Plan:
+            tokens: int | None = None, longest: int | None = None, has_validation: bool = False) -> Plan:
     """Every "auto" replaced by a value chosen for this model, data and device; user choices kept."""
     if config.method not in ("supervised", "dpo"):
         raise InvalidInput(f"Local training does not support the “{config.method}” method.",
@@ -100,9 +100,10 @@ def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, ex
     precision = ("bf16" if hardware.bf16 else "fp16") if hardware.device == "cuda" else "fp32"
     limit = facts.max_positions or 2048
     max_length = min(limit, 2048 if hardware.device == "cuda" else 1024)
-    if tokens and examples:  # the data's longest example, rounded up to a power of two
-        longest = options.get("max_length") or 2 ** math.ceil(math.log2(max(16, tokens / examples * 4)))
-        max_length = min(max_length, int(longest))
+    if not longest and tokens and examples:
+        longest = tokens / examples * 4  # no per-example figures: assume the longest is 4x the mean
+    if longest:  # the longest example (+10% for a different tokenizer), rounded up to a power of two
+        max_length = min(max_length, 2 ** math.ceil(math.log2(max(16.0, longest * 1.1))))
     base = dict(method=config.method, adapter=adapter, device=hardware.device, precision=precision,
                 epochs=float(hp.n_epochs) if hp.n_epochs != "auto" else epochs, learning_rate=lr,
                 max_length=max_length, assistant_only_loss=facts.assistant_masks and config.method == "supervised",

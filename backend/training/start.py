@@ -47,7 +47,7 @@ def plan(config: TrainingConfig, data: DataRefs | None = None, *, facts: ModelFa
     summary = data.summary if data else {}
     tokens = summary.get("tokens") or summary.get("approx_tokens")
     return resolve(config, facts, hardware, examples=summary.get("examples"), tokens=tokens,
-                   has_validation=bool(data and data.validation))
+                   longest=summary.get("longest_tokens"), has_validation=bool(data and data.validation))
 
 
 def _run_folder(config: TrainingConfig, job_id: str) -> RunFolder:

@@ -97,3 +97,10 @@ def test_packing_comes_with_flash_attention_in_the_recipe(tmp_path):
     assert set(mapping) <= {action.dest for action in make_parser()._actions}
     assert mapping["packing"] and mapping["padding_free"] and mapping["bf16"] and not mapping["use_cpu"]
     assert mapping["attn_implementation"] == "flash_attention_2" and mapping["dtype"] == "bfloat16"
+
+
+def test_maximum_length_follows_the_longest_example_within_the_device_cap():
+    assert resolve(config(), SEVEN_B, GPU, examples=100, tokens=10_000, longest=300).settings.max_length == 512
+    assert resolve(config(), SEVEN_B, GPU, examples=100, longest=100_000).settings.max_length == 2048
+    assert resolve(config(), SEVEN_B, CPU, examples=100, longest=100_000).settings.max_length == 1024
+    assert resolve(config(options={"max_length": 64}), SEVEN_B, GPU, longest=300).settings.max_length == 64

@@ -295,11 +295,12 @@ class LocalModelPage(QWizardPage):
             self.memory_label.setText("Memory needed: reading the model…" if self.hardware else "")
             return
         draft = self._draft()
-        stats = getattr(getattr(draft.report, "stats", None), "valid_examples", None), \
-            getattr(getattr(draft.report, "stats", None), "total_tokens", None)
+        stats = getattr(draft.report, "stats", None)  # the data page's validation report, when there is one
         try:
             config = draft.to_config().model_copy(update={"provider": ProviderKind.HF_LOCAL})
-            self.plan = resolve(config, self.facts, self.hardware, examples=stats[0], tokens=stats[1],
+            self.plan = resolve(config, self.facts, self.hardware, examples=getattr(stats, "valid_examples", None),
+                                tokens=getattr(stats, "total_tokens", None),
+                                longest=getattr(getattr(stats, "tokens", None), "max", None),
                                 has_validation=bool(draft.validation_path or draft.validation_split))
         except (StudioError, ValueError) as exc:
             self.memory_label.setText("")
