@@ -3,6 +3,7 @@ refused repositories the way the Hub does (status codes and X-Error-Code headers
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -22,6 +23,8 @@ class FakeHub:
     def __init__(self, model_dir: Path, repo_id: str = "org/tiny"):
         self.repo_id = repo_id
         self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
+        self.created: dict[str, dict] = {}  # repo id -> create_repo's JSON body
+        self.uploaded: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,6 +76,38 @@ class FakeHub:
                 self.end_headers()
                 if not head:
                     self.wfile.write(body)
+
+            def do_POST(self):
+                path = urlparse(self.path).path.strip("/").split("/")
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if path == ["api", "repos", "create"]:
+                    request = json.loads(body)
+                    repo = f"{request.get('organization') or 'me'}/{request['name']}"
+                    hub.created[repo] = request
+                    return self._reply(200, json.dumps({"url": f"{hub.url}/{repo}", "name": repo}).encode())
+                if path == ["api", "validate-yaml"]:  # the model card's metadata block must be YAML
+                    import yaml
+
+                    content = json.loads(body)["content"]
+                    try:
+                        yaml.safe_load(content.split("---")[1])
+                    except (IndexError, yaml.YAMLError) as exc:
+                        return self._reply(400, json.dumps({"errors": [{"message": str(exc)}]}).encode())
+                    return self._reply(200, json.dumps({"errors": [], "warnings": []}).encode())
+                repo = "/".join(path[2:4])
+                if path[4:5] == ["preupload"]:
+                    files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+                             for f in json.loads(body)["files"]]
+                    return self._reply(200, json.dumps({"files": files}).encode())
+                if path[4:5] == ["commit"]:
+                    for line in body.splitlines():
+                        item = json.loads(line)
+                        if item["key"] == "file":
+                            value = item["value"]
+                            hub.uploaded.setdefault(repo, {})[value["path"]] = base64.b64decode(value["content"])
+                    return self._reply(200, json.dumps({"commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}",
+                                                        "commitOid": COMMIT}).encode())
+                return self._reply(404, b"{}")
 
             def do_GET(self):
                 self._route(head=False)

@@ -122,3 +122,36 @@ def test_dpo_on_preference_data(tiny_model_dir, prefs_file):
     assert json.loads((Path(job.run_dir) / "config.json").read_text())["settings"]["method"] == "dpo"
     assert (Path(job.fine_tuned_model) / "adapter_config.json").exists()
     assert job.status is JobStatus.SUCCEEDED
+
+
+_PUSH = """
+import sys
+from backend.models import Job
+from backend.providers.hf_local import LocalProvider
+job = Job.model_validate_json(open(sys.argv[1]).read())
+print(LocalProvider(secret=sys.argv[2]).push_to_hub(job, "me/tuned-tiny"))
+"""
+
+
+def test_push_to_the_hub_is_private_and_carries_the_card(lora_run, tiny_model_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.local.fake_hub import FakeHub
+
+    _, job = lora_run
+    (tmp_path / "job.json").write_text(job.model_dump_json())
+    with FakeHub(tiny_model_dir) as hub:
+        env = dict(os.environ, HF_ENDPOINT=hub.url, HF_HUB_OFFLINE="0", HF_HUB_DISABLE_XET="1",
+                   HF_HOME=str(tmp_path / "hf"), PYTHONPATH=os.getcwd())
+        token = "hf_" + "p" * 30
+        out = subprocess.run([sys.executable, "-c", _PUSH, str(tmp_path / "job.json"), token], env=env,
+                             capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert token not in out.stdout + out.stderr
+    assert out.stdout.strip().endswith("/me/tuned-tiny")
+    assert hub.created["me/tuned-tiny"]["visibility"] == "private"
+    files = hub.uploaded["me/tuned-tiny"]
+    assert {"README.md", "config.json", "model.safetensors", "trl_config.yaml", "tokenizer.json"} <= set(files)
+    assert b"fine-tune-studio" in files["README.md"]
