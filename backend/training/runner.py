@@ -121,7 +121,9 @@ def _tokenizer(spec: RunSpec, chat: bool, log_events: ev.EventLog):
         raise InvalidInput(f"The model “{spec.config.base_model}” has no chat template, so its tokenizer cannot "
                            "turn conversations into training text.",
                            hint="Choose an instruct or chat model, or give the data as plain “text”.")
-    if spec.settings.assistant_only_loss and "generation" not in (tokenizer.chat_template or ""):
+    if not chat:
+        spec.settings.assistant_only_loss = False  # plain text or string prompts: TRL masks completions itself
+    elif spec.settings.assistant_only_loss and "generation" not in (tokenizer.chat_template or ""):
         spec.settings.assistant_only_loss = False
         log_events.emit(ev.WARNING, "This model's chat template does not mark assistant turns, so the loss "
                         "covers whole conversations.", level="warning")

@@ -155,3 +155,17 @@ def test_push_to_the_hub_is_private_and_carries_the_card(lora_run, tiny_model_di
     files = hub.uploaded["me/tuned-tiny"]
     assert {"README.md", "config.json", "model.safetensors", "trl_config.yaml", "tokenizer.json"} <= set(files)
     assert b"fine-tune-studio" in files["README.md"]
+
+
+def test_sft_on_plain_text_needs_no_chat_template(tmp_path):
+    from tests.local.conftest import write_jsonl
+    from tests.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "plain", with_chat_template=False)
+    rows = [{"text": f"The capital of France is Paris. Line {i}."} for i in range(16)]
+    provider = LocalProvider()
+    job = finish(provider, launch(provider, quick_config(model, write_jsonl(tmp_path / "text.jsonl", rows),
+                                                          max_steps=3)))
+    assert_succeeded(job)
+    assert not RunFolder(job.run_dir).read_spec().settings.assistant_only_loss  # resolved from the template
+    assert len(provider.metrics(job)) == 3
