@@ -43,10 +43,18 @@ class LocalProvider:
             return "No account needed: training runs on this computer. A Hugging Face token is only needed for gated models."
         from huggingface_hub import HfApi
 
+        from huggingface_hub.errors import HfHubHTTPError
+
+        from backend.errors import CredentialsError, NetworkError
+
         try:
             who = HfApi(token=self.secret).whoami()
-        except Exception as exc:  # noqa: BLE001 - translated
-            raise hub.explain_error("your account", exc) from exc
+        except HfHubHTTPError as exc:
+            raise CredentialsError("The Hugging Face Hub refused the token.",
+                                   hint="Create a new token at https://huggingface.co/settings/tokens.") from exc
+        except (OSError, ConnectionError) as exc:
+            raise NetworkError("The Hugging Face Hub cannot be reached.",
+                               hint="Check the internet connection; training itself needs none.") from exc
         return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}."
 
     def list_base_models(self) -> list[BaseModelInfo]:

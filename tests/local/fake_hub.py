@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+GOOD_TOKEN = "hf_" + "g" * 34  # the one token the fake accepts
 ERRORS = {
     "org/gated": (403, {"X-Error-Code": "GatedRepo", "X-Error-Message": "Access to model org/gated is restricted."}),
     "org/missing": (404, {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}),
@@ -43,6 +44,11 @@ class FakeHub:
             def _route(self, head: bool):
                 path = unquote(urlparse(self.path).path)
                 parts = path.strip("/").split("/")
+                if parts == ["api", "whoami-v2"]:
+                    if self.headers.get("Authorization") == f"Bearer {GOOD_TOKEN}":
+                        return self._reply(200, json.dumps({"name": "alice", "type": "user"}).encode(), head=head)
+                    return self._reply(401, b'{"error": "Invalid credentials"}',
+                                       {"X-Error-Message": "Invalid credentials in Authorization header"}, head)
                 if parts[:2] == ["api", "models"]:
                     repo = "/".join(parts[2:4])
                 elif len(parts) >= 5 and parts[2] == "resolve":

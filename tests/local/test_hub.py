@@ -69,3 +69,24 @@ def test_offline_without_the_model_says_what_to_do(tiny_model_dir):
         hub.download_model("org/not-downloaded")  # tests run with HF_HUB_OFFLINE=1
     assert "local model folder" in str(caught.value)
     assert hub.local_path("org/not-downloaded") is None
+
+
+_WHOAMI = """
+import sys
+from backend.providers.hf_local import LocalProvider
+try:
+    print(LocalProvider(secret=sys.argv[1]).check_account())
+except Exception as exc:
+    print(type(exc).__name__ + ": " + str(exc))
+"""
+
+
+def test_check_account_with_a_token_asks_the_hub(fake, tmp_path):
+    from tests.local.fake_hub import GOOD_TOKEN
+
+    env = dict(os.environ, HF_ENDPOINT=fake.url, HF_HUB_OFFLINE="0", HF_HOME=str(tmp_path / "hf"),
+               PYTHONPATH=os.getcwd())
+    replies = [subprocess.run([sys.executable, "-c", _WHOAMI, token], capture_output=True, text=True, env=env,
+                              timeout=60).stdout.strip() for token in (GOOD_TOKEN, "hf_" + "b" * 34)]
+    assert replies[0] == "Connected to the Hugging Face Hub as alice."
+    assert replies[1].startswith("CredentialsError: The Hugging Face Hub refused the token.")
