@@ -115,7 +115,8 @@ class LocalProvider:
                 spec = RunFolder(spec_file.parent).read_spec()
             except (OSError, ValueError):
                 continue
-            job = Job(provider=self.kind, run_dir=str(spec_file.parent), remote_id=spec_file.parent.name,
+            job = Job(id=spec.job_id or spec_file.parent.name, provider=self.kind, run_dir=str(spec_file.parent),
+                      remote_id=spec_file.parent.name, data_summary=spec.data.summary,
                       name=spec_file.parent.name, base_model=spec.config.base_model, method=spec.config.method,
                       config=json.loads(spec.config.model_dump_json()))
             yield self.get_job(job)

@@ -55,6 +55,7 @@ class RunSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    job_id: str | None = None  # the job store's id: a crash between spawn and store update is reconciled by it
     config: TrainingConfig
     data: DataRefs
     model_path: str  # a local folder (Hub models are downloaded before launch)

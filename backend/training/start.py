@@ -81,7 +81,7 @@ def create_run(config: TrainingConfig, data: DataRefs, job_id: str, *, hardware:
     shutil.copyfile(data.training, folder.path / "data" / DATA_FILES["train"])
     if data.validation:
         shutil.copyfile(data.validation, folder.path / "data" / DATA_FILES["test"])
-    spec = RunSpec(config=config, data=data, model_path=str(model), settings=chosen.settings)
+    spec = RunSpec(job_id=job_id, config=config, data=data, model_path=str(model), settings=chosen.settings)
     folder.write_spec(spec)
     write_recipe(spec, folder.path / "data", str(folder.checkpoints), folder.recipe)
     start(folder, warning=chosen.warning)

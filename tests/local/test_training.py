@@ -33,7 +33,7 @@ def lora_run(tiny_model_dir, tmp_path_factory):
     return provider, job
 
 
-def test_sft_lora_trains_reports_every_step_and_saves_an_adapter(lora_run):
+def test_sft_lora_trains_reports_every_step_and_saves_an_adapter(lora_run, monkeypatch):
     provider, job = lora_run
     assert_succeeded(job)
     assert (job.step, job.total_steps) == (8, 8) and job.trained_tokens > 0
@@ -48,6 +48,9 @@ def test_sft_lora_trains_reports_every_step_and_saves_an_adapter(lora_run):
     assert [c.id for c in provider.list_checkpoints(job)] == ["checkpoint-4", "checkpoint-8", "final"]
     with pytest.raises(InvalidInput, match="finished"):
         provider.resume(job)
+    monkeypatch.setenv("FTS_HOME", str(Path(job.run_dir).parents[2]))  # the home the run was made in
+    found = list(provider.list_jobs())  # what a store that lost its record would import
+    assert [(j.id, j.run_dir, j.status) for j in found] == [(job.id, job.run_dir, JobStatus.SUCCEEDED)]
 
 
 def test_events_are_tailed_after_an_id(lora_run):
