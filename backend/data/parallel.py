@@ -20,6 +20,10 @@ from backend.data.scan import Tally
 from backend.errors import Cancelled, StudioError
 
 
+class WorkerFailed(StudioError):
+    """A worker process died without a result; the caller falls back to validating in this process."""
+
+
 def usable_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -81,8 +85,7 @@ def scan_parallel(path: str | Path, fmt: DataFormat, *, encoding: str, context_l
             except queue.Empty:
                 dead = [i for i, p in enumerate(procs) if i not in tallies and p.exitcode not in (None, 0)]
                 if dead:
-                    raise StudioError(f"A validation worker stopped unexpectedly (exit code {procs[dead[0]].exitcode}).",
-                                      hint="The computer may be short of memory; close other programs and try again.")
+                    raise WorkerFailed(f"A validation worker stopped unexpectedly (exit code {procs[dead[0]].exitcode}).")
             else:
                 if isinstance(result, str):
                     raise StudioError(f"Validation failed: {result}.")

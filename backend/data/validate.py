@@ -4,6 +4,7 @@ a ValidationReport with exact counts, duplicates across the whole file, statisti
 from __future__ import annotations
 
 import heapq
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from backend.data.stats import build_stats, find_duplicates
 from backend.data.tokens import encoding_name_for_model
 from backend.errors import Cancelled
 from backend.models import ProviderKind
+
+log = logging.getLogger(__name__)
 
 #: Below this size, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8 << 20
@@ -78,17 +81,21 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
     encoding = encoding_name_for_model(model)
     size = os.path.getsize(path) if Path(path).is_file() else None
     report = _throttled(progress, size)
-    from backend.data.parallel import scan_parallel, usable_cores
+    from backend.data.parallel import WorkerFailed, scan_parallel, usable_cores
 
     workers = workers or usable_cores()
     with open(path, "rb") if size is not None else open(os.devnull, "rb") as f:
         utf16 = f.read(2) in (b"\xff\xfe", b"\xfe\xff")
     fast = is_jsonl(fmt, path) and not column_mapping and not tokenizer_path and not utf16
+    tally = None
     if fast and workers > 1 and size is not None and size >= PARALLEL_MIN_BYTES:
-        tally = _merge(scan_parallel(path, fmt, encoding=encoding, context_length=context_length,
-                                     workers=min(workers, max(1, size // (4 << 20))), progress=report,
-                                     cancel=cancel))
-    else:
+        try:
+            tally = _merge(scan_parallel(path, fmt, encoding=encoding, context_length=context_length,
+                                         workers=min(workers, max(1, size // (4 << 20))), progress=report,
+                                         cancel=cancel))
+        except WorkerFailed as exc:  # e.g. no importable __main__ for spawned processes: one core will do
+            log.warning("parallel validation failed, validating in this process: %s", exc)
+    if tally is None:
         counter = TokenCounter(encoding, tokenizer_path)
         if fast:
             items = jsonl_items(path, fmt, on_block=report)

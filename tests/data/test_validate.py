@@ -98,3 +98,17 @@ def test_parallel_cancel(write_jsonl, monkeypatch):
     token.cancel()
     with pytest.raises(Cancelled):
         validate_file(write_jsonl(chats(2000)), workers=2, cancel=token)
+
+
+def test_falls_back_to_one_process_when_workers_cannot_start(write_jsonl, isolated_home):
+    """A script read from stdin has no __main__ file that spawned workers could import."""
+    import subprocess
+    import sys
+
+    path = write_jsonl(chats(50) + ["{bad"])
+    script = ("from backend.data import validate as v\nv.PARALLEL_MIN_BYTES = 0\n"
+              f"print(v.validate_file({str(path)!r}, workers=2).counts)\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'invalid_json': 1}"
