@@ -34,3 +34,6 @@ def tiny_model_dir(tmp_path_factory):
     from tests.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+from tests.fakes.plugin import fake_openai, openai_client  # noqa: E402,F401  (shared fixtures)

@@ -1,0 +1,266 @@
+"""A stateful OpenAI-compatible HTTP server on 127.0.0.1 for the real SDK to talk to.
+
+Serves the OpenAI routes under ``/v1`` and Azure OpenAI's under ``/openai`` (``api-key`` header,
+``api-version`` query, chat through ``/openai/deployments/{name}/chat/completions``). Every
+request and response is checked against the official API description; violations are kept in
+``violations`` and fail the test that used the ``fake_openai`` fixture. Faults (429, 500, slow
+answers, dropped connections) are injected per route for the next N requests.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import fnmatch
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes import openai_routes
+from tests.fakes.openai_state import APIFailure, FakeOpenAIState
+from tests.fakes.openapi_check import SpecChecker, parse_json
+
+API_KEY = "sk-test-fake-0123456789"
+WIND_DOWN_MESSAGE = (
+    "Fine-tuning job creation is no longer available for your organization. OpenAI is winding down "
+    "self-serve fine-tuning: existing fine-tuned models remain available for inference until their base "
+    "models are retired."
+)
+
+
+@dataclass
+class Fault:
+    pattern: str  # "POST /fine_tuning/jobs", fnmatch-style on "METHOD /path" (no /v1)
+    kind: str  # "429" | "500" | "slow" | "drop" | "drop_after"
+    remaining: int
+    seconds: float = 0.0
+
+
+class FakeOpenAI:
+    """The server and its controls. Use ``base_url`` / ``azure_endpoint`` and ``api_key`` in clients."""
+
+    def __init__(self, *, check_spec: bool = True, **state_options: Any):
+        self.state = FakeOpenAIState(**state_options)
+        self.api_key = API_KEY
+        self.checker = SpecChecker() if check_spec else None
+        self.violations: list[str] = []
+        self.requests: list[tuple[str, str]] = []  # (method, path without prefix), in order
+        self.faults: list[Fault] = []
+        self.advance_on_poll = False
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.fake = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> "FakeOpenAI":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def root(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return self.root + "/v1"
+
+    @property
+    def azure_endpoint(self) -> str:
+        return self.root
+
+    # -- controls -----------------------------------------------------------------------------------
+    def inject(self, pattern: str, kind: str, times: int = 1, seconds: float = 0.0) -> None:
+        """Answer the next ``times`` requests matching ``pattern`` with a fault."""
+        with self.state.lock:
+            self.faults.append(Fault(pattern, kind, times, seconds))
+
+    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE) -> None:
+        """Refuse every job creation as the wind-down does (403 permission error)."""
+        self.state.refusal = message
+
+    def fail_next_job(self, message: str = "The job failed due to an invalid training file.",
+                      code: str = "invalid_training_file") -> None:
+        self.state.fail_next_job = (code, message)
+
+    def fail_next_file(self, details: str) -> None:
+        self.state.file_error_next = details
+
+    def advance(self, job_id: str | None = None, times: int = 1) -> None:
+        self.state.advance(job_id, times)
+
+    def finish(self, job_id: str) -> dict:
+        return self.state.finish(job_id)
+
+    def set_reply(self, text: str, chunks: int = 4) -> None:
+        self.state.reply_text, self.state.reply_chunks = text, chunks
+
+    def jobs(self) -> list[dict]:
+        with self.state.lock:
+            return [job.data for job in self.state.jobs.values()]
+
+    def count(self, method: str, path_pattern: str) -> int:
+        return sum(1 for m, p in self.requests if m == method and fnmatch.fnmatchcase(p, path_pattern))
+
+    def assert_no_violations(self) -> None:
+        assert not self.violations, "The fake saw traffic outside the API description:\n" + "\n".join(
+            self.violations)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self.state.lock:
+            for fault in self.faults:
+                if fault.remaining > 0 and fnmatch.fnmatchcase(f"{method} {path}", fault.pattern):
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeOpenAI/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    @property
+    def fake(self) -> FakeOpenAI:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        azure, path = _strip_prefix(url.path)
+        fake = self.fake
+        fake.requests.append((method, path))
+        spec_path = openai_routes.spec_path(path)
+        content_type = self.headers.get("Content-Type", "")
+        body = _parse_body(content_type, raw)
+        if fake.checker and spec_path:
+            fake.violations += fake.checker.check_request(method, spec_path, content_type, _spec_form(body))
+        fault = fake._take_fault(method, path)
+        if fault and fault.kind == "slow":
+            time.sleep(fault.seconds)
+        if fault and fault.kind == "drop":
+            return self._drop()
+        try:
+            _authorise(self.headers, azure, query, fake.api_key)
+            status, payload = openai_routes.route(fake, method, path, query, body)
+        except APIFailure as failure:
+            status, payload = failure.status, failure.body()
+        if fault and fault.kind == "drop_after":
+            return self._drop()
+        if fault and fault.kind in ("429", "500"):
+            status = int(fault.kind)
+            payload = APIFailure(status, "Rate limit reached for requests" if status == 429 else
+                                 "The server had an error while processing your request. Sorry about that!",
+                                 type="requests" if status == 429 else "server_error").body()
+        if isinstance(payload, openai_routes.Stream):
+            return self._stream(method, spec_path, payload)
+        self._respond(method, spec_path, status, payload)
+
+    def _respond(self, method: str, spec_path: str | None, status: int, payload: Any) -> None:
+        if isinstance(payload, bytes):
+            data, ctype = payload, "application/octet-stream"
+        else:
+            data, ctype = json.dumps(payload).encode(), "application/json"
+            if self.fake.checker and spec_path:
+                self.fake.violations += self.fake.checker.check_response(method, spec_path, status, ctype, payload)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-request-id", "req_fake")
+        if status == 429:
+            self.send_header("retry-after-ms", "20")
+            self.send_header("retry-after", "1")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, method: str, spec_path: str | None, stream: "openai_routes.Stream") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for chunk in stream.chunks:
+            if self.fake.checker and spec_path:
+                self.fake.violations += self.fake.checker.check_stream_chunk(method, spec_path, chunk)
+            self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
+            if stream.delay:
+                time.sleep(stream.delay)
+        self._chunk(b"data: [DONE]\n\n")
+        self._chunk(b"")
+
+    def _chunk(self, data: bytes) -> None:
+        try:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading (a cancelled stream)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _strip_prefix(path: str) -> tuple[bool, str]:
+    for prefix, azure in (("/openai/v1", True), ("/openai", True), ("/v1", False)):
+        if path.startswith(prefix + "/"):
+            return azure, path[len(prefix):]
+    return False, path
+
+
+def _authorise(headers: Any, azure: bool, query: dict, api_key: str) -> None:
+    if azure:
+        if "api-version" not in query:
+            raise APIFailure(404, "Resource not found", type="invalid_request_error", code="404")
+        presented = headers.get("api-key") or headers.get("Authorization", "").removeprefix("Bearer ")
+        if presented != api_key:
+            raise APIFailure(401, "Access denied due to invalid subscription key or wrong API endpoint.",
+                             code="401")
+        return
+    if headers.get("Authorization") != f"Bearer {api_key}":
+        raise APIFailure(401, "Incorrect API key provided. You can find your API key at "
+                              "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+
+
+def _parse_body(content_type: str, raw: bytes) -> Any:
+    if content_type.startswith("multipart/form-data"):
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+        form: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            filename = part.get_filename()
+            form[name] = (filename, payload) if filename is not None else payload.decode()
+        return form
+    return parse_json(raw)
+
+
+def _spec_form(body: Any) -> Any:
+    """Multipart forms as the spec types them: files are binary strings."""
+    if isinstance(body, dict):
+        return {k: ("<binary>" if isinstance(v, tuple) else v) for k, v in body.items()}
+    return body
