@@ -2,7 +2,8 @@
 
 The fake server runs every request the SDK sends and every response it returns through
 ``SpecChecker``, so the fake cannot drift from the real service. The spec is OpenAPI 3.1 but
-still says ``nullable: true`` in places; those are rewritten into JSON Schema before use.
+still says ``nullable: true`` and boolean ``exclusiveMinimum`` in places (OpenAPI 3.0 forms); those
+are rewritten into JSON Schema 2020-12 before use.
 Known gaps of the spec are whitelisted here, and only these: the job status enum lacks
 ``paused`` (the API returns it after a pause) and Azure's ``pending``.
 """
@@ -25,6 +26,10 @@ def _nullable_to_schema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: _nullable_to_schema(value) for key, value in node.items()}
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(node.get(bound), bool):  # OpenAPI 3.0's boolean form: the bound itself is excluded
+            if node.pop(bound) and limit in node:
+                node[bound] = node.pop(limit)
     if node.pop("nullable", False):
         return {"anyOf": [node, {"type": "null"}]}
     return node

@@ -1,0 +1,225 @@
+"""OpenAI fine-tuning through the official SDK: models, uploads, jobs, events, metrics, chat.
+
+Job creation is the one call that must not be repeated blindly: the API has no idempotency key,
+so it runs without the SDK's retries, and after a transient failure the account's jobs are searched
+for our launch key (in the job's metadata) before trying again. Reinforcement fine-tuning is
+declared absent: it needs graders, which this app does not build.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from backend import paths
+from backend.cancel import CancelToken, ProgressFn
+from backend.errors import InvalidInput
+from backend.launch import LAUNCH_KEY
+from backend.models import (
+    Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
+    ProviderKind, TrainingConfig, new_id,
+)
+from backend.providers import openai_jobs as mapping
+from backend.providers import openai_sdk, openai_upload
+from backend.providers.base import Capability
+
+CREATE_ATTEMPTS = 3
+
+
+class OpenAIProvider:
+    kind = ProviderKind.OPENAI
+    service = "OpenAI"
+    capabilities = frozenset({
+        Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
+        Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT})
+    #: Tests lower these to send a small file through the multipart path and to poll quickly.
+    simple_upload_limit = openai_upload.SIMPLE_UPLOAD_LIMIT
+    part_size = openai_upload.PART_SIZE
+    poll_seconds = 2.0
+    retry_pause = 1.0
+
+    def __init__(self, account: Account | None = None, secret: str | None = None):
+        self.account = account
+        self.account_id = account.id if account else None
+        self._secret = secret
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = openai_sdk.openai_client(self.account, self._secret)
+        return self._client
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # SDK errors become the app's; anything else is a bug and propagates
+            if type(exc).__module__.startswith("openai"):
+                raise openai_sdk.translate(exc, self.service) from None
+            raise
+
+    # -- account and models -------------------------------------------------------------------------
+    def check_account(self) -> str:
+        models = self._call(lambda: list(self.client.models.list()))
+        tunable = mapping.base_models(models)
+        return f"Connected to {self.service}: {len(models)} models visible, {len(tunable)} can be fine-tuned."
+
+    def list_base_models(self) -> list[BaseModelInfo]:
+        return mapping.base_models(self._call(lambda: list(self.client.models.list())))
+
+    # -- launch -------------------------------------------------------------------------------------
+    def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None) -> DataRefs:
+        """Validate and convert the data, upload it (resumably), and wait until the service has processed it."""
+        from backend.data import estimate_price, prepare_dataset
+
+        prepared = prepare_dataset(
+            config.training_file, self.kind, paths.cache_dir() / "prepared" / new_id(),
+            validation_path=config.validation_file, validation_split=config.validation_split, seed=config.split_seed,
+            model=mapping.base_of(config.base_model), drop_invalid=bool(config.options.get("drop_invalid")),
+            dedupe=bool(config.options.get("dedupe")), progress=progress, cancel=cancel)
+        if prepared.report.method != config.method:
+            raise InvalidInput(f"{config.training_file} holds {prepared.report.method} examples, but the method is "
+                               f"{config.method}.", hint="Choose the matching method on the model page.")
+        refs = {}
+        for role, path in (("training", prepared.train_path), ("validation", prepared.validation_path)):
+            if path is None:
+                continue
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            refs[role] = self._call(openai_upload.upload_file, self.client, path, progress=progress, cancel=cancel,
+                                    simple_limit=self.simple_upload_limit, part_size=self.part_size)
+        for role, file_id in refs.items():
+            self._call(openai_upload.wait_until_processed, self.client, file_id, f"the {role} file",
+                       cancel=cancel, poll_seconds=self.poll_seconds)
+        stats = prepared.report.stats
+        epochs = config.hyperparameters.n_epochs
+        billed = stats.billed_tokens_per_epoch * (epochs if isinstance(epochs, int) else stats.default_epochs)
+        price = estimate_price(billed, self.kind, mapping.base_of(config.base_model))
+        summary = {"training_examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
+                   "dropped": prepared.dropped, "billed_tokens": billed, "default_epochs": stats.default_epochs,
+                   "price_usd": price.amount_usd if price else None, "price_as_of": price.as_of if price else None,
+                   "training_file": Path(config.training_file).name}
+        return DataRefs(training=refs["training"], validation=refs.get("validation"), summary=summary)
+
+    def job_request(self, config: TrainingConfig, data: DataRefs, job: Job) -> dict:
+        """The body of the create call, as it will be sent (shown on the review page)."""
+        hyper = {k: v for k, v in config.hyperparameters.model_dump().items() if v is not None}
+        if config.method != "dpo":
+            hyper.pop("beta", None)
+        request = {"model": config.base_model, "training_file": data.training,
+                   "method": {"type": config.method, config.method: {"hyperparameters": hyper}},
+                   "metadata": {**config.metadata, **job.metadata}}
+        for name, value in (("validation_file", data.validation), ("suffix", config.suffix), ("seed", config.seed)):
+            if value is not None and value != "":
+                request[name] = value
+        return request
+
+    def create_job(self, config: TrainingConfig, data: DataRefs, job: Job) -> Job:
+        import openai
+
+        if config.method == "reinforcement":
+            raise InvalidInput("Reinforcement fine-tuning is not available in Fine-Tune Studio.",
+                               hint="Use supervised or DPO.")
+        request = self.job_request(config, data, job)
+        key = job.metadata.get(LAUNCH_KEY)
+        once = self.client.with_options(max_retries=0)  # no blind retries: see the module docstring
+        last: Exception | None = None
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                remote = once.fine_tuning.jobs.create(**request)
+                return mapping.to_job(remote, job, self)
+            except openai.PermissionDeniedError as exc:
+                raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
+            except openai.RateLimitError as exc:  # refused before anything was created: safe to repeat
+                last = exc
+            except (openai.APIConnectionError, openai.InternalServerError) as exc:
+                last = exc  # the job may exist: look before repeating
+                found = self.find_launched(key) if key else None
+                if found is not None:
+                    return mapping.to_job(found, job, self)
+            except openai.APIError as exc:
+                raise openai_sdk.translate(exc, self.service) from None
+            time.sleep(self.retry_pause * (attempt + 1))
+        raise openai_sdk.translate(last, self.service)
+
+    def find_launched(self, key: str):
+        """The remote job created by the launch with this key, if any (our metadata marks it)."""
+        page = self._call(self.client.fine_tuning.jobs.list, metadata={LAUNCH_KEY: key}, limit=10)
+        matches = [j for j in page.data if (j.metadata or {}).get(LAUNCH_KEY) == key]
+        return matches[0] if matches else None
+
+    # -- reading jobs -------------------------------------------------------------------------------
+    def get_job(self, job: Job) -> Job:
+        remote = self._call(self.client.fine_tuning.jobs.retrieve, job.remote_id)
+        updated = mapping.to_job(remote, job, self)
+        if updated.status.is_active:
+            latest = self._call(self.client.fine_tuning.jobs.list_events, job.remote_id, limit=20).data
+            for event in latest:
+                if event.type == "metrics" and isinstance(event.data, dict) and "step" in event.data:
+                    updated = updated.model_copy(update={"step": int(event.data["step"]),
+                                                         "total_steps": event.data.get("total_steps")})
+                    break
+        return updated
+
+    def list_jobs(self) -> Iterator[Job]:
+        pages = self._call(self.client.fine_tuning.jobs.list, limit=50)
+        try:
+            for remote in pages:  # further pages are fetched while iterating
+                yield mapping.to_job(remote, None, self)
+        except Exception as exc:
+            if type(exc).__module__.startswith("openai"):
+                raise openai_sdk.translate(exc, self.service) from None
+            raise
+
+    def list_events(self, job: Job, after: str | None = None) -> list[JobEvent]:
+        """Events newer than ``after``, oldest first. The API lists newest first, so read until ``after``."""
+        newer = []
+        for remote in self._call(self.client.fine_tuning.jobs.list_events, job.remote_id, limit=100):
+            if remote.id == after:
+                break
+            newer.append(mapping.to_event(remote))
+        return newer[::-1]
+
+    def metrics(self, job: Job) -> list[MetricPoint]:
+        from_events = [p for e in self.list_events(job) if (p := mapping.metric_from_event(e)) is not None]
+        remote = self._call(self.client.fine_tuning.jobs.retrieve, job.remote_id)
+        from_file: list[MetricPoint] = []
+        for file_id in remote.result_files or []:
+            content = self._call(self.client.files.content, file_id).read()
+            from_file += mapping.metrics_from_result_file(content)
+        return mapping.merge_metrics(from_events, from_file)
+
+    def list_checkpoints(self, job: Job) -> list[Checkpoint]:
+        found = self._call(lambda: list(self.client.fine_tuning.jobs.checkpoints.list(job.remote_id, limit=100)))
+        return sorted((mapping.to_checkpoint(c) for c in found), key=lambda c: c.step)
+
+    def cancel(self, job: Job) -> Job:
+        return mapping.to_job(self._call(self.client.fine_tuning.jobs.cancel, job.remote_id), job, self)
+
+    def pause(self, job: Job) -> Job:
+        return mapping.to_job(self._call(self.client.fine_tuning.jobs.pause, job.remote_id), job, self)
+
+    def resume(self, job: Job) -> Job:
+        return mapping.to_job(self._call(self.client.fine_tuning.jobs.resume, job.remote_id), job, self)
+
+    # -- chat ---------------------------------------------------------------------------------------
+    def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
+                    cancel: CancelToken | None = None) -> Iterator[str]:
+        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
+        stream = self._call(self.client.chat.completions.create, model=model, stream=True,
+                            messages=[m.model_dump(include={"role", "content"}) for m in messages], **options)
+        try:
+            for chunk in stream:
+                if cancel is not None and cancel.cancelled:
+                    return
+                for choice in chunk.choices:
+                    if choice.delta and choice.delta.content:
+                        yield choice.delta.content
+        except Exception as exc:
+            if type(exc).__module__.startswith("openai") or "httpx" in type(exc).__module__:
+                raise openai_sdk.translate(exc, self.service) from None
+            raise
+        finally:
+            stream.close()
