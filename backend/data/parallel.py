@@ -1,8 +1,9 @@
 """The validation pass over a large JSONL file on every core: the file is cut into byte ranges at line
 boundaries and each range is parsed, checked and tokenised by its own process.
 
-Processes rather than threads because JSON parsing holds the GIL while tokenising does not, so threads
-leave a core idle while one parses (see benchmarks/data_validate.py). Processes are spawned, not forked: the caller may be a Qt application with threads.
+Processes rather than threads: tiktoken releases the GIL while it encodes but JSON parsing and the checks
+hold it, and they are about a quarter of the work, so threads would serialise that quarter on one core
+and stall the encoders each time they need the GIL back. Processes are spawned, not forked: the caller may be a Qt application with threads.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The validation pass over a stream of items: problems, token counts and the per-example figures
-statistics need, kept in compact arrays (about 24 bytes per example) so memory stays flat.
+statistics need, kept in compact arrays (18 bytes per example) so memory stays nearly flat.
 
 A ``Tally`` is plain picklable data: worker processes each fill one for their byte range and the
 parent merges them (see ``parallel.py``).
