@@ -75,6 +75,20 @@ def local_path(name: str) -> Path | None:
     return folder if (folder / "config.json").exists() else None
 
 
+def model_state(name: str) -> str:
+    """Where a base model is, in a sentence for the model page."""
+    try:
+        folder = local_path(name)
+    except NotFound as exc:
+        return str(exc)
+    if folder is None:
+        size = next((m.label.split("(")[1].split(",")[0].rstrip(")") for m in SUGGESTED if m.id == name), None)
+        return f"Downloads into the Hugging Face cache when you launch{f' ({size})' if size else ''}."
+    if not (folder / "config.json").exists():
+        return f"“{folder}” has no config.json: it is not a model folder."
+    return "A model folder on this computer." if is_local(name) else "Already downloaded."
+
+
 def _bar_class(progress: ProgressFn | None, cancel: CancelToken | None):
     from tqdm.auto import tqdm
 

@@ -31,6 +31,7 @@ def adapters(page) -> list[str]:
 def test_page_shows_the_device_and_plan_and_writes_the_draft(page):
     draft = page.wizard().draft
     assert page.device_label.text().startswith("Trains on: ")
+    assert page.model_note.text() == "A model folder on this computer."
     assert "Memory needed: about" in page.memory_label.text() and page.warning_label.text() == ""
     assert page.isComplete()
     assert draft.method == "supervised" and draft.options["adapter"] == "lora"
@@ -70,3 +71,12 @@ def test_a_missing_folder_is_refused_on_next(page, tmp_path):
     page.model_edit.setText(str(tmp_path / "nowhere"))
     assert not page.validatePage()
     assert "does not exist" in page.warning_label.text()
+
+
+def test_a_hub_model_not_downloaded_says_it_will_be(page, qtbot):
+    page.model_edit.setText("HuggingFaceTB/SmolLM2-360M-Instruct")
+    page.model_edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: page.model_note.text().startswith("Downloads"), timeout=30_000)
+    assert "(0.7 GB)" in page.model_note.text()
+    qtbot.waitUntil(lambda: page.facts is not None and page.facts.parameters == 362_000_000, timeout=30_000)
+    assert "362M parameters" in page.memory_label.text()

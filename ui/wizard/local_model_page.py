@@ -38,6 +38,11 @@ def _auto_spin(maximum: int, tip: str, step: int = 1) -> QSpinBox:
     return box
 
 
+def _inspect(name: str) -> tuple[ModelFacts | None, str]:
+    """The model's facts and where it is (runs on a worker thread: it may read the Hugging Face cache)."""
+    return facts_for(name), hub.model_state(name)
+
+
 def _count(parameters: int) -> str:
     if parameters >= 1e9:
         return f"{parameters / 1e9:.1f}B"
@@ -71,6 +76,8 @@ class LocalModelPage(QWizardPage):
                                     accessibleName="Base model")
         self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
                                    "when you launch) or a folder with config.json, weights and a tokenizer.")
+        self.model_note = QLabel("", textFormat=Qt.TextFormat.PlainText)
+        self.model_note.setProperty("role", "subtitle")
         browse = QPushButton("Folder…", accessibleName="Choose a model folder")
         browse.clicked.connect(self._choose_folder)
         self.method = QComboBox(accessibleName="Method")
@@ -112,6 +119,7 @@ class LocalModelPage(QWizardPage):
         top = QFormLayout()
         top.addRow("Suggested", self.suggestions)
         top.addRow("Base model", model_row)
+        top.addRow("", self.model_note)
         top.addRow("Method", self.method)
         self.settings_box = QGroupBox("Hyperparameters")
         form = QFormLayout(self.settings_box)
@@ -260,11 +268,16 @@ class LocalModelPage(QWizardPage):
     def _model_changed(self) -> None:
         name = self.model_edit.text().strip()
         self.facts = None
+        self.model_note.setText("")
         if name:
-            Task(facts_for, name, name="read model facts").on_success(
-                lambda facts, asked=name: self.set_facts(facts) if asked == self.model_edit.text().strip() else None
-            ).start()
+            Task(_inspect, name, name="read model facts").on_success(
+                lambda found, asked=name: self._model_found(*found) if asked == self.model_edit.text().strip()
+                else None).start()
         self._changed()
+
+    def _model_found(self, facts: ModelFacts | None, state: str) -> None:
+        self.model_note.setText(state)
+        self.set_facts(facts)
 
     def set_hardware(self, hardware: Hardware) -> None:
         self.hardware = hardware
