@@ -36,7 +36,8 @@ WIND_DOWN_MESSAGE = (
 @dataclass
 class Fault:
     pattern: str  # "POST /fine_tuning/jobs", fnmatch-style on "METHOD /path" (no /v1)
-    kind: str  # "429" | "500" | "slow" | "drop" | "drop_after"
+    #: "429", "500", "drop" (before the work), "500_after", "drop_after" (work done, answer lost), "slow"
+    kind: str
     remaining: int
     seconds: float = 0.0
 
@@ -84,6 +85,10 @@ class FakeOpenAI:
         """Answer the next ``times`` requests matching ``pattern`` with a fault."""
         with self.state.lock:
             self.faults.append(Fault(pattern, kind, times, seconds))
+
+    def clear_faults(self) -> None:
+        with self.state.lock:
+            self.faults.clear()
 
     def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE) -> None:
         """Refuse every job creation as the wind-down does (403 permission error)."""
@@ -162,18 +167,17 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
         if fault and fault.kind == "drop":
             return self._drop()
+        if fault and fault.kind in ("429", "500"):  # refused before anything happens
+            return self._respond(method, spec_path, int(fault.kind), _fault_body(int(fault.kind)))
         try:
             _authorise(self.headers, azure, query, fake.api_key)
             status, payload = openai_routes.route(fake, method, path, query, body)
         except APIFailure as failure:
             status, payload = failure.status, failure.body()
-        if fault and fault.kind == "drop_after":
+        if fault and fault.kind == "drop_after":  # the work is done, the answer is lost
             return self._drop()
-        if fault and fault.kind in ("429", "500"):
-            status = int(fault.kind)
-            payload = APIFailure(status, "Rate limit reached for requests" if status == 429 else
-                                 "The server had an error while processing your request. Sorry about that!",
-                                 type="requests" if status == 429 else "server_error").body()
+        if fault and fault.kind == "500_after":
+            status, payload = 500, _fault_body(500)
         if isinstance(payload, openai_routes.Stream):
             return self._stream(method, spec_path, payload)
         self._respond(method, spec_path, status, payload)
@@ -222,6 +226,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _fault_body(status: int) -> dict:
+    if status == 429:
+        return APIFailure(429, "Rate limit reached for requests. Please try again in 20ms.", type="requests",
+                          code="rate_limit_exceeded").body()
+    return APIFailure(status, "The server had an error while processing your request. Sorry about that!",
+                      type="server_error").body()
 
 
 def _strip_prefix(path: str) -> tuple[bool, str]:
