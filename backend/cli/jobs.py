@@ -1,0 +1,195 @@
+"""``jobs`` commands: list, show, watch (events and a progress line until the job ends), cancel, import.
+
+``jobs create`` lives in ``jobs_create.py`` and is added here when that module is present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+from backend.errors import CapabilityMissing, InvalidInput
+from backend.models import Job, JobStatus, ProviderKind
+from backend.store import JobStore
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("jobs", help="list, follow and control fine-tuning jobs")
+    sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    p = sub.add_parser("list", help="every job in the job store, newest first")
+    p.add_argument("--provider", choices=[k.value for k in ProviderKind])
+    p.add_argument("--status", choices=[s.value for s in JobStatus])
+    p.set_defaults(func=_list)
+
+    p = sub.add_parser("show", help="one job: status, progress, model, error, latest events")
+    p.add_argument("id", help="job id (or a unique prefix, or the provider's job id)")
+    p.set_defaults(func=_show)
+
+    p = sub.add_parser("watch", help="stream a job's events with a progress line until it ends (Ctrl-C stops)")
+    p.add_argument("id")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between polls while running")
+    p.set_defaults(func=_watch)
+
+    p = sub.add_parser("cancel", help="cancel a running or queued job")
+    p.add_argument("id")
+    p.set_defaults(func=_cancel)
+
+    p = sub.add_parser("import", help="add the jobs of an account that were created elsewhere")
+    p.add_argument("--provider", choices=[k.value for k in ProviderKind], default=ProviderKind.OPENAI.value)
+    p.add_argument("--account", required=True, help="account id (see `accounts list`)")
+    p.set_defaults(func=_import)
+
+    try:
+        create = importlib.import_module("backend.cli.jobs_create")
+    except ModuleNotFoundError as exc:
+        if exc.name != "backend.cli.jobs_create":
+            raise
+    else:
+        create.register_create(sub)
+
+
+def find_job(store: JobStore, ref: str) -> Job:
+    """A job by its id, a unique prefix of it, or its provider's id."""
+    job = store.get_job(ref)
+    if job is not None:
+        return job
+    matches = [j for j in store.list_jobs() if j.id.startswith(ref) or j.remote_id == ref]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise InvalidInput(f"No job “{ref}” in the job store.", hint="`jobs list` shows the ids.")
+    raise InvalidInput(f"“{ref}” matches {len(matches)} jobs.", hint="Give more characters of the id.")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+def progress_text(job: Job) -> str:
+    from backend.monitor import eta_seconds
+
+    parts = [job.status.value]
+    if job.step is not None and job.total_steps:
+        parts.append(f"step {job.step}/{job.total_steps} ({100 * (job.progress or 0):.0f}%)")
+    eta = eta_seconds(job)
+    if eta is not None:
+        parts.append(f"ETA {_duration(eta)}")
+    return ", ".join(parts)
+
+
+def _list(args) -> int:
+    store = JobStore()
+    jobs = store.list_jobs(provider=ProviderKind(args.provider) if args.provider else None,
+                           status=[JobStatus(args.status)] if args.status else None)
+    if not jobs:
+        print("No jobs yet.")
+        return 0
+    print(f"{'ID':10} {'PROVIDER':10} {'STATUS':16} {'PROGRESS':>8} {'BASE MODEL':28} NAME / MODEL")
+    for job in jobs:
+        progress = f"{100 * job.progress:.0f}%" if job.progress is not None else "-"
+        name = job.fine_tuned_model or job.name or job.remote_id or ""
+        print(f"{job.id[:10]:10} {job.provider.value:10} {job.status.value:16} {progress:>8} "
+              f"{job.base_model[:28]:28} {name}")
+    return 0
+
+
+def _show(args) -> int:
+    store = JobStore()
+    job = find_job(store, args.id)
+    rows = [("Job", job.id), ("Name", job.name), ("Provider", job.provider.label), ("Remote id", job.remote_id),
+            ("Base model", job.base_model), ("Method", job.method), ("Status", progress_text(job)),
+            ("Created", job.created_at.isoformat(timespec="seconds")),
+            ("Finished", job.finished_at.isoformat(timespec="seconds") if job.finished_at else None),
+            ("Model", job.fine_tuned_model), ("Error", job.error)]
+    for label, value in rows:
+        if value:
+            print(f"{label + ':':12} {value}")
+    for checkpoint in store.checkpoints(job.id):
+        print(f"{'Checkpoint:':12} step {checkpoint.step}  {checkpoint.model}")
+    events = store.events(job.id)
+    if events:
+        print("Latest events:")
+        for event in events[-10:]:
+            print(f"  {event.created_at:%Y-%m-%d %H:%M:%S}  {event.message}")
+    return 0
+
+
+def _watch(args) -> int:
+    """Poll with the monitor's scheduler on this thread; print each new event, then a progress line."""
+    from backend.monitor import Callbacks, Monitor, PollPolicy
+
+    store = JobStore()
+    job = find_job(store, args.id)
+    for event in store.events(job.id)[-5:]:
+        print(f"{event.created_at:%H:%M:%S}  {event.message}")
+    interactive = sys.stdout.isatty()
+    line = {"text": progress_text(job)}
+
+    def show_events(_job_id, events) -> None:
+        for event in events:
+            print(("\r\033[K" if interactive else "") + f"{event.created_at:%H:%M:%S}  {event.message}")
+
+    def show_connection(connection) -> None:
+        line["text"] = progress_text(store.get_job(job.id) or job) + f" ({connection.describe(monitor.clock())})"
+
+    def show_job(fresh: Job) -> None:
+        line["text"] = progress_text(fresh)
+
+    monitor = Monitor(store, policy=PollPolicy(running=args.interval, waiting=max(args.interval, 10.0)),
+                      callbacks=Callbacks(job_changed=show_job, events=show_events, connection=show_connection))
+    monitor.track(job)
+    try:
+        while monitor.tracked():
+            monitor.tick()
+            if interactive:
+                print("\r\033[K" + line["text"], end="", flush=True)
+            wait = monitor.next_due_in()
+            if wait:
+                time.sleep(min(wait, 1.0))
+    except KeyboardInterrupt:
+        print("\nStopped watching; the job goes on.", file=sys.stderr)
+        return 130
+    final = store.get_job(job.id) or job
+    print(("\r\033[K" if interactive else "") + progress_text(final))
+    if final.fine_tuned_model:
+        print(f"Model: {final.fine_tuned_model}")
+    if final.error:
+        print(f"Reason: {final.error}")
+    return 0 if final.status is JobStatus.SUCCEEDED else 1
+
+
+def _cancel(args) -> int:
+    from backend.providers import open_provider
+    from backend.providers.base import Capability
+
+    store = JobStore()
+    job = find_job(store, args.id)
+    if job.status.is_terminal:
+        print(f"The job has already {job.status.value}.")
+        return 0
+    provider = open_provider(job.provider, job.account_id)
+    if Capability.CANCEL not in provider.capabilities:
+        raise CapabilityMissing(f"{job.provider.label} jobs cannot be cancelled.")
+    job = store.save_job(provider.cancel(job))
+    print(f"Cancel requested: {progress_text(job)}")
+    return 0
+
+
+def _import(args) -> int:
+    from backend.monitor import import_jobs
+    from backend.providers import open_provider
+
+    store = JobStore()
+    added = import_jobs(store, open_provider(ProviderKind(args.provider), args.account))
+    print(f"Imported {len(added)} job(s)." if added else "No new jobs on that account.")
+    for job in added:
+        print(f"  {job.id[:10]}  {job.status.value:16} {job.remote_id}")
+    return 0
+
