@@ -1,0 +1,152 @@
+"""``jobs create``: launch a fine-tune from the command line, with the same pipeline as the wizard.
+
+``--account NAME`` picks a saved account (its key comes from the keyring). Without it, OpenAI and
+Azure read the SDKs' usual environment variables (OPENAI_API_KEY, OPENAI_BASE_URL,
+AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION), which suits scripts and CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from backend import paths
+from backend.errors import CredentialsError, InvalidInput
+from backend.models import Account, AccountKind, Hyperparameters, ProviderKind, TrainingConfig
+
+
+def register_create(jobs_subparsers) -> argparse.ArgumentParser:
+    p = jobs_subparsers.add_parser("create", help="launch a fine-tune",
+                                   description="Validate and upload the data, then start a fine-tune.")
+    p.add_argument("--provider", required=True, choices=[k.value for k in ProviderKind if k is not ProviderKind.HF_JOBS])
+    p.add_argument("--account", help="saved account name (default: the SDK's environment variables)")
+    p.add_argument("--data", required=True, help="training data file (JSONL, CSV, Parquet ...)")
+    split = p.add_mutually_exclusive_group()
+    split.add_argument("--validation", help="validation data file")
+    split.add_argument("--split", type=float, default=0.0, help="share of the data held out for validation, e.g. 0.1")
+    p.add_argument("--model", required=True, help="base model id (or your ft: model, or a Hugging Face model)")
+    p.add_argument("--method", choices=["supervised", "dpo"], default="supervised")
+    p.add_argument("--epochs", default="auto", help="number of passes over the data, or auto")
+    p.add_argument("--batch-size", default="auto")
+    p.add_argument("--lr-multiplier", default="auto", help="learning-rate multiplier, or auto")
+    p.add_argument("--beta", default=None, help="DPO only: how far the model may move from the base, or auto")
+    p.add_argument("--suffix", help="up to 64 characters added to the fine-tuned model's name")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="provider option (local training: lora_r=16, max_length=1024, ...); repeatable")
+    p.add_argument("--wait", action="store_true", help="follow the job until it finishes")
+    p.add_argument("--poll", type=float, default=15.0, help=argparse.SUPPRESS)
+    p.set_defaults(func=run_create)
+    return p
+
+
+def _auto(value: str | None, kind: type, name: str):
+    if value is None or value == "auto":
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidInput(f"--{name} must be a number or auto, not {value!r}.") from None
+
+
+def build_config(args, account_id: str | None) -> TrainingConfig:
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"--option {item!r} is not KEY=VALUE.", hint="For example: --option lora_r=16")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    beta = _auto(args.beta, float, "beta")
+    if beta is not None and args.method != "dpo":
+        raise InvalidInput("--beta applies only to --method dpo.")
+    hyper = Hyperparameters(n_epochs=_auto(args.epochs, int, "epochs"), batch_size=_auto(args.batch_size, int,
+                            "batch-size"), learning_rate_multiplier=_auto(args.lr_multiplier, float, "lr-multiplier"),
+                            beta=beta)
+    return TrainingConfig(provider=ProviderKind(args.provider), account_id=account_id, base_model=args.model,
+                          method=args.method, training_file=args.data, validation_file=args.validation,
+                          validation_split=args.split or 0.0, suffix=args.suffix, seed=args.seed,
+                          hyperparameters=hyper, options=options)
+
+
+def open_for_cli(kind: ProviderKind, account_name: str | None):
+    """(provider, account id) for a saved account, or for the environment's credentials."""
+    from backend.providers import open_provider, provider_class
+
+    if account_name:
+        from backend import accounts
+
+        found = [a for a in accounts.list_accounts() if account_name in (a.name, a.id)]
+        if not found:
+            raise CredentialsError(f"There is no saved account named “{account_name}”.",
+                                   hint="See `accounts list`, or add one on the Accounts page.")
+        return open_provider(kind, found[0].id), found[0].id
+    if kind is ProviderKind.OPENAI and os.environ.get(paths.OPENAI_API_KEY):
+        account = Account(name="environment", kind=AccountKind.OPENAI, base_url=os.environ.get(paths.OPENAI_BASE_URL),
+                          organization=os.environ.get(paths.OPENAI_ORG_ID),
+                          project=os.environ.get(paths.OPENAI_PROJECT_ID))
+        return provider_class(kind)(account=account, secret=os.environ[paths.OPENAI_API_KEY]), None
+    if kind is ProviderKind.AZURE and os.environ.get(paths.AZURE_OPENAI_API_KEY):
+        account = Account(name="environment", kind=AccountKind.AZURE,
+                          endpoint=os.environ.get(paths.AZURE_OPENAI_ENDPOINT),
+                          api_version=os.environ.get(paths.OPENAI_API_VERSION))
+        return provider_class(kind)(account=account, secret=os.environ[paths.AZURE_OPENAI_API_KEY]), None
+    return open_provider(kind, None), None
+
+
+class _ProgressPrinter:
+    """One line per message change, or every few seconds, on stderr (stdout stays for results)."""
+
+    def __init__(self):
+        self.last = ("", 0.0)
+
+    def __call__(self, progress) -> None:
+        now = time.monotonic()
+        if progress.message == self.last[0] and now - self.last[1] < 5:
+            return
+        self.last = (progress.message, now)
+        share = f" {progress.fraction:.0%}" if progress.fraction is not None else ""
+        eta = f", about {progress.eta_seconds:.0f} s left" if progress.eta_seconds else ""
+        print(f"{progress.message or 'Working'}{share}{eta}", file=sys.stderr, flush=True)
+
+
+def run_create(args) -> int:
+    from backend.launch import launch
+    from backend.store import JobStore
+
+    kind = ProviderKind(args.provider)
+    provider, account_id = open_for_cli(kind, args.account)
+    config = build_config(args, account_id)
+    store = JobStore()
+    try:
+        job = launch(config, store=store, progress=_ProgressPrinter(), provider=provider)
+        print(f"Created job {job.id} ({job.remote_id}) on {kind.label}: {job.status.value}")
+        if not args.wait:
+            return 0
+        return _follow(provider, store, job, args.poll)
+    finally:
+        store.close()
+
+
+def _follow(provider, store, job, poll: float) -> int:
+    last_event = None
+    while True:
+        job = store.save_job(provider.get_job(job))
+        events = provider.list_events(job, after=last_event)
+        store.add_events(job.id, events)
+        for event in events:
+            print(f"{event.created_at:%H:%M:%S} {event.message}")
+            last_event = event.id
+        if job.status.is_terminal:
+            break
+        time.sleep(poll)
+    if job.fine_tuned_model:
+        print(f"Fine-tuned model: {job.fine_tuned_model}")
+    if job.error:
+        print(f"error: {job.error}", file=sys.stderr)
+    return 0 if job.status.value == "succeeded" else 1
