@@ -32,7 +32,7 @@ class FineTuningClosed(Refused):
             hint="OpenAI is winding down self-serve fine-tuning (no new jobs for anyone from 2027-01-06, earlier "
                  "for inactive organisations). Monitoring your existing jobs and chatting with your fine-tuned "
                  "models still work. To train a new model, choose a Hugging Face provider (this computer or the "
-                 "cloud) in the wizard.")
+                 "cloud) instead.")
         self.api_message = api_message
 
 
