@@ -31,11 +31,11 @@ def provider_class(kind: ProviderKind) -> type:
 
 def open_provider(kind: ProviderKind, account_id: str | None = None) -> Provider:
     """The provider for ``kind`` with the saved account ``account_id`` and its keyring secret."""
-    from backend import accounts, credentials
-
     account: Account | None = None
     secret: str | None = None
     if account_id:
+        from backend import accounts, credentials  # only with an account: local training needs neither
+
         account = accounts.get_account(account_id)
         secret = credentials.get_secret(account_id)
         if secret is None and kind is not ProviderKind.HF_LOCAL:
