@@ -95,6 +95,19 @@ def test_generation_with_the_trained_adapter_differs_from_the_base(lora_run, tin
     assert isinstance(tokenizer.decode(output[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True), str)
 
 
+def test_chat_with_the_trained_adapter_through_the_provider(lora_run, tiny_model_dir):
+    from backend import local_chat
+    from backend.models import ChatMessage, ChatParams
+
+    provider, job = lora_run
+    # The saved adapter names its base folder, so the playground can load base + adapter from the run alone.
+    assert local_chat.resolve(job.fine_tuned_model) == (Path(tiny_model_dir), Path(job.fine_tuned_model))
+    reply = "".join(provider.chat_stream(job.fine_tuned_model,
+                                         [ChatMessage(role="user", content="What is the capital of France?")],
+                                         ChatParams(max_tokens=6, temperature=0)))
+    assert isinstance(reply, str) and len(reply) < 200
+
+
 def test_export_merges_the_adapter_into_a_full_model_with_a_card(lora_run, tmp_path):
     from transformers import AutoModelForCausalLM
 
