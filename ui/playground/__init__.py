@@ -1,0 +1,1 @@
+"""The chat playground: compare models side by side."""

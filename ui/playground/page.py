@@ -1,0 +1,250 @@
+"""The playground page: a system prompt and parameters shared by two to four panes that each stream
+one model's replies to the same prompt, so a base model and its fine-tune can be compared side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
+
+from backend import chat
+from backend.chat_catalog import Catalog, build_catalog
+from backend.errors import StudioError
+from ui.context import AppContext
+from ui.playground.params import ParamsBar
+from ui.playground.pane import ChatPane
+from ui.tasks import Task
+
+MAX_PANES = 4
+# Replies are told apart from questions by a tinted card; the stats line stays small and quiet.
+STYLE = """
+QFrame#turn-user { background: palette(alternate-base); border: 1px solid palette(mid); border-radius: 6px; }
+QFrame#turn-assistant { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }
+QFrame#turn-user QPushButton, QFrame#turn-assistant QPushButton { padding: 1px 6px; border: none; color: palette(link); }
+QLabel[role="stats"] { color: palette(placeholder-text); font-size: 8.5pt; }
+"""
+
+
+class PlaygroundPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setStyleSheet(STYLE)
+        #: How a pane reaches a model's provider; tests point it at fake servers.
+        self.open_provider = chat.provider_for
+        self.conversation = chat.Conversation()
+        self.catalog = Catalog()
+        self.panes: list[ChatPane] = []
+        self._catalog_task: Task | None = None
+
+        title = QLabel("Playground")
+        title.setProperty("role", "title")
+        self.new_button = QPushButton("New")
+        self.open_button = QPushButton("Open…")
+        self.save_button = QPushButton("Save…")
+        self.add_pane_button = QPushButton("Add pane")
+        self.remove_pane_button = QPushButton("Remove pane")
+        self.refresh_button = QPushButton("Refresh models")
+        bar = QHBoxLayout()
+        bar.addWidget(title)
+        bar.addStretch(1)
+        for button, slot in ((self.new_button, self.new_conversation), (self.open_button, self._open_clicked),
+                             (self.save_button, self._save_clicked), (self.add_pane_button, self.add_pane),
+                             (self.remove_pane_button, self.remove_pane), (self.refresh_button, self.load_catalog)):
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+
+        self.system = QPlainTextEdit()
+        self.system.setPlaceholderText("System prompt (optional)")
+        self.system.setAccessibleName("System prompt")
+        self.system.setFixedHeight(52)
+        self.params = ParamsBar()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+
+        self.prompt = QPlainTextEdit()
+        self.prompt.setPlaceholderText("Ask something (Ctrl+Enter sends to every pane)")
+        self.prompt.setAccessibleName("Prompt")
+        self.prompt.setFixedHeight(64)
+        self.send_button = QPushButton("Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton("Stop all")
+        self.stop_button.clicked.connect(self.stop_all)
+        QShortcut(QKeySequence("Ctrl+Return"), self.prompt, activated=self.send)
+        ask = QHBoxLayout()
+        ask.addWidget(self.prompt, 1)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        ask.addLayout(buttons)
+        self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.system)
+        layout.addWidget(self.params)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(ask)
+        layout.addWidget(self.message)
+
+        for _ in range(2):
+            self.add_pane()
+        context.open_in_playground.connect(self.compare)
+        context.job_changed.connect(lambda _id: self.load_catalog())
+        self.load_catalog()
+
+    # -- panes -------------------------------------------------------------------------------------
+    def settings(self) -> tuple[str, object]:
+        return self.system.toPlainText(), self.params.params()
+
+    def add_pane(self) -> ChatPane | None:
+        if len(self.panes) >= MAX_PANES:
+            return None
+        pane = ChatPane(self.settings, lambda ref: self.open_provider(ref))
+        pane.set_catalog(self.catalog)
+        pane.busy_changed.connect(self._busy_changed)
+        pane.add_to_dataset.connect(self.add_to_dataset)
+        self.panes.append(pane)
+        self.splitter.addWidget(pane)
+        self.conversation.panes.append(pane.state)
+        self._busy_changed()
+        return pane
+
+    def remove_pane(self) -> None:
+        if len(self.panes) <= 1:
+            return
+        pane = self.panes.pop()
+        pane.stop()
+        self.conversation.panes.remove(pane.state)
+        pane.setParent(None)
+        pane.deleteLater()
+        self._busy_changed()
+
+    def set_pane_count(self, count: int) -> None:
+        while len(self.panes) < count:
+            self.add_pane()
+        while len(self.panes) > count:
+            self.remove_pane()
+
+    def _busy_changed(self, *_args) -> None:
+        busy = any(p.busy for p in self.panes)
+        for widget in (self.new_button, self.open_button, self.remove_pane_button):
+            widget.setEnabled(not busy)
+        self.add_pane_button.setEnabled(not busy and len(self.panes) < MAX_PANES)
+        self.remove_pane_button.setEnabled(not busy and len(self.panes) > 1)
+
+    def compare(self, refs: list) -> None:
+        """Sets up a comparison of these models (dicts or ModelRefs), one pane each, in a new conversation."""
+        models = [r if isinstance(r, chat.ModelRef) else chat.ModelRef.model_validate(r) for r in refs][:MAX_PANES]
+        if not models:
+            return
+        self.new_conversation()
+        self.set_pane_count(max(1, len(models)))
+        for pane, ref in zip(self.panes, models):
+            pane.set_model(ref)
+        self.context.navigate.emit("playground")
+
+    # -- asking ------------------------------------------------------------------------------------
+    def send(self) -> None:
+        text = self.prompt.toPlainText().strip()
+        if not text:
+            return
+        ready = [p for p in self.panes if p.state.model.model and not p.busy]
+        if not ready:
+            self.show_message("Choose a model in a pane first (or wait for its reply to finish).")
+            return
+        self.prompt.clear()
+        self.show_message("")
+        for pane in ready:
+            pane.send(text)
+
+    def stop_all(self) -> None:
+        for pane in self.panes:
+            pane.stop()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    # -- catalog -----------------------------------------------------------------------------------
+    def load_catalog(self) -> None:
+        if self._catalog_task is not None and self._catalog_task.running:
+            return
+        self.refresh_button.setEnabled(False)
+        self._catalog_task = (Task(build_catalog, self.context.store, name="chat catalog")
+                              .on_success(self._catalog_loaded)
+                              .on_error_message(self.show_message)
+                              .on_finished(lambda: self.refresh_button.setEnabled(True))
+                              .start())
+
+    def _catalog_loaded(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        for pane in self.panes:
+            pane.set_catalog(catalog)
+        if catalog.problems:
+            self.show_message("Some models could not be listed: " + " ".join(catalog.problems))
+
+    # -- files -------------------------------------------------------------------------------------
+    def new_conversation(self) -> None:
+        self.stop_all()
+        models = [p.state.model for p in self.panes]
+        self.conversation = chat.Conversation(params=self.params.params())
+        for pane, model in zip(self.panes, models):
+            pane.load(chat.Pane(model=model))
+            self.conversation.panes.append(pane.state)
+
+    def save_to(self, path: Path | str | None = None) -> Path:
+        self.conversation.system_prompt, self.conversation.params = self.settings()
+        self.conversation.panes = [p.state for p in self.panes]
+        if not self.conversation.title:
+            first = next((t.content for p in self.panes for t in p.state.turns if t.role == "user"), "")
+            self.conversation.title = first[:60]
+        return chat.save_conversation(self.conversation, path)
+
+    def open_from(self, path: Path | str) -> None:
+        conversation = chat.open_conversation(path)
+        self.stop_all()
+        self.conversation = conversation
+        self.system.setPlainText(conversation.system_prompt)
+        self.params.set_params(conversation.params)
+        panes = conversation.panes or [chat.Pane(model=p.state.model) for p in self.panes[:1]]
+        self.set_pane_count(len(panes))
+        for pane, state in zip(self.panes, panes):
+            pane.load(state)
+        self.conversation.panes = [p.state for p in self.panes]
+
+    def _save_clicked(self) -> None:
+        start = str(chat.conversations_dir() / f"{self.conversation.id}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save conversation", start, "Conversations (*.json)")
+        if path:
+            self._guard(lambda: self.show_message(f"Saved to {self.save_to(path)}."))
+
+    def _open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open conversation", str(chat.conversations_dir()),
+                                              "Conversations (*.json)")
+        if path:
+            self._guard(lambda: self.open_from(path))
+
+    def choose_dataset_file(self) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, "Add the exchange to a chat JSONL file", "",
+                                              "Chat JSONL (*.jsonl)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        return path
+
+    def add_to_dataset(self, messages: list) -> None:
+        path = self.choose_dataset_file()
+        if path:
+            self._guard(lambda: (chat.add_to_dataset(path, messages),
+                                 self.show_message(f"Added the exchange to {path}.")))
+
+    def _guard(self, action) -> None:
+        """Runs a quick file action; its error becomes the page's message, never a traceback."""
+        try:
+            action()
+        except StudioError as exc:
+            self.show_message(str(exc))

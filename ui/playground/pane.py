@@ -1,0 +1,203 @@
+"""One side of a comparison: a model picker and that model's conversation, streamed turn by turn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from backend import chat
+from backend.chat_catalog import Catalog, group_title
+from backend.models import ChatMessage, ChatParams
+from ui.playground.stream import ReplyStream
+from ui.playground.turn import TurnView, plain_label
+
+REF_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ChatPane(QWidget):
+    """Holds a ``chat.Pane`` (model and turns) and renders it; ``settings()`` gives the shared
+    system prompt and parameters at the moment a reply starts."""
+
+    busy_changed = Signal(bool)
+    add_to_dataset = Signal(list)  # the messages of the exchange, ending with the reply
+
+    def __init__(self, settings: Callable[[], tuple[str, ChatParams]], open_provider: Callable,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings, self.open_provider = settings, open_provider
+        self.state = chat.Pane(model=chat.ModelRef(provider="hf-local", model=""))
+        self.stream: ReplyStream | None = None
+        self.views: list[TurnView] = []
+
+        self.picker = QComboBox()
+        self.picker.setAccessibleName("Model")
+        self.picker.setMinimumContentsLength(18)
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.activated.connect(self._picked)
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setToolTip("Chat with a model or adapter folder on this computer")
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
+        header = QHBoxLayout()
+        header.addWidget(self.picker, 1)
+        header.addWidget(self.folder_button)
+        header.addWidget(self.stop_button)
+
+        self.turns_box = QWidget()
+        self.turns_layout = QVBoxLayout(self.turns_box)
+        self.turns_layout.setContentsMargins(4, 4, 4, 4)
+        self.turns_layout.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.turns_box)
+        self.status = plain_label()
+        self.status.setProperty("role", "subtitle")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.status)
+
+    # -- model -------------------------------------------------------------------------------------
+    def set_catalog(self, catalog: Catalog) -> None:
+        current = self.state.model
+        self.picker.clear()
+        model = self.picker.model()
+        for title, refs in catalog.groups().items():
+            self.picker.addItem(title)
+            model.item(self.picker.count() - 1).setEnabled(False)  # a heading
+            for ref in refs:
+                self.picker.addItem("    " + ref.title, ref)
+        self._show_model(current)
+
+    def set_model(self, ref: chat.ModelRef) -> None:
+        self.state.model = ref
+        self._show_model(ref)
+
+    def _show_model(self, ref: chat.ModelRef) -> None:
+        if not ref.model:
+            self.picker.setCurrentIndex(-1)
+            return
+        for i in range(self.picker.count()):
+            item = self.picker.itemData(i)
+            if isinstance(item, chat.ModelRef) and item.key == ref.key:
+                self.picker.setCurrentIndex(i)
+                return
+        self.picker.addItem(f"{ref.title}  ({group_title(ref)})", ref)
+        self.picker.setCurrentIndex(self.picker.count() - 1)
+
+    def _picked(self, index: int) -> None:
+        ref = self.picker.itemData(index)
+        if isinstance(ref, chat.ModelRef):
+            self.state.model = ref
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model or adapter folder")
+        if folder:
+            from pathlib import Path
+
+            from backend.chat_catalog import local_refs
+
+            self.set_model(local_refs(Path(folder), Path(folder).name, "local"))
+
+    # -- conversation ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.stream is not None and self.stream.running
+
+    def load(self, pane: chat.Pane) -> None:
+        """Show a saved pane (its turns as they were)."""
+        self.stop()
+        self.state = pane
+        self._show_model(pane.model)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        for view in self.views:
+            view.deleteLater()
+        self.views = []
+        for turn in self.state.turns:
+            view = self._add_view(turn.role, turn.content)
+            view.show_stats(turn.stats.summary() if turn.stats else "")
+            view.show_error(turn.error)
+
+    def _add_view(self, role: str, text: str) -> TurnView:
+        view = TurnView(len(self.views), role, text)
+        view.edited.connect(self._edited)
+        view.regenerate.connect(self.regenerate)
+        view.add_to_dataset.connect(lambda i: self.add_to_dataset.emit(self.messages(i + 1)))
+        self.turns_layout.insertWidget(self.turns_layout.count() - 1, view)
+        self.views.append(view)
+        return view
+
+    def messages(self, upto: int | None = None) -> list[ChatMessage]:
+        system, _ = self.settings()
+        conversation = chat.Conversation(system_prompt=system, panes=[self.state])
+        return chat.messages_for(conversation, 0, upto)
+
+    def send(self, prompt: str) -> None:
+        if self.busy or not self.state.model.model:
+            return
+        self.state.turns.append(chat.Turn(role="user", content=prompt))
+        self._add_view("user", prompt)
+        self._reply()
+
+    def regenerate(self, index: int) -> None:
+        """Replaces the reply at ``index`` (and drops what came after it)."""
+        if self.busy:
+            return
+        del self.state.turns[index:]
+        for view in self.views[index:]:
+            view.deleteLater()
+        del self.views[index:]
+        self._reply()
+
+    def _edited(self, index: int, text: str) -> None:
+        self.state.turns[index].content = text
+        if self.state.turns[index].role == "user":  # a changed question deserves a new answer
+            self.regenerate(index + 1)
+
+    def _reply(self) -> None:
+        _, params = self.settings()
+        messages = self.messages()
+        self.state.turns.append(chat.Turn(role="assistant", content=""))
+        view = self._add_view("assistant", "")
+        view.set_busy(True)
+        view.show_stats("Waiting for the first token…")
+        self.stream = ReplyStream(self.state.model, messages, params, self.open_provider, self)
+        self.stream.text.connect(lambda piece: self._grow(view, piece))
+        self.stream.status.connect(self.status.setText)
+        self.stream.finished.connect(lambda stats: self._finished(view, stats, None))
+        self.stream.failed.connect(lambda message: self._finished(view, None, message))
+        self.status.setText("")
+        self.stop_button.setEnabled(True)
+        self.busy_changed.emit(True)
+        self.stream.start()
+
+    def _grow(self, view: TurnView, piece: str) -> None:
+        if not view.text:
+            view.show_stats("Streaming…")
+        view.append(piece)
+        bar = self.scroll.verticalScrollBar()
+        if bar.value() >= bar.maximum() - 40:  # follow the reply unless the user scrolled up to read
+            QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))
+
+    def _finished(self, view: TurnView, stats: chat.ReplyStats | None, error: str | None) -> None:
+        turn = self.state.turns[view.index]
+        turn.content, turn.stats, turn.error = view.text, stats, error
+        view.show_stats(stats.summary() if stats else "")
+        view.show_error(error)
+        view.set_busy(False)
+        self.status.setText("")
+        self.stop_button.setEnabled(False)
+        self.busy_changed.emit(False)
+
+    def stop(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()
