@@ -74,6 +74,25 @@ def test_recipe_file_reruns_with_trl_cli_parser(lora_run):
     assert model_args.use_peft and model_args.lora_r == settings.lora_r
 
 
+def test_trl_cli_reruns_the_recipe(lora_run, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    _, job = lora_run
+    recipe = yaml.safe_load(RunFolder(job.run_dir).recipe.read_text())
+    recipe.update(output_dir=str(tmp_path / "rerun"), max_steps=2)  # elsewhere, and short
+    (tmp_path / "rerun.yaml").write_text(yaml.safe_dump(recipe))
+    trl = Path(sys.executable).parent / "trl"
+    out = subprocess.run([str(trl), "sft", "--config", str(tmp_path / "rerun.yaml")], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (tmp_path / "rerun" / "adapter_model.safetensors").exists()
+    assert (tmp_path / "rerun" / "checkpoint-2").is_dir()
+
+
 def test_generation_with_the_trained_adapter_differs_from_the_base(lora_run, tiny_model_dir):
     import torch
     from peft import PeftModel
