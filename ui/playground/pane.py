@@ -190,6 +190,8 @@ class ChatPane(QWidget):
 
     def _finished(self, view: TurnView, stats: chat.ReplyStats | None, error: str | None) -> None:
         turn = self.state.turns[view.index]
+        if error and view.text:
+            error = f"The reply broke off: {error}"
         turn.content, turn.stats, turn.error = view.text, stats, error
         view.show_stats(stats.summary() if stats else "")
         view.show_error(error)

@@ -1,0 +1,135 @@
+"""The playground page against the fake OpenAI service: streaming, Stop, side by side, errors, untrusted text."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PySide6.QtCore import Qt
+
+from backend.chat import ModelRef
+from backend.models import ProviderKind
+from tests.playground.broken_stream import FIRST_PART, BrokenStreamServer
+from tests.playground.conftest import MODEL, OTHER_MODEL, ask, openai_factory
+
+
+def test_reply_streams_into_each_pane_with_stats(qtbot, page, fake_openai):
+    fake_openai.set_reply("Paris is the capital of France.", chunks=6)
+    page.system.setPlainText("Answer briefly.")
+    shown: list[str] = []
+    page.prompt.setPlainText("What is the capital of France?")
+    page.send()
+    page.panes[0].stream.text.connect(shown.append)  # batches are delivered on the GUI thread, later
+    qtbot.waitUntil(lambda: all(p.state.turns[-1].stats for p in page.panes), timeout=15000)
+
+    for pane in page.panes:
+        user, reply = pane.state.turns
+        assert (user.role, user.content) == ("user", "What is the capital of France?")
+        assert reply.content == "Paris is the capital of France."
+        assert pane.views[-1].text == reply.content
+        assert reply.stats.tokens == 6 and reply.stats.first_token_s is not None
+        assert "tokens/s" in pane.views[-1].stats.text()
+    assert "".join(shown).endswith("France.")  # what the pane showed is what arrived (batched)
+    sent = fake_openai.state.chat_requests
+    assert sorted(r["model"] for r in sent) == sorted([MODEL, OTHER_MODEL])  # one request per pane, own model
+    assert all(r["stream"] and r["messages"][0] == {"role": "system", "content": "Answer briefly."} for r in sent)
+
+
+def test_four_panes_stream_the_same_prompt_in_parallel(qtbot, page, fake_openai):
+    fake_openai.set_reply("one two three four five six", chunks=6)
+    fake_openai.state.stream_delay = 0.02
+    while page.add_pane():
+        pass
+    for pane in page.panes[2:]:
+        pane.set_model(ModelRef(provider=ProviderKind.OPENAI, model=MODEL))
+    assert len(page.panes) == 4 and not page.add_pane_button.isEnabled()
+    page.prompt.setPlainText("Count.")
+    page.send()
+    assert sum(p.busy for p in page.panes) == 4  # all four are running before any has finished
+    qtbot.waitUntil(lambda: all(p.state.turns[-1].stats for p in page.panes), timeout=15000)
+    assert [p.state.turns[-1].content for p in page.panes] == ["one two three four five six"] * 4
+    assert len(fake_openai.state.chat_requests) == 4
+
+
+def test_stop_ends_the_reply_and_keeps_what_arrived(qtbot, page, fake_openai):
+    fake_openai.set_reply("word " * 400, chunks=400)
+    fake_openai.state.stream_delay = 0.01
+    page.set_pane_count(1)
+    pane = page.panes[0]
+    page.prompt.setPlainText("Talk a lot.")
+    page.send()
+    qtbot.waitUntil(lambda: pane.views[-1].text.count("word") >= 3, timeout=10000)
+    assert pane.stop_button.isEnabled()
+    qtbot.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not pane.busy, timeout=5000)
+    reply = pane.state.turns[-1]
+    assert reply.stats.stopped and "stopped" in pane.views[-1].stats.text()
+    assert 3 <= reply.content.count("word") < 400
+    assert reply.content == pane.views[-1].text
+    assert not pane.stop_button.isEnabled()
+    fake_openai.state.stream_delay = 0.0
+    fake_openai.set_reply("Still here.")
+    ask(qtbot, page, "Again?")  # the conversation goes on after a Stop
+    assert [t.role for t in pane.state.turns] == ["user", "assistant", "user", "assistant"]
+    assert pane.state.turns[-1].content == "Still here."
+
+
+class _ImageServer:
+    """Counts any request at all: an inert reply never makes one."""
+
+    def __init__(self):
+        self.hits = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                owner.hits += 1
+                self.send_response(404)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_html_in_a_reply_is_shown_literally_and_fetches_nothing(qtbot, page, fake_openai):
+    images = _ImageServer()
+    reply = (f"<img src=\"{images.url}/pixel.png\"> <b>bold</b> <a href=\"{images.url}/x\">click</a> "
+             f"<script>alert(1)</script> ![img]({images.url}/md.png)")
+    fake_openai.set_reply(reply, chunks=9)
+    ask(qtbot, page, "Say something dangerous.")
+    for pane in page.panes:
+        body = pane.views[-1].body
+        assert body.textFormat() == Qt.TextFormat.PlainText
+        assert body.text() == reply  # every tag is there as text, not interpreted
+        assert not body.openExternalLinks()
+    qtbot.wait(200)  # give any (wrong) image loader a chance to fetch
+    assert images.hits == 0
+    images.server.shutdown()
+    images.server.server_close()
+
+
+def test_provider_error_mid_stream_is_shown_in_the_pane_and_the_conversation_survives(qtbot, page, fake_openai):
+    fake_openai.set_reply("First answer.")
+    ask(qtbot, page, "First question?")
+    for mode in ("error", "drop"):
+        broken = BrokenStreamServer(mode)
+        page.panes[0].open_provider = openai_factory(broken.base_url, "sk-test-broken-000")
+        page.prompt.setPlainText(f"Second question ({mode})?")
+        page.send()
+        qtbot.waitUntil(lambda: not any(p.busy for p in page.panes), timeout=15000)
+        broken.stop()
+        pane = page.panes[0]
+        failed = pane.state.turns[-1]
+        assert failed.error and failed.content == "".join(FIRST_PART)  # what arrived is kept
+        assert pane.views[-1].error.isVisible() or not pane.isVisible()
+        assert pane.views[-1].error.text() == failed.error
+        assert "Traceback" not in failed.error
+        assert [t.content for t in pane.state.turns[:2]] == ["First question?", "First answer."]
+        assert page.panes[1].state.turns[-1].content == "First answer." and not page.panes[1].state.turns[-1].error
+    errors = [t.error for t in page.panes[0].state.turns if t.error]
+    assert "server had an error" in errors[0].lower()  # the provider's own sentence
+
