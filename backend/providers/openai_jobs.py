@@ -25,6 +25,8 @@ CATALOG: dict[str, tuple[int, tuple[str, ...]]] = {
     "gpt-3.5-turbo-0125": (16385, ("supervised",)),
     "gpt-3.5-turbo-1106": (16385, ("supervised",)),
 }
+#: Offered first when the user has not chosen: good quality per price, not being retired.
+RECOMMENDED = "gpt-4.1-mini-2025-04-14"
 _SUMMARY_METRICS = {"train_mean_token_accuracy": "train_accuracy", "valid_mean_token_accuracy": "valid_accuracy",
                     "train_accuracy": "train_accuracy"}
 
@@ -48,7 +50,8 @@ def base_models(models: list[Any], catalog: dict = CATALOG) -> list[BaseModelInf
             id=name, label=name if not name.startswith("ft:") else f"{name} (your model)", context_length=context,
             owned_by=getattr(model, "owned_by", None), shutdown_date=str(shutdown) if shutdown else None,
             fine_tuned=name.startswith("ft:"), methods=methods))
-    out.sort(key=lambda m: (m.fine_tuned, m.id))
+    order = list(catalog)
+    out.sort(key=lambda m: (m.fine_tuned, order.index(base_of(m.id)), m.id))  # the catalog's order: newest first
     return out
 
 

@@ -1,0 +1,157 @@
+"""The new fine-tune wizard clicked through with pytest-qt, against the fake OpenAI service."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from backend.models import Account, AccountKind, JobStatus, ProviderKind
+from ui.context import AppContext
+from ui.wizard import wizard as W
+from ui.wizard.page import NewFineTunePage
+
+NEXT = QWizard.WizardButton.NextButton
+
+
+@pytest.fixture
+def context(store):
+    return AppContext(store)
+
+
+@pytest.fixture
+def accounts(account):
+    return [account]
+
+
+@pytest.fixture
+def page(qtbot, context, accounts, provider):
+    widget = NewFineTunePage(context, accounts=lambda: list(accounts), open_provider=lambda kind, account_id: provider)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    yield widget
+    review = widget.wizard.page(W.REVIEW)
+    qtbot.waitUntil(lambda: review._task is None and widget.wizard.page(W.MODEL)._task is None, timeout=10000)
+
+
+def click_next(qtbot, wizard):
+    button = wizard.button(NEXT)
+    qtbot.waitUntil(button.isEnabled, timeout=15000)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def to_review(qtbot, page, data_file, *, epochs: int = 0, suffix: str = ""):
+    wizard = page.wizard
+    assert wizard.currentId() == W.PROVIDER
+    click_next(qtbot, wizard)
+    data = wizard.page(W.DATA)
+    data.set_path(data_file)
+    qtbot.waitUntil(data.isComplete, timeout=15000)
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == W.MODEL
+    model = wizard.page(W.MODEL)
+    qtbot.waitUntil(model.isComplete, timeout=15000)
+    if epochs:
+        model.epochs.setValue(epochs)
+    if suffix:
+        qtbot.keyClicks(model.suffix, suffix)
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == W.REVIEW
+    return wizard.page(W.REVIEW)
+
+
+def launch(qtbot, review):
+    qtbot.mouseClick(review.launch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review._task is None and review.status.text() != "Starting…", timeout=20000)
+
+
+def test_from_first_page_to_a_launched_job(qtbot, page, context, fake_openai, chat_file, store):
+    review = to_review(qtbot, page, chat_file, epochs=2, suffix="wiz")
+    text = review.summary.toPlainText()
+    assert '"model": "gpt-4.1-mini-2025-04-14"' in text and '"n_epochs": 2' in text and '"suffix": "wiz"' in text
+    assert "Estimated price: $" in review.estimate.text() and "2 epochs" in review.estimate.text()
+    assert not page.wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    launch(qtbot, review)
+    assert review.job is not None, review.status.text()
+    [remote] = fake_openai.jobs()
+    assert remote["user_provided_suffix"] == "wiz" and remote["hyperparameters"]["n_epochs"] == 2
+    [recorded] = store.list_jobs()
+    assert recorded.remote_id == remote["id"] and recorded.status is JobStatus.VALIDATING_FILES
+    assert "Launched" in review.status.text() and review.open_button.isVisible()
+    with qtbot.waitSignal(context.open_job) as opened, qtbot.waitSignal(context.navigate) as navigated:
+        qtbot.mouseClick(review.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [recorded.id] and navigated.args == ["jobs"]
+    old = page.wizard
+    qtbot.mouseClick(old.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.wizard is not old and page.wizard.currentId() == W.PROVIDER, timeout=5000)
+
+
+def test_preference_data_selects_dpo_and_reaches_the_service(qtbot, page, fake_openai, dpo_file):
+    wizard = page.wizard
+    click_next(qtbot, wizard)
+    wizard.page(W.DATA).set_path(dpo_file)
+    qtbot.waitUntil(wizard.page(W.DATA).isComplete, timeout=15000)
+    click_next(qtbot, wizard)
+    model = wizard.page(W.MODEL)
+    qtbot.waitUntil(model.isComplete, timeout=15000)
+    assert model.method_combo.currentData() == "dpo" and model.beta.isEnabled()
+    model.beta.setValue(0.3)
+    click_next(qtbot, wizard)
+    review = wizard.page(W.REVIEW)
+    launch(qtbot, review)
+    assert review.job is not None, review.status.text()
+    assert fake_openai.jobs()[0]["method"]["dpo"]["hyperparameters"]["beta"] == 0.3
+
+
+def test_the_wind_down_refusal_is_shown_in_words(qtbot, page, fake_openai, chat_file, store):
+    fake_openai.refuse_job_creation()
+    review = to_review(qtbot, page, chat_file)
+    launch(qtbot, review)
+    assert review.job is None and review.launch_button.isEnabled()
+    assert "no longer available" in review.status.text() and "Hugging Face" in review.status.text()
+    assert review.status.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_no_account_links_to_accounts_and_reacts_to_a_new_one(qtbot, page, context, accounts, account):
+    accounts.clear()
+    page.restart()
+    provider_page = page.wizard.page(W.PROVIDER)
+    assert not page.wizard.button(NEXT).isEnabled() and provider_page.add_account.isVisible()
+    with qtbot.waitSignal(context.navigate) as navigated:
+        qtbot.mouseClick(provider_page.add_account, Qt.MouseButton.LeftButton)
+    assert navigated.args == ["accounts"]
+    accounts.append(account)
+    context.accounts_changed.emit()
+    assert page.wizard.button(NEXT).isEnabled() and provider_page.account_combo.currentText() == "Fake OpenAI"
+
+
+def test_local_training_branches_to_its_own_page(qtbot, page, chat_file):
+    wizard = page.wizard
+    provider_page = wizard.page(W.PROVIDER)
+    provider_page.provider_combo.setCurrentIndex(provider_page.provider_combo.findData(ProviderKind.HF_LOCAL.value))
+    assert wizard.draft.provider is ProviderKind.HF_LOCAL and wizard.draft.account_id is None
+    click_next(qtbot, wizard)
+    wizard.page(W.DATA).set_path(chat_file)
+    qtbot.waitUntil(wizard.page(W.DATA).isComplete, timeout=15000)
+    assert wizard.nextId() == W.LOCAL_MODEL
+
+
+def test_clone_restarts_the_wizard_prefilled(qtbot, page, context, fake_openai, chat_file, store):
+    review = to_review(qtbot, page, chat_file, epochs=3, suffix="first")
+    launch(qtbot, review)
+    job_id = review.job.id
+    with qtbot.waitSignal(context.navigate):
+        context.clone_job.emit(job_id)
+    draft = page.wizard.draft
+    assert draft.base_model == "gpt-4.1-mini-2025-04-14" and draft.suffix == "first"
+    assert draft.hyperparameters.n_epochs == 3 and draft.data_path == chat_file
+    assert page.wizard.currentId() == W.PROVIDER
+
+
+def test_accounts_of_other_kinds_are_not_offered(qtbot, context, provider, account):
+    azure = Account(name="Azure one", kind=AccountKind.AZURE, endpoint="https://x.openai.azure.com")
+    widget = NewFineTunePage(context, accounts=lambda: [account, azure], open_provider=lambda k, a: provider)
+    qtbot.addWidget(widget)
+    combo = widget.wizard.page(W.PROVIDER).account_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Fake OpenAI"]

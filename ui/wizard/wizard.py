@@ -1,0 +1,101 @@
+"""The new fine-tune wizard: provider and account, data, model and method (by provider), review.
+
+Pages share ``draft`` (a WizardDraft) rather than each other's widgets. Where providers differ,
+``nextId`` branches: OpenAI and Azure get the hosted model page, local training its own page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWizard, QWizardPage
+
+from backend.models import Account, ProviderKind
+from ui.wizard.draft import WizardDraft
+
+PROVIDER, DATA, MODEL, LOCAL_MODEL, REVIEW = range(5)
+
+
+def saved_accounts() -> list[Account]:
+    """Accounts from the account store (none when it cannot be read: the page says so)."""
+    try:
+        from backend import accounts
+    except ImportError:
+        return []
+    return list(accounts.list_accounts())
+
+
+class FineTuneWizard(QWizard):
+    def __init__(self, context, draft: WizardDraft | None = None, *, accounts: Callable[[], list[Account]] = None,
+                 open_provider: Callable | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowFlags(Qt.WindowType.Widget)  # lives inside the main window's page stack
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.context = context
+        self.draft = draft or WizardDraft()
+        self.list_accounts = accounts or saved_accounts
+        if open_provider is None:
+            from backend.providers import open_provider
+        self.open_provider = open_provider
+        self._providers: dict[tuple, object] = {}
+
+        from ui.wizard.model_page import ModelPage
+        from ui.wizard.provider_page import ProviderPage
+        from ui.wizard.review_page import ReviewPage
+
+        self.setPage(PROVIDER, ProviderPage())
+        self.setPage(DATA, _data_page())
+        self.setPage(MODEL, ModelPage())
+        self.setPage(LOCAL_MODEL, _local_model_page())
+        self.setPage(REVIEW, ReviewPage())
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Start another")
+
+    def provider(self):
+        """The provider for the draft's provider and account, built once per pair."""
+        key = (self.draft.provider, self.draft.account_id)
+        if key not in self._providers:
+            self._providers[key] = self.open_provider(*key)
+        return self._providers[key]
+
+    def account(self) -> Account | None:
+        return next((a for a in self.list_accounts() if a.id == self.draft.account_id), None)
+
+    def nextId(self) -> int:
+        current = self.currentId()
+        if current == DATA:
+            return LOCAL_MODEL if self.draft.provider is ProviderKind.HF_LOCAL else MODEL
+        if current in (MODEL, LOCAL_MODEL):
+            return REVIEW
+        return super().nextId() if current != REVIEW else -1
+
+
+def _data_page() -> QWizardPage:
+    try:
+        from ui.wizard.data_page import DataPage
+    except ImportError:
+        return _Slot("Data", "The data page is not available in this version.")
+    return DataPage()
+
+
+def _local_model_page() -> QWizardPage:
+    try:
+        from ui.wizard.local_model_page import LocalModelPage
+    except ImportError:
+        return _Slot("Model and method", "Training on this computer is not available in this version.")
+    return LocalModelPage()
+
+
+class _Slot(QWizardPage):
+    """Stands in for a page that this build lacks; it never lets the user go on."""
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.setTitle(title)
+        label = QLabel(text, self, textFormat=Qt.TextFormat.PlainText)
+        label.move(10, 10)
+
+    def isComplete(self) -> bool:
+        return False
