@@ -1,0 +1,205 @@
+"""Live training charts: loss (training, validation) and token accuracy, with checkpoint markers.
+
+New points are appended to the series (never a rebuild of the whole curve on each poll); smoothing
+is an exponential moving average that can be extended point by point, so it appends too. Toggling
+smoothing or the log axis rebuilds once from the kept raw values.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QScatterSeries, QValueAxis
+from PySide6.QtCore import QMargins, QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from backend.models import Checkpoint, MetricPoint
+
+SMOOTHING = 0.8  # weight of the running average, as TensorBoard's slider at 0.8
+TRAIN, VALID = QColor("#3b82f6"), QColor("#f59e0b")
+
+
+class _Curve:
+    """One metric's raw values and its series; extends its moving average point by point."""
+
+    def __init__(self, field: str, name: str, colour: QColor):
+        self.field = field
+        self.series = QLineSeries()
+        self.series.setName(name)
+        pen = QPen(colour)
+        pen.setWidthF(1.6)
+        self.series.setPen(pen)
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self._average: float | None = None
+        self.low, self.high = math.inf, -math.inf
+
+    def shown(self, points: list[tuple[int, float]], smooth: bool) -> list[QPointF]:
+        out = []
+        for step, value in points:
+            if smooth:
+                self._average = value if self._average is None else \
+                    SMOOTHING * self._average + (1 - SMOOTHING) * value
+                value = self._average
+            out.append(QPointF(step, value))
+        return out
+
+    def add(self, points: list[MetricPoint], smooth: bool) -> None:
+        new = [(p.step, v) for p in points if (v := getattr(p, self.field)) is not None and math.isfinite(v)]
+        if not new:
+            return
+        self.steps += [s for s, _ in new]
+        self.values += [v for _, v in new]
+        shown = self.shown(new, smooth)
+        self.series.append(shown)
+        values = [p.y() for p in shown]
+        self.low, self.high = min(self.low, *values), max(self.high, *values)
+
+    def rebuild(self, smooth: bool) -> None:
+        self._average = None
+        shown = self.shown(list(zip(self.steps, self.values)), smooth)
+        self.series.replace(shown)
+        values = [p.y() for p in shown]
+        self.low, self.high = (min(values), max(values)) if values else (math.inf, -math.inf)
+
+    def value_at(self, step: int) -> float | None:
+        """The shown value at ``step`` (a checkpoint's position on the curve)."""
+        i = bisect.bisect_left(self.steps, step)  # the series holds one point per kept step, in order
+        return self.series.at(i).y() if i < len(self.steps) and self.steps[i] == step else None
+
+
+class MetricChart(QChartView):
+    """One chart of a training and a validation curve over steps."""
+
+    def __init__(self, title: str, train: str, valid: str, *, log_capable: bool):
+        chart = QChart()
+        chart.setTitle(title)
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        super().__init__(chart)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setMinimumHeight(200)
+        self.curves = [_Curve(train, "training", TRAIN), _Curve(valid, "validation", VALID)]
+        self.markers = QScatterSeries()
+        self.markers.setName("checkpoints")
+        self.markers.setMarkerSize(9)
+        self.markers.setColor(QColor("#2e9d5b"))
+        self.x_axis = QValueAxis()
+        self.x_axis.setLabelFormat("%d")
+        self.x_axis.setTitleText("step")
+        chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
+        self.y_axis: QValueAxis | QLogValueAxis = QValueAxis()
+        chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
+        for series in [c.series for c in self.curves] + [self.markers]:
+            chart.addSeries(series)
+            series.attachAxis(self.x_axis)
+            series.attachAxis(self.y_axis)
+        self.log_capable = log_capable
+        self.smooth = True
+        self.log = False
+        self.checkpoint_steps: list[int] = []
+
+    def append(self, points: list[MetricPoint]) -> None:
+        for curve in self.curves:
+            curve.add(points, self.smooth)
+        self._fit()
+
+    def replace(self, points: list[MetricPoint]) -> None:
+        for curve in self.curves:
+            curve.steps, curve.values = [], []
+            curve.rebuild(self.smooth)
+            curve.add(points, self.smooth) if points else None
+        self._mark()
+        self._fit()
+
+    def set_checkpoints(self, steps: list[int]) -> None:
+        self.checkpoint_steps = steps
+        self._mark()
+
+    def set_smoothing(self, on: bool) -> None:
+        self.smooth = on
+        for curve in self.curves:
+            curve.rebuild(on)
+        self._mark()
+        self._fit()
+
+    def set_log(self, on: bool) -> None:
+        if not self.log_capable or on == self.log:
+            return
+        self.log = on
+        chart = self.chart()
+        chart.removeAxis(self.y_axis)
+        self.y_axis = QLogValueAxis() if on else QValueAxis()
+        if on:
+            self.y_axis.setLabelFormat("%.3g")
+            self.y_axis.setMinorTickCount(-1)
+        chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
+        for series in [c.series for c in self.curves] + [self.markers]:
+            series.attachAxis(self.y_axis)
+        self._fit()
+
+    def _mark(self) -> None:
+        train = self.curves[0]
+        self.markers.replace([QPointF(s, v) for s in self.checkpoint_steps if (v := train.value_at(s)) is not None])
+
+    def _fit(self) -> None:
+        steps = [c.steps[-1] for c in self.curves if c.steps]
+        self.x_axis.setRange(0, max(steps) if steps else 1)
+        lows = [c.low for c in self.curves if c.steps]
+        highs = [c.high for c in self.curves if c.steps]
+        if not lows:
+            return
+        low, high = min(lows), max(highs)
+        if self.log:
+            low = max(low, 1e-6)
+            self.y_axis.setRange(low * 0.9, high * 1.1)
+        else:
+            pad = (high - low) * 0.05 or 0.05
+            self.y_axis.setRange(max(0.0, low - pad) if low >= 0 else low - pad, high + pad)
+
+
+class TrainingCharts(QWidget):
+    """Loss and token accuracy side by side, with the smoothing and log-axis switches above them."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss = MetricChart("Loss", "train_loss", "valid_loss", log_capable=True)
+        self.accuracy = MetricChart("Token accuracy", "train_accuracy", "valid_accuracy", log_capable=False)
+        self.smoothing = QCheckBox("Smoothing", checked=True)
+        self.smoothing.setToolTip(f"Exponential moving average (weight {SMOOTHING})")
+        self.log_axis = QCheckBox("Log scale (loss)")
+        self.smoothing.toggled.connect(self._set_smoothing)
+        self.log_axis.toggled.connect(self.loss.set_log)
+        switches = QHBoxLayout()
+        switches.addWidget(self.smoothing)
+        switches.addWidget(self.log_axis)
+        switches.addStretch(1)
+        charts = QHBoxLayout()
+        charts.addWidget(self.loss)
+        charts.addWidget(self.accuracy)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(switches)
+        layout.addLayout(charts, 1)
+
+    def _set_smoothing(self, on: bool) -> None:
+        self.loss.set_smoothing(on)
+        self.accuracy.set_smoothing(on)
+
+    def append(self, points: list[MetricPoint]) -> None:
+        self.loss.append(points)
+        self.accuracy.append(points)
+
+    def replace(self, points: list[MetricPoint]) -> None:
+        self.loss.replace(points)
+        self.accuracy.replace(points)
+
+    def set_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
+        steps = [c.step for c in checkpoints]
+        self.loss.set_checkpoints(steps)
+        self.accuracy.set_checkpoints(steps)
+
+    def point_count(self) -> int:
+        return self.loss.curves[0].series.count()

@@ -1,0 +1,233 @@
+"""One job in detail: status and reason, live charts, events log, settings and data, checkpoints.
+
+The view renders and forwards: its actions are signals the page handles (cancel with confirmation,
+pause, resume, clone, open in the playground, remove). Actions the provider lacks are hidden. All
+text that came from a provider (events, errors, names) is shown as plain text.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem,
+    QTabWidget, QToolButton, QVBoxLayout, QWidget,
+)
+
+from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
+from backend.providers.base import Capability
+from ui.monitor.charts import TrainingCharts
+from ui.monitor.jobs_model import STATUS_COLOURS, status_label
+
+
+def _plain(label: QLabel) -> QLabel:
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class JobDetail(QWidget):
+    cancel_requested = Signal(str)
+    pause_requested = Signal(str)
+    resume_requested = Signal(str)
+    clone_requested = Signal(str)
+    playground_requested = Signal(str, str)  # job id, model
+    remove_requested = Signal(str)
+    delete_model_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.job: Job | None = None
+        self.capabilities: frozenset[Capability] = frozenset()
+        self.title = _plain(QLabel("No job selected"))
+        self.title.setProperty("role", "title")
+        self.status = _plain(QLabel(""))
+        self.reason = _plain(QLabel(""))
+        self.reason.setProperty("role", "error")
+        self.reason.setWordWrap(True)
+        self.connection = _plain(QLabel(""))
+        self.connection.setProperty("role", "warning")
+
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        for key, text, signal in [
+            ("cancel", "Cancel job…", self.cancel_requested), ("pause", "Pause", self.pause_requested),
+            ("resume", "Resume", self.resume_requested), ("clone", "Clone into wizard", self.clone_requested),
+            ("remove", "Remove from list…", self.remove_requested),
+            ("delete", "Delete remote model…", self.delete_model_requested),
+        ]:
+            button = QPushButton(text)
+            button.setAccessibleName(text.rstrip("…"))
+            button.clicked.connect(lambda _=False, s=signal: self.job and s.emit(self.job.id))
+            self.buttons[key] = button
+            actions.addWidget(button)
+        self.buttons["playground"] = QPushButton("Open model in playground")
+        self.buttons["playground"].clicked.connect(
+            lambda: self.job and self.job.fine_tuned_model
+            and self.playground_requested.emit(self.job.id, self.job.fine_tuned_model))
+        actions.insertWidget(4, self.buttons["playground"])
+        actions.addStretch(1)
+
+        self.charts = TrainingCharts()
+        self.events = QPlainTextEdit(readOnly=True)
+        self.events.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.events.setAccessibleName("Events log")
+        self.event_search = QLineEdit(placeholderText="Find in events (Enter: next)")
+        self.event_search.setClearButtonEnabled(True)
+        self.event_search.returnPressed.connect(self.find_next)
+        copy = QToolButton(text="Copy all")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.events.toPlainText()))
+        events_tab = QWidget()
+        events_layout = QVBoxLayout(events_tab)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.event_search, 1)
+        search_row.addWidget(copy)
+        events_layout.addLayout(search_row)
+        events_layout.addWidget(self.events, 1)
+
+        self.settings = QPlainTextEdit(readOnly=True)
+        self.settings.setAccessibleName("Hyperparameters and data")
+        self.checkpoints = QTableWidget(0, 3)
+        self.checkpoints.setHorizontalHeaderLabels(["Step", "Model", "Metrics"])
+        self.checkpoints.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.checkpoints.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.checkpoints.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.checkpoints.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.checkpoints.verticalHeader().hide()
+        self.checkpoints.doubleClicked.connect(self._open_checkpoint)
+        open_checkpoint = QPushButton("Open checkpoint in playground")
+        open_checkpoint.clicked.connect(self._open_checkpoint)
+        checkpoints_tab = QWidget()
+        checkpoints_layout = QVBoxLayout(checkpoints_tab)
+        checkpoints_layout.addWidget(self.checkpoints, 1)
+        checkpoints_layout.addWidget(open_checkpoint, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.charts, "Charts")
+        self.tabs.addTab(events_tab, "Events")
+        self.tabs.addTab(self.settings, "Settings and data")
+        self.tabs.addTab(checkpoints_tab, "Checkpoints")
+        self.checkpoints_tab = checkpoints_tab
+
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addWidget(self.status)
+        header.addStretch(1)
+        header.addWidget(self.connection)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.reason)
+        layout.addLayout(actions)
+        layout.addWidget(self.tabs, 1)
+        self.show_job(None)
+
+    # -- what is shown --------------------------------------------------------------------------------
+    def show_job(self, job: Job | None, capabilities: frozenset[Capability] = frozenset()) -> None:
+        """A different job: clear the history views (the page loads them off the GUI thread)."""
+        self.job, self.capabilities = job, capabilities
+        self.events.clear()
+        self.charts.replace([])
+        self.checkpoints.setRowCount(0)
+        self.connection.clear()
+        self.update_job(job)
+
+    def update_job(self, job: Job | None) -> None:
+        self.job = job
+        if job is None:
+            self.title.setText("No job selected")
+            self.status.clear()
+            self.reason.hide()
+            for button in self.buttons.values():
+                button.hide()
+            self.settings.clear()
+            return
+        self.title.setText(job.name or job.remote_id or job.id[:10])
+        progress = f" · step {job.step}/{job.total_steps}" if job.step is not None and job.total_steps else ""
+        model = f" · {job.fine_tuned_model}" if job.fine_tuned_model else ""
+        self.status.setText(f"{status_label(job.status)}{progress} · {job.provider.label}{model}")
+        self.status.setStyleSheet(f"color: {STATUS_COLOURS[job.status]}")
+        self.reason.setText(f"Reason: {job.error}" if job.error else "")
+        self.reason.setVisible(bool(job.error))
+        caps, active = self.capabilities, job.status.is_active or job.status is JobStatus.PAUSED
+        visible = {
+            "cancel": Capability.CANCEL in caps and active,
+            "pause": Capability.PAUSE in caps and job.status is JobStatus.RUNNING,
+            "resume": Capability.RESUME in caps and job.status is JobStatus.PAUSED,
+            "clone": bool(job.config) and not job.config.get("imported"),
+            "playground": bool(job.fine_tuned_model),
+            "remove": True,
+            "delete": Capability.DELETE_MODEL in caps and bool(job.fine_tuned_model),
+        }
+        for key, button in self.buttons.items():
+            button.setVisible(visible[key])
+        self.tabs.setTabVisible(self.tabs.indexOf(self.checkpoints_tab), Capability.CHECKPOINTS in caps
+                                or self.checkpoints.rowCount() > 0)
+        self.settings.setPlainText(self._settings_text(job))
+
+    @staticmethod
+    def _settings_text(job: Job) -> str:
+        sections = [("Job", {"id": job.id, "provider job id": job.remote_id, "base model": job.base_model,
+                             "method": job.method, "created": job.created_at.isoformat(timespec="seconds"),
+                             "trained tokens": job.trained_tokens})]
+        config = dict(job.config)
+        resolved = config.pop("resolved_hyperparameters", None)
+        if resolved:
+            sections.append(("Hyperparameters (as the provider resolved them)", resolved))
+        if config:
+            sections.append(("Configuration", config))
+        if job.data_summary:
+            sections.append(("Data", job.data_summary))
+        out = []
+        for title, values in sections:
+            out.append(title)
+            for key, value in values.items():
+                if value is not None:
+                    text = value if isinstance(value, str) else json.dumps(value, default=str)
+                    out.append(f"  {key}: {text}")
+            out.append("")
+        return "\n".join(out)
+
+    def set_connection(self, text: str) -> None:
+        self.connection.setText(text)
+
+    def add_events(self, events: list[JobEvent]) -> None:
+        if events:
+            self.events.appendPlainText("\n".join(
+                f"{e.created_at:%Y-%m-%d %H:%M:%S}  {e.level:<5}  {e.message}" for e in events))
+
+    def event_lines(self) -> list[str]:
+        return self.events.toPlainText().splitlines()
+
+    def find_next(self) -> bool:
+        text = self.event_search.text()
+        if not text:
+            return False
+        if self.events.find(text):
+            return True
+        cursor = self.events.textCursor()  # wrap around to the top
+        cursor.movePosition(cursor.MoveOperation.Start)
+        self.events.setTextCursor(cursor)
+        return self.events.find(text, QTextDocument.FindFlag(0))
+
+    def add_metrics(self, points: list[MetricPoint], replaced: bool = False) -> None:
+        (self.charts.replace if replaced else self.charts.append)(points)
+
+    def set_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
+        self.checkpoints.setRowCount(len(checkpoints))
+        for row, checkpoint in enumerate(checkpoints):
+            metrics = ", ".join(f"{k}={v:.4g}" for k, v in checkpoint.metrics.items() if k != "step")
+            for column, text in enumerate([str(checkpoint.step), checkpoint.model, metrics]):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, checkpoint.model)
+                self.checkpoints.setItem(row, column, item)
+        self.charts.set_checkpoints(checkpoints)
+        if self.job is not None:
+            self.update_job(self.job)
+
+    def _open_checkpoint(self) -> None:
+        row = self.checkpoints.currentRow()
+        if self.job is not None and row >= 0:
+            self.playground_requested.emit(self.job.id, self.checkpoints.item(row, 1).text())
+

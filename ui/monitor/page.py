@@ -1,0 +1,272 @@
+"""The Jobs page: every job in the store, live, with a detail view; detachable into its own window.
+
+The page renders and forwards: polling is the backend's scheduler driven by ``MonitorDriver``;
+provider calls (cancel, pause, resume, import) run as ``ui.tasks.Task`` workers.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from backend.models import Job, JobStatus, ProviderKind
+from ui.context import AppContext
+from ui.monitor import actions
+from ui.monitor.detail import JobDetail
+from ui.monitor.driver import MonitorDriver
+from ui.monitor.history import HistoryLoader
+from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
+from ui.monitor.notify import Notifier
+from ui.tasks import Task
+
+STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
+    ("All statuses", None),
+    ("Active", frozenset(s for s in JobStatus if s.is_active) | {JobStatus.PAUSED}),
+    ("Succeeded", frozenset({JobStatus.SUCCEEDED})),
+    ("Failed", frozenset({JobStatus.FAILED})),
+    ("Cancelled", frozenset({JobStatus.CANCELLED})),
+]
+
+
+class JobsPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, open_provider=None):
+        super().__init__(parent)
+        self.context = context
+        self.store = context.store
+        self.model = JobsTableModel(self)
+        self.proxy = JobsFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.driver = MonitorDriver(self.store, open_provider=open_provider, parent=self)
+        self.notifier = Notifier(self.windowIcon(), self)
+        self.detail = JobDetail()
+        self.history = HistoryLoader(self.store, self.detail, self)
+        self.window_: QWidget | None = None  # the detached window, when there is one
+
+        self.search = QLineEdit(placeholderText="Search jobs by name, model or id")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.provider_filter = QComboBox()
+        self.provider_filter.setAccessibleName("Provider filter")
+        self.provider_filter.addItem("All providers", None)
+        for kind in ProviderKind:
+            self.provider_filter.addItem(kind.label, kind)
+        self.provider_filter.currentIndexChanged.connect(
+            lambda: self.proxy.set_provider(self.provider_filter.currentData()))
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Status filter")
+        for label, statuses in STATUS_FILTERS:
+            self.status_filter.addItem(label, statuses)
+        self.status_filter.currentIndexChanged.connect(
+            lambda: self.proxy.set_statuses(self.status_filter.currentData()))
+        self.import_button = QPushButton("Import jobs…")
+        self.import_button.setToolTip("Add the jobs of your accounts that were created outside this app")
+        self.import_button.clicked.connect(lambda: actions.import_jobs(self))
+        self.detach_button = QPushButton("Open in own window")
+        self.detach_button.clicked.connect(self.toggle_detached)
+        tools = QHBoxLayout()
+        tools.addWidget(self.search, 1)
+        for widget in (self.provider_filter, self.status_filter, self.import_button, self.detach_button):
+            tools.addWidget(widget)
+
+        self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setProperty("role", "warning")
+        self.banner.hide()
+        self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Jobs")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate([180, 110, 190, 130, 110, 70, 70]):
+            header.resizeSection(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.setMinimumHeight(120)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.addLayout(tools)
+        body.addWidget(self.banner)
+        body.addWidget(self.message)
+        body.addWidget(splitter, 1)
+        self.placeholder = QWidget()
+        placeholder = QVBoxLayout(self.placeholder)
+        back = QPushButton("Bring the jobs back into this window")
+        back.clicked.connect(self.toggle_detached)
+        placeholder.addStretch(1)
+        placeholder.addWidget(QLabel("The jobs are open in their own window."), 0, Qt.AlignmentFlag.AlignCenter)
+        placeholder.addWidget(back, 0, Qt.AlignmentFlag.AlignCenter)
+        placeholder.addStretch(1)
+        self.placeholder.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.body)
+        layout.addWidget(self.placeholder)
+
+        self.driver.job_changed.connect(self._job_updated)
+        self.driver.events_added.connect(self.history.events_added)
+        self.driver.metrics_added.connect(self.history.metrics_added)
+        self.driver.checkpoints_changed.connect(self.history.checkpoints_changed)
+        self.driver.job_finished.connect(self.notifier.job_finished)
+        self.driver.connection_changed.connect(lambda _c: self._show_connections())
+        self.notifier.shown.connect(lambda title, text: self.message.setText(f"{title}. {text}"))
+        actions.connect(self)
+        context.job_changed.connect(self._job_changed_elsewhere)
+        context.open_job.connect(self.open_job)
+        self.clock = QTimer(self)
+        self.clock.setInterval(1000)
+        self.clock.timeout.connect(self._each_second)
+        self.clock.start()
+        self._pending_open: str | None = None
+        Task(self.store.list_jobs, name="jobs.load").on_success(self._loaded).start(self.driver.pool)
+
+    # -- jobs -----------------------------------------------------------------------------------------
+    def _loaded(self, jobs: list[Job]) -> None:
+        self.model.set_jobs(jobs)
+        self.driver.start()
+        if self._pending_open:
+            self.open_job(self._pending_open)
+        elif self.proxy.rowCount() and self.detail.job is None:
+            self.table.selectRow(0)
+
+    def _job_updated(self, job: Job) -> None:
+        self.model.upsert(job)
+        if self.detail.job is not None and self.detail.job.id == job.id:
+            self.detail.update_job(job)
+        self.context.job_changed.emit(job.id)
+
+    def _job_changed_elsewhere(self, job_id: str) -> None:
+        job = self.store.get_job(job_id)
+        if job is None:
+            self.model.remove(job_id)
+            self.driver.forget(job_id)
+            if self.detail.job is not None and self.detail.job.id == job_id:
+                self.detail.show_job(None)
+            return
+        self.model.upsert(job)
+        self.driver.track(job)
+
+    def current_job(self) -> Job | None:
+        return self.detail.job
+
+    def open_job(self, job_id: str) -> None:
+        """Select and show ``job_id`` (clearing filters that hide it)."""
+        row = self.model.row_of(job_id)
+        if row is None:
+            job = self.store.get_job(job_id)
+            if job is None:
+                self._pending_open = job_id  # the page is still loading
+                return
+            self.model.upsert(job)
+            self.driver.track(job)
+            row = self.model.row_of(job_id)
+        self._pending_open = None
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            self.search.clear()
+            self.provider_filter.setCurrentIndex(0)
+            self.status_filter.setCurrentIndex(0)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        if self.window_ is not None:
+            self.window_.raise_()
+            self.window_.activateWindow()
+
+    def _current_changed(self, current, _previous) -> None:
+        job = self.proxy.data(current, JOB_ROLE) if current.isValid() else None
+        if job is not None and self.detail.job is not None and job.id == self.detail.job.id:
+            return
+        self.detail.show_job(job, actions.capabilities(job.provider) if job else frozenset())
+        if job is not None:
+            self.history.load(job.id)
+            self._show_connections()
+
+    # -- state shown ----------------------------------------------------------------------------------
+    def _show_connections(self) -> None:
+        now = self.driver.monitor.clock()
+        troubled = [c for c in self.driver.connections() if not c.ok]
+        if troubled:
+            lines = [f"{c.provider.label}: {c.describe(now)}. {c.error or ''}".strip() for c in troubled]
+            self.banner.setText("\n".join(lines))
+        self.banner.setVisible(bool(troubled))
+        job = self.detail.job
+        if job is not None:
+            connection = self.driver.monitor.connection_for(job)
+            self.detail.set_connection("" if connection.ok else connection.describe(now))
+
+    def _each_second(self) -> None:
+        self.model.tick()
+        if not self.banner.isHidden() or self.detail.connection.text():
+            self._show_connections()
+
+    # -- detaching ------------------------------------------------------------------------------------
+    def toggle_detached(self) -> None:
+        if self.window_ is None:
+            self.window_ = _JobsWindow(self)
+            self.layout().removeWidget(self.body)
+            self.window_.layout().addWidget(self.body)
+            self.placeholder.show()
+            self.detach_button.setText("Back into main window")
+            self.window_.resize(1100, 720)
+            self.window_.show()
+        else:
+            window, self.window_ = self.window_, None
+            window.layout().removeWidget(self.body)
+            self.layout().insertWidget(0, self.body)
+            self.placeholder.hide()
+            self.detach_button.setText("Open in own window")
+            window.close_quietly()
+
+    def confirm(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self.body, title, text) == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.driver.stop()
+        super().closeEvent(event)
+
+
+class _JobsWindow(QWidget):
+    """The jobs page's own window; closing it puts the jobs back into the main window."""
+
+    def __init__(self, page: JobsPage):
+        super().__init__(None, Qt.WindowType.Window)
+        self.page = page
+        self.setWindowTitle("Jobs — Fine-Tune Studio")
+        self.setWindowIcon(page.window().windowIcon())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._quiet = False
+
+    def close_quietly(self) -> None:
+        self._quiet = True
+        self.close()
+        self.deleteLater()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self._quiet:
+            event.ignore()
+            self.page.toggle_detached()
+            return
+        super().closeEvent(event)
+
