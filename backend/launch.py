@@ -18,6 +18,8 @@ from backend.store import JobStore
 
 LAUNCH_KEY = "fts_launch"  # metadata field: this launch's idempotency key
 RECONCILE_SCAN = 200  # remote jobs looked at per account when reconciling
+#: A CREATING job younger than this may belong to a launch still under way (another window, the CLI).
+RECONCILE_GRACE_SECONDS = 180
 _log = logging.getLogger(__name__)
 
 
@@ -53,10 +55,11 @@ def launch(config: TrainingConfig, *, store: JobStore, progress: ProgressFn | No
     return store.save_job(created.model_copy(update={"id": job.id}))
 
 
-def reconcile_pending(store: JobStore, *, open_provider: Callable | None = None) -> list[Job]:
+def reconcile_pending(store: JobStore, *, open_provider: Callable | None = None,
+                      grace_seconds: float = RECONCILE_GRACE_SECONDS) -> list[Job]:
     """Resolve jobs left CREATING by a crash: adopt the remote job with their launch key, or mark
-    them failed when the provider has none. Returns the jobs it changed; unreachable providers are
-    left for the next start."""
+    them failed when the provider has none and the launch is older than ``grace_seconds``. Returns
+    the jobs it changed; unreachable providers are left for the next start."""
     if open_provider is None:
         from backend.providers import open_provider
     pending = store.list_jobs(status=[JobStatus.CREATING])
@@ -79,7 +82,7 @@ def reconcile_pending(store: JobStore, *, open_provider: Callable | None = None)
                     "data_summary": job.data_summary, "metadata": {**match.metadata, **job.metadata},
                     "created_at": job.created_at})
                 changed.append(store.save_job(adopted))
-            else:
+            elif (utcnow() - job.updated_at).total_seconds() >= grace_seconds:
                 changed.append(store.save_job(job.model_copy(update={
                     "status": JobStatus.FAILED, "finished_at": utcnow(),
                     "error": "The launch was interrupted before the provider created the job; nothing is running. "

@@ -69,7 +69,8 @@ def test_a_lasting_outage_is_surfaced_and_reconciled_later(provider, fake_openai
         launch(config(chat_file), store=store, provider=provider)
     pending = store.list_jobs(status=[JobStatus.CREATING])
     assert len(pending) == 1 and len(fake_openai.jobs()) == 1
-    changed = reconcile_pending(store, open_provider=lambda kind, account_id: provider)
+    assert reconcile_pending(store, open_provider=lambda kind, account_id: provider) == []  # maybe still going
+    changed = reconcile_pending(store, open_provider=lambda kind, account_id: provider, grace_seconds=0)
     assert [j.status for j in changed] == [JobStatus.FAILED] and "interrupted" in changed[0].error
 
 

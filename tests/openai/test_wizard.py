@@ -155,3 +155,20 @@ def test_accounts_of_other_kinds_are_not_offered(qtbot, context, provider, accou
     qtbot.addWidget(widget)
     combo = widget.wizard.page(W.PROVIDER).account_combo
     assert [combo.itemText(i) for i in range(combo.count())] == ["Fake OpenAI"]
+
+
+def test_opening_the_page_adopts_a_launch_a_crash_left_half_done(qtbot, context, provider, account, fake_openai,
+                                                                 chat_file, store):
+    from backend.launch import launch as launch_job
+    from tests.openai.test_launch import _CrashAfterCreate
+    from tests.openai.test_provider import config
+
+    with pytest.raises(SystemExit):
+        launch_job(config(chat_file), store=store,
+                   provider=_CrashAfterCreate(account=account, secret=fake_openai.api_key))
+    [pending] = store.list_jobs()
+    with qtbot.waitSignal(context.job_changed, timeout=10000) as changed:
+        widget = NewFineTunePage(context, accounts=lambda: [account], open_provider=lambda k, a: provider)
+        qtbot.addWidget(widget)
+    assert changed.args == [pending.id]
+    assert store.get_job(pending.id).remote_id == fake_openai.jobs()[0]["id"]

@@ -75,6 +75,7 @@ class ProviderPage(QWizardPage):
         for account in accounts:
             self.account_combo.addItem(account.name, account.id)
         self.account_combo.setCurrentIndex(max(0, self.account_combo.findData(wanted)))
+        self.account_combo.setEnabled(self.account_combo.count() > 0)
         self.account_combo.blockSignals(False)
         missing = not accounts and kind is not ProviderKind.HF_LOCAL
         self.no_account.setText(f"There is no {kind.label} account yet. Add one with its API key, then choose it "
