@@ -11,10 +11,9 @@ import itertools
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
-                               QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QProgressBar, QPushButton, QRadioButton, QSpinBox, QSplitter, QTableView, QTabWidget,
-                               QVBoxLayout, QWizardPage)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTableView,
+                               QTabWidget, QVBoxLayout, QWizardPage)
 
 from backend.cancel import Progress
 from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text, validate_file
@@ -23,11 +22,11 @@ from ui.tasks import Task
 from ui.wizard.data_columns import ColumnMappingDialog
 from ui.wizard.data_findings import FindingsModel
 from ui.wizard.data_preview import ChatPreview, TemplatePreview
+from ui.wizard.data_split import FILE_FILTER, SplitBox
 from ui.wizard.data_stats import StatsView
 
 PREVIEW_EXAMPLES = 4
 _TABLES = (DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET)
-_FILTER = "Data files (*.jsonl *.json *.csv *.tsv *.parquet *.txt);;All files (*)"
 
 
 def load_preview(path: str, fmt: str | None, mapping: dict | None, tokenizer: str | None):
@@ -107,21 +106,12 @@ class DataPage(QWizardPage):
         self.tabs.addTab(self.preview, "Preview")
         self.tabs.addTab(self.template, "As the model sees it")
 
-        self.no_split = QRadioButton("No validation set")
-        self.ratio_split = QRadioButton("Hold out")
-        self.file_split = QRadioButton("Validation file:")
-        self.split_group = QButtonGroup(self)
-        for b in (self.no_split, self.ratio_split, self.file_split):
-            self.split_group.addButton(b)
-        self.split_group.buttonToggled.connect(self._changed)
-        self.ratio = QDoubleSpinBox(minimum=1, maximum=50, decimals=0, suffix=" %", value=10)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42, prefix="seed ")
-        self.val_edit = QLineEdit(placeholderText="a second file with validation examples")
-        self.val_edit.textChanged.connect(self._changed)
-        val_choose = QPushButton("Choose…")
-        val_choose.clicked.connect(self._choose_validation)
-        for w in (self.ratio, self.seed):
-            w.valueChanged.connect(self._changed)
+        self.split = SplitBox()
+        self.split.changed.connect(self._changed)
+        # the split's controls, by name, for tests and accessibility tools
+        self.no_split, self.ratio_split, self.file_split = self.split.no_split, self.split.ratio_split, \
+            self.split.file_split
+        self.ratio, self.seed, self.val_edit = self.split.ratio, self.split.seed, self.split.val_edit
 
         source = QHBoxLayout()
         source.addWidget(self.path_edit, 1)
@@ -134,21 +124,13 @@ class DataPage(QWizardPage):
         options.addWidget(self.drop_invalid)
         options.addWidget(self.dedupe)
         options.addStretch(1)
-        splits = QGridLayout()
-        splits.addWidget(self.no_split, 0, 0)
-        splits.addWidget(self.ratio_split, 0, 1)
-        splits.addWidget(self.ratio, 0, 2)
-        splits.addWidget(self.seed, 0, 3)
-        splits.addWidget(self.file_split, 1, 0)
-        splits.addWidget(self.val_edit, 1, 1, 1, 3)
-        splits.addWidget(val_choose, 1, 4)
         layout = QVBoxLayout(self)
         layout.addLayout(source)
         layout.addLayout(busy)
         layout.addWidget(self.summary)
         layout.addLayout(options)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(splits)
+        layout.addWidget(self.split)
         self._set_busy(False)
         self._show(None)
 
@@ -158,11 +140,7 @@ class DataPage(QWizardPage):
         self._ready_to_store = False
         self.path_edit.setText(draft.data_path or "")
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(draft.data_format)))
-        self.ratio.setValue(round(draft.validation_split * 100) or 10)
-        self.seed.setValue(draft.split_seed)
-        self.val_edit.setText(draft.validation_path or "")
-        (self.file_split if draft.validation_path else self.ratio_split if draft.validation_split
-         else self.no_split).setChecked(True)
+        self.split.load(draft)
         self.drop_invalid.setChecked(bool(draft.options.get("drop_invalid")))
         self.dedupe.setChecked(bool(draft.options.get("dedupe")))
         self._ready_to_store = True
@@ -178,9 +156,7 @@ class DataPage(QWizardPage):
         draft = self.wizard().draft
         draft.data_path = self.path_edit.text().strip() or None
         draft.data_format = self.format_combo.currentData()
-        draft.validation_path = self.val_edit.text().strip() or None if self.file_split.isChecked() else None
-        draft.validation_split = self.ratio.value() / 100 if self.ratio_split.isChecked() else 0.0
-        draft.split_seed = self.seed.value()
+        self.split.store(draft)
         draft.report = self.report
         draft.options = {**draft.options, "drop_invalid": self.drop_invalid.isChecked(),
                          "dedupe": self.dedupe.isChecked()}
@@ -189,16 +165,13 @@ class DataPage(QWizardPage):
         r = self.report
         if self._task is not None or r is None or not (r.ok or (r.usable and self.drop_invalid.isChecked())):
             return False
-        return not self.file_split.isChecked() or Path(self.val_edit.text().strip()).is_file()
+        return self.split.is_complete()
 
     def validatePage(self) -> bool:
         self._store()
         return self.isComplete()
 
     def _changed(self, *_args) -> None:
-        self.ratio.setEnabled(self.ratio_split.isChecked())
-        self.seed.setEnabled(self.ratio_split.isChecked())
-        self.val_edit.setEnabled(self.file_split.isChecked())
         self._store()
         self.completeChanged.emit()
 
@@ -214,15 +187,9 @@ class DataPage(QWizardPage):
             self.set_path(files[0])
 
     def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose training data", self.path_edit.text(), _FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Choose training data", self.path_edit.text(), FILE_FILTER)
         if path:
             self.set_path(path)
-
-    def _choose_validation(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose validation data", self.val_edit.text(), _FILTER)
-        if path:
-            self.val_edit.setText(path)
-            self.file_split.setChecked(True)
 
     def _path_entered(self) -> None:
         if self.path_edit.text().strip() != (self.wizard().draft.data_path or ""):
