@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from backend.models import Checkpoint, MetricPoint
 
-SMOOTHING = 0.8  # weight of the running average, as TensorBoard's slider at 0.8
+SMOOTHING = 0.9  # weight of the running average (TensorBoard's slider at 0.9)
 TRAIN, VALID = QColor("#3b82f6"), QColor("#f59e0b")
 
 

@@ -91,7 +91,7 @@ class JobsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate([180, 110, 190, 130, 110, 70, 70]):
+        for column, width in enumerate([170, 100, 190, 130, 130, 70, 70]):
             header.resizeSection(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.setMinimumHeight(120)
@@ -99,8 +99,9 @@ class JobsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([220, 550])
 
         self.body = QWidget()
         body = QVBoxLayout(self.body)
