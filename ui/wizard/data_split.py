@@ -39,7 +39,8 @@ class SplitBox(QWidget):
         grid.addWidget(self.file_split, 1, 0)
         grid.addWidget(self.val_edit, 1, 1, 1, 3)
         grid.addWidget(choose, 1, 4)
-        grid.setColumnStretch(4, 1)
+        grid.setColumnStretch(5, 1)  # room on the right, not a stretched button
+        self.val_edit.setMinimumWidth(360)
         self.group.buttonToggled.connect(self._changed)
         self.val_edit.textChanged.connect(self._changed)
         self.ratio.valueChanged.connect(self._changed)
