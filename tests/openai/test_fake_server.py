@@ -98,3 +98,13 @@ def test_the_checker_catches_a_wrong_response():
     with pytest.raises(AssertionError, match="outside the API description"):
         server.assert_no_violations()
     assert json.dumps(server.violations)
+
+
+def test_a_slow_answer_times_out_and_is_retried(fake_openai):
+    client = openai.OpenAI(api_key=fake_openai.api_key, base_url=fake_openai.base_url, max_retries=1, timeout=0.3)
+    fake_openai.inject("GET /models", "slow", times=1, seconds=1.0)
+    assert client.models.list().data
+    assert fake_openai.count("GET", "/models") == 2
+    fake_openai.inject("GET /models", "slow", times=2, seconds=1.0)
+    with pytest.raises(openai.APITimeoutError):
+        client.models.list()

@@ -172,3 +172,15 @@ def test_opening_the_page_adopts_a_launch_a_crash_left_half_done(qtbot, context,
         qtbot.addWidget(widget)
     assert changed.args == [pending.id]
     assert store.get_job(pending.id).remote_id == fake_openai.jobs()[0]["id"]
+
+
+def test_cancel_during_the_upload_starts_nothing(qtbot, page, fake_openai, chat_file, store):
+    review = to_review(qtbot, page, chat_file)
+    fake_openai.inject("POST /files", "slow", seconds=1.0)
+    qtbot.mouseClick(review.launch_button, Qt.MouseButton.LeftButton)
+    assert review.cancel_button.isVisible()
+    qtbot.mouseClick(review.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review._task is None, timeout=20000)
+    assert review.status.text() == "Cancelled: nothing was started."
+    assert review.job is None and review.launch_button.isEnabled()
+    assert fake_openai.jobs() == [] and store.list_jobs() == []
