@@ -9,6 +9,7 @@ with the same content that was already uploaded and processed is reused, not sen
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -72,10 +73,12 @@ def upload_file(client, path: str | Path, *, purpose: str = "fine-tune", progres
             pass
         state.forget()
     if size <= simple_limit:
-        with open(path, "rb") as fh:
-            _report(progress, EtaClock(size), 0, f"Uploading {path.name}")
+        clock = EtaClock(size)
+        message = f"Uploading {path.name}"
+        _report(progress, clock, 0, message)
+        with _ReportingFile(path, lambda done: _report(progress, clock, done, message)) as fh:
             file = client.files.create(file=(path.name, fh), purpose=purpose)
-        _report(progress, EtaClock(size), size, f"Uploaded {path.name}")
+        _report(progress, clock, size, f"Uploaded {path.name}")
         state.save(file_id=file.id)
         return file.id
     return _upload_in_parts(client, path, size, purpose, state, progress, cancel, part_size)
@@ -143,6 +146,20 @@ def wait_until_processed(client, file_id: str, name: str, *, cancel: CancelToken
 
             time.sleep(poll_seconds)
         waited += poll_seconds
+
+
+class _ReportingFile(io.FileIO):
+    """A file that reports how far the HTTP client has read it: progress for a one-request upload."""
+
+    def __init__(self, path: Path, on_read):
+        super().__init__(path, "rb")
+        self._on_read = on_read
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        if data:
+            self._on_read(self.tell())
+        return data
 
 
 def _report(progress: ProgressFn | None, clock: EtaClock, done: float, message: str) -> None:
