@@ -126,15 +126,29 @@ def test_no_account_links_to_accounts_and_reacts_to_a_new_one(qtbot, page, conte
     assert page.wizard.button(NEXT).isEnabled() and provider_page.account_combo.currentText() == "Fake OpenAI"
 
 
-def test_local_training_branches_to_its_own_page(qtbot, page, chat_file):
-    wizard = page.wizard
+def test_local_training_branches_to_its_own_page_and_reviews_its_configuration(qtbot, context, chat_file,
+                                                                               tiny_model_dir):
+    from backend.providers.hf_local import LocalProvider
+
+    widget = NewFineTunePage(context, accounts=lambda: [], open_provider=lambda kind, account_id: LocalProvider())
+    qtbot.addWidget(widget)
+    widget.show()
+    wizard = widget.wizard
     provider_page = wizard.page(W.PROVIDER)
     provider_page.provider_combo.setCurrentIndex(provider_page.provider_combo.findData(ProviderKind.HF_LOCAL.value))
     assert wizard.draft.provider is ProviderKind.HF_LOCAL and wizard.draft.account_id is None
     click_next(qtbot, wizard)
     wizard.page(W.DATA).set_path(chat_file)
     qtbot.waitUntil(wizard.page(W.DATA).isComplete, timeout=15000)
-    assert wizard.nextId() == W.LOCAL_MODEL
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == W.LOCAL_MODEL
+    local = wizard.page(W.LOCAL_MODEL)
+    local.model_edit.setText(str(tiny_model_dir))
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == W.REVIEW
+    review = wizard.page(W.REVIEW)
+    assert "Configuration:" in review.summary.toPlainText() and str(tiny_model_dir) in review.summary.toPlainText()
+    assert "costs nothing" in review.estimate.text()
 
 
 def test_clone_restarts_the_wizard_prefilled(qtbot, page, context, fake_openai, chat_file, store):
