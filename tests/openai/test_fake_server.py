@@ -53,8 +53,16 @@ def test_the_service_rejects_what_the_real_one_rejects(fake_openai, openai_clien
     other = openai_client.files.create(file=("b.jsonl", io.BytesIO(CHAT)), purpose="batch")
     with pytest.raises(openai.BadRequestError, match="purpose 'fine-tune'"):
         openai_client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=other.id)
-    # These are the service's refusals, not the client breaking the spec, except the 99 epochs request.
-    assert all("n_epochs" in v for v in fake_openai.violations)
+    with pytest.raises(openai.BadRequestError, match="invalid training_file"):
+        openai_client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file="file-nope")
+    with pytest.raises(openai.BadRequestError, match="not one of"):
+        openai_client.files.create(file=("x.jsonl", io.BytesIO(CHAT)), purpose="bogus")
+    with pytest.raises(openai.BadRequestError, match="Invalid file format. Line 1"):
+        bad = _upload(openai_client, b"not json\n")
+        openai_client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=bad.id)
+    # The checker saw the two requests that break the API description (99 epochs, purpose "bogus").
+    assert sorted({v.split(":")[0] for v in fake_openai.violations}) == [
+        "POST /files request", "POST /fine_tuning/jobs request"], fake_openai.violations
     fake_openai.violations.clear()
 
 
