@@ -198,3 +198,23 @@ def test_cancel_during_the_upload_starts_nothing(qtbot, page, fake_openai, chat_
     assert review.status.text() == "Cancelled: nothing was started."
     assert review.job is None and review.launch_button.isEnabled()
     assert fake_openai.jobs() == [] and store.list_jobs() == []
+
+
+def test_a_method_that_does_not_match_the_data_blocks_next_with_a_reason(qtbot, page, chat_file):
+    wizard = page.wizard
+    click_next(qtbot, wizard)
+    wizard.page(W.DATA).set_path(chat_file)
+    qtbot.waitUntil(wizard.page(W.DATA).isComplete, timeout=15000)
+    click_next(qtbot, wizard)
+    model = wizard.page(W.MODEL)
+    qtbot.waitUntil(model.isComplete, timeout=15000)
+    assert not model.beta.isEnabled()
+    model.method_combo.setCurrentIndex(model.method_combo.findData("dpo"))
+    assert not model.isComplete() and not wizard.button(NEXT).isEnabled()
+    assert "Your data holds supervised examples" in model.method_note.text()
+    model.model_combo.setCurrentIndex(model.model_combo.findData("gpt-3.5-turbo-0125"))
+    assert [model.method_combo.itemData(i) for i in range(model.method_combo.count())] == ["supervised"]
+    assert "shutdown date 2026-12-15" in model.model_info.text() and model.isComplete()
+    for widget in (model.model_combo, model.method_combo, model.epochs, model.batch, model.lr, model.beta,
+                   model.suffix, model.seed):
+        assert widget.toolTip(), widget.accessibleName()
