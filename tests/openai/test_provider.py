@@ -101,3 +101,16 @@ def test_wrong_key_and_cancel(fake_openai, account, chat_file, store, provider):
     with pytest.raises(Cancelled):
         launch(config(chat_file), store=store, provider=provider, cancel=token)
     assert fake_openai.jobs() == [] and store.list_jobs() == []
+
+
+def test_chat_stream_stops_when_cancelled(provider, fake_openai):
+    fake_openai.set_reply("one two three four five six seven eight", chunks=8)
+    fake_openai.state.stream_delay = 0.05
+    token = CancelToken()
+    received = []
+    for delta in provider.chat_stream("gpt-4o-mini-2024-07-18", [ChatMessage(role="user", content="count")],
+                                      ChatParams(max_tokens=20), cancel=token):
+        received.append(delta)
+        token.cancel()
+    assert len(received) == 1 and received[0].startswith("one")  # the rest was never read
+    assert fake_openai.state.chat_requests[-1]["max_tokens"] == 20

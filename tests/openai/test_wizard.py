@@ -31,6 +31,7 @@ def page(qtbot, context, accounts, provider):
     widget.resize(1000, 700)
     widget.show()
     yield widget
+    qtbot.waitUntil(lambda: not widget.reconciling.running, timeout=10000)
     review = widget.wizard.page(W.REVIEW)
     qtbot.waitUntil(lambda: review._task is None and widget.wizard.page(W.MODEL)._task is None, timeout=10000)
 
@@ -133,6 +134,7 @@ def test_local_training_branches_to_its_own_page_and_reviews_its_configuration(q
     widget = NewFineTunePage(context, accounts=lambda: [], open_provider=lambda kind, account_id: LocalProvider())
     qtbot.addWidget(widget)
     widget.show()
+    qtbot.waitUntil(lambda: not widget.reconciling.running, timeout=10000)
     wizard = widget.wizard
     provider_page = wizard.page(W.PROVIDER)
     provider_page.provider_combo.setCurrentIndex(provider_page.provider_combo.findData(ProviderKind.HF_LOCAL.value))
@@ -167,6 +169,7 @@ def test_accounts_of_other_kinds_are_not_offered(qtbot, context, provider, accou
     azure = Account(name="Azure one", kind=AccountKind.AZURE, endpoint="https://x.openai.azure.com")
     widget = NewFineTunePage(context, accounts=lambda: [account, azure], open_provider=lambda k, a: provider)
     qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: not widget.reconciling.running, timeout=10000)
     combo = widget.wizard.page(W.PROVIDER).account_combo
     assert [combo.itemText(i) for i in range(combo.count())] == ["Fake OpenAI"]
 

@@ -30,7 +30,7 @@ class NewFineTunePage(QWidget):
         from ui.tasks import Task
 
         kwargs = {"open_provider": self._open_provider} if self._open_provider else {}
-        Task(reconcile_pending, self.context.store, name="reconcile launches", **kwargs) \
+        self.reconciling = Task(reconcile_pending, self.context.store, name="reconcile launches", **kwargs) \
             .on_success(lambda jobs: [self.context.job_changed.emit(job.id) for job in jobs]).start()
 
     def restart(self, draft: WizardDraft | None = None) -> FineTuneWizard:
