@@ -131,7 +131,9 @@ class OpenAIProvider:
                 remote = once.fine_tuning.jobs.create(**request)
                 return mapping.to_job(remote, job, self)
             except openai.PermissionDeniedError as exc:
-                raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
+                if openai_sdk.is_fine_tuning_closed(exc):
+                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
+                raise openai_sdk.translate(exc, self.service) from None
             except openai.RateLimitError as exc:  # refused before anything was created: safe to repeat
                 last = exc
             except (openai.APIConnectionError, openai.InternalServerError) as exc:

@@ -36,6 +36,19 @@ class FineTuningClosed(Refused):
         self.api_message = api_message
 
 
+_CLOSED_WORDS = ("no longer", "winding down", "wind-down", "wind down", "not available", "unavailable", "deprecat")
+
+
+def is_fine_tuning_closed(exc: Any) -> bool:
+    """Whether a refused job creation reads as the wind-down (not, say, a key without the needed scope)."""
+    body = getattr(exc, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else {}
+    code = inner.get("code") if isinstance(inner, dict) else None
+    text = api_message(exc).lower()
+    return code == "fine_tuning_unavailable" or ("fine-tun" in text or "fine tun" in text) and any(
+        word in text for word in _CLOSED_WORDS)
+
+
 def openai_client(account: Account | None, secret: str | None, *, max_retries: int = 2, timeout: float = 60.0):
     """An ``openai.OpenAI`` for the account (its organisation, project and base URL)."""
     try:

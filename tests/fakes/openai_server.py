@@ -90,9 +90,9 @@ class FakeOpenAI:
         with self.state.lock:
             self.faults.clear()
 
-    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE) -> None:
-        """Refuse every job creation as the wind-down does (403 permission error)."""
-        self.state.refusal = message
+    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE, code: str = "fine_tuning_unavailable") -> None:
+        """Refuse every job creation with a 403, by default as the wind-down does."""
+        self.state.refusal, self.state.refusal_code = message, code
 
     def fail_next_job(self, message: str = "The job failed due to an invalid training file.",
                       code: str = "invalid_training_file") -> None:

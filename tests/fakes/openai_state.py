@@ -80,6 +80,7 @@ class FakeOpenAIState:
         self.jobs: dict[str, FakeJob] = {}  # insertion order = creation order
         self.extra_models: list[dict] = []
         self.refusal: str | None = None
+        self.refusal_code = "fine_tuning_unavailable"
         self.fail_next_job: tuple[str, str] | None = None
         self.file_error_next: str | None = None
         self.reply_text = "Hello from the fake model."
@@ -116,7 +117,7 @@ class FakeOpenAIState:
     # -- jobs ---------------------------------------------------------------------------------------
     def create_job(self, body: dict) -> dict:
         if self.refusal:
-            raise APIFailure(403, self.refusal, code="fine_tuning_unavailable")
+            raise APIFailure(403, self.refusal, code=self.refusal_code)
         for name in ("model", "training_file"):
             if not body.get(name):
                 raise APIFailure(400, f"Missing required parameter: '{name}'.", param=name)

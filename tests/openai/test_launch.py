@@ -118,3 +118,11 @@ def test_the_wind_down_refusal_says_what_still_works(provider, fake_openai, chat
     [record] = store.list_jobs()
     assert record.status is JobStatus.FAILED and "winding down" in record.error
     assert fake_openai.jobs() == []
+
+
+def test_a_permission_refusal_that_is_not_the_wind_down_is_not_called_one(provider, fake_openai, chat_file, store):
+    fake_openai.refuse_job_creation("You have insufficient permissions for this operation. Missing scopes: "
+                                    "api.fine_tuning.jobs.write.", code="insufficient_permissions")
+    with pytest.raises(Refused) as caught:
+        launch(config(chat_file), store=store, provider=provider)
+    assert not isinstance(caught.value, FineTuningClosed) and "Missing scopes" in str(caught.value)
