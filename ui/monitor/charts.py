@@ -1,8 +1,9 @@
 """Live training charts: loss (training, validation) and token accuracy, with checkpoint markers.
 
-New points are appended to the series (never a rebuild of the whole curve on each poll); smoothing
-is an exponential moving average that can be extended point by point, so it appends too. Toggling
-smoothing or the log axis rebuilds once from the kept raw values.
+New points extend the kept values and the display buckets (never a recomputation of the whole curve
+on each poll); smoothing is an exponential moving average that extends point by point too. The
+series is then replaced with the prepared list of display points, which measured far cheaper than
+``QXYSeries.append`` (benchmarks/monitor.py). Toggling smoothing rebuilds once from the raw values.
 """
 
 from __future__ import annotations
@@ -21,8 +22,51 @@ SMOOTHING = 0.9  # weight of the running average (TensorBoard's slider at 0.9)
 TRAIN, VALID = QColor("#3b82f6"), QColor("#f59e0b")
 
 
+class _Buckets:
+    """Display points for a long curve: each bucket of ``width`` steps shows as its lowest and highest point.
+
+    A chart a thousand pixels wide cannot show 100,000 points, and QXYSeries appends one point at a
+    time (quadratic in the series' length), so the series gets at most about ``2 * LIMIT`` points,
+    replaced as one prepared list; buckets merge pairwise when there are too many.
+    """
+
+    LIMIT = 1000
+
+    def __init__(self):
+        self.width = 1
+        self.done: list[list[tuple[float, float]]] = []  # reduced buckets, in order
+        self.tail: list[tuple[float, float]] = []
+        self._shown: list[QPointF] = []  # the done buckets as display points, extended as buckets complete
+
+    @staticmethod
+    def _reduce(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if len(points) <= 2:
+            return points
+        low = min(points, key=lambda p: p[1])
+        high = max(points, key=lambda p: p[1])
+        return [low, high] if low[0] <= high[0] else [high, low]
+
+    def add(self, points: list[tuple[float, float]]) -> None:
+        for point in points:
+            self.tail.append(point)
+            if len(self.tail) >= self.width:
+                bucket = self._reduce(self.tail)
+                self.done.append(bucket)
+                self._shown += [QPointF(x, y) for x, y in bucket]
+                self.tail = []
+        if len(self.done) > self.LIMIT:
+            while len(self.done) > self.LIMIT:
+                self.width *= 2
+                self.done = [self._reduce(a + b) for a, b in zip(self.done[::2], self.done[1::2])] + \
+                    ([self.done[-1]] if len(self.done) % 2 else [])
+            self._shown = [QPointF(x, y) for bucket in self.done for x, y in bucket]
+
+    def points(self) -> list[QPointF]:
+        return self._shown + [QPointF(x, y) for x, y in self._reduce(self.tail)]
+
+
 class _Curve:
-    """One metric's raw values and its series; extends its moving average point by point."""
+    """One metric's raw values, the values shown (smoothed or not) and its series."""
 
     def __init__(self, field: str, name: str, colour: QColor):
         self.field = field
@@ -33,41 +77,51 @@ class _Curve:
         self.series.setPen(pen)
         self.steps: list[int] = []
         self.values: list[float] = []
+        self.shown: list[float] = []
+        self.buckets = _Buckets()
         self._average: float | None = None
         self.low, self.high = math.inf, -math.inf
 
-    def shown(self, points: list[tuple[int, float]], smooth: bool) -> list[QPointF]:
-        out = []
-        for step, value in points:
+    def _extend(self, new: list[tuple[int, float]], smooth: bool) -> None:
+        shown = []
+        average = self._average
+        for _step, value in new:
             if smooth:
-                self._average = value if self._average is None else \
-                    SMOOTHING * self._average + (1 - SMOOTHING) * value
-                value = self._average
-            out.append(QPointF(step, value))
-        return out
+                average = value if average is None else SMOOTHING * average + (1 - SMOOTHING) * value
+                value = average
+            shown.append(value)
+        self._average = average
+        self.steps += [s for s, _ in new]
+        self.values += [v for _, v in new]
+        self.shown += shown
+        self.buckets.add(list(zip((s for s, _ in new), shown)))
+        self.low, self.high = min(self.low, *shown), max(self.high, *shown)
+        self.series.replace(self.buckets.points())
 
     def add(self, points: list[MetricPoint], smooth: bool) -> None:
         new = [(p.step, v) for p in points if (v := getattr(p, self.field)) is not None and math.isfinite(v)]
-        if not new:
-            return
-        self.steps += [s for s, _ in new]
-        self.values += [v for _, v in new]
-        shown = self.shown(new, smooth)
-        self.series.append(shown)
-        values = [p.y() for p in shown]
-        self.low, self.high = min(self.low, *values), max(self.high, *values)
+        if self.steps:
+            new = [(s, v) for s, v in new if s > self.steps[-1]]
+        if new:
+            self._extend(new, smooth)
 
     def rebuild(self, smooth: bool) -> None:
-        self._average = None
-        shown = self.shown(list(zip(self.steps, self.values)), smooth)
-        self.series.replace(shown)
-        values = [p.y() for p in shown]
-        self.low, self.high = (min(values), max(values)) if values else (math.inf, -math.inf)
+        raw = list(zip(self.steps, self.values))
+        self.steps, self.values, self.shown = [], [], []
+        self.buckets, self._average = _Buckets(), None
+        self.low, self.high = math.inf, -math.inf
+        if raw:
+            self._extend(raw, smooth)
+        else:
+            self.series.clear()
 
     def value_at(self, step: int) -> float | None:
         """The shown value at ``step`` (a checkpoint's position on the curve)."""
-        i = bisect.bisect_left(self.steps, step)  # the series holds one point per kept step, in order
-        return self.series.at(i).y() if i < len(self.steps) and self.steps[i] == step else None
+        i = bisect.bisect_left(self.steps, step)
+        return self.shown[i] if i < len(self.steps) and self.steps[i] == step else None
+
+    def count(self) -> int:
+        return len(self.steps)
 
 
 class MetricChart(QChartView):
@@ -110,7 +164,7 @@ class MetricChart(QChartView):
         for curve in self.curves:
             curve.steps, curve.values = [], []
             curve.rebuild(self.smooth)
-            curve.add(points, self.smooth) if points else None
+            curve.add(points, self.smooth)
         self._mark()
         self._fit()
 
@@ -202,4 +256,5 @@ class TrainingCharts(QWidget):
         self.accuracy.set_checkpoints(steps)
 
     def point_count(self) -> int:
-        return self.loss.curves[0].series.count()
+        """Training-loss points received (the series itself may show fewer: see ``_Buckets``)."""
+        return self.loss.curves[0].count()

@@ -1,0 +1,219 @@
+"""Job monitor benchmark: list refresh, chart append, and the GUI thread's longest stall while polling.
+
+With 1,000 jobs in the store and one job with 100,000 metric points it measures:
+1. refreshing the jobs table (read the store, apply row changes) against a reset-the-model refresh;
+2. appending 1,000 points to a chart that holds 100,000, against replacing the whole series;
+3. the longest gap between beats of a 5 ms heartbeat QTimer on the GUI thread while the Jobs page polls
+   50 running jobs on the local fake OpenAI server through the real SDK.
+Run: ``.venv/bin/python benchmarks/monitor.py``. The last line is a JSON object of figures and budgets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["FTS_HOME"] = tempfile.mkdtemp(prefix="fts-bench-monitor-")
+
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
+
+from backend.models import Account, AccountKind, Job, JobStatus, MetricPoint, ProviderKind, utcnow  # noqa: E402
+from backend.monitor import PollPolicy  # noqa: E402
+from backend.store import JobStore  # noqa: E402
+from ui.monitor.charts import TrainingCharts  # noqa: E402
+from ui.monitor.jobs_model import JobsFilter, JobsTableModel  # noqa: E402
+
+BUDGET_REFRESH_MS, BUDGET_APPEND_MS, BUDGET_STALL_MS = 50.0, 16.0, 50.0
+
+
+def best_ms(fn, repeats: int = 7) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times)
+
+
+def fill_store(store: JobStore) -> Job:
+    now = utcnow()
+    statuses = [JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.CANCELLED]
+    for i in range(1000):
+        store.save_job(Job(provider=ProviderKind.OPENAI, name=f"job {i}", remote_id=f"ftjob-{i}", step=i,
+                           total_steps=1000, base_model="gpt-4o-mini-2024-07-18", status=statuses[i % 5],
+                           created_at=now - timedelta(minutes=i), started_at=now - timedelta(minutes=i)))
+    big = store.list_jobs()[0]
+    store.add_metrics(big.id, [MetricPoint(step=s, train_loss=2 * math.exp(-s / 30000) + 0.3,
+                                           train_accuracy=0.9 - math.exp(-s / 30000) / 2) for s in range(1, 100_001)])
+    return big
+
+
+def refresh_figures(app: QApplication, store: JobStore) -> tuple[float, float]:
+    model = JobsTableModel()
+    proxy = JobsFilter()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.resize(1000, 600)
+    model.set_jobs(store.list_jobs())
+    app.processEvents()
+    counter = {"n": 0}
+
+    def incremental() -> None:  # 20 running jobs moved a step since the last refresh
+        counter["n"] += 1
+        for job in store.list_jobs(status=[JobStatus.RUNNING])[:20]:
+            store.save_job(job.model_copy(update={"step": job.step + 1}))
+        start = time.perf_counter()
+        model.set_jobs(store.list_jobs())
+        app.processEvents()
+        incremental.ms.append((time.perf_counter() - start) * 1000)
+
+    incremental.ms = []
+
+    def reset() -> None:
+        start = time.perf_counter()
+        jobs = store.list_jobs()
+        model.beginResetModel()
+        model._jobs, model._rows = jobs, {j.id: i for i, j in enumerate(jobs)}
+        model.endResetModel()
+        app.processEvents()
+        reset.ms.append((time.perf_counter() - start) * 1000)
+
+    reset.ms = []
+    for _ in range(7):
+        incremental()
+        reset()
+    return min(incremental.ms), min(reset.ms)
+
+
+def chart_figures(app: QApplication, store: JobStore, big: Job) -> tuple[float, float, float]:
+    points = store.metrics(big.id)
+    held, fresh = points[:99_000], points[99_000:]
+    charts = TrainingCharts()
+    charts.resize(1100, 400)
+    charts.show()
+
+    def append() -> float:
+        charts.replace(held)
+        app.processEvents()
+        start = time.perf_counter()
+        charts.append(fresh)
+        app.processEvents()
+        return (time.perf_counter() - start) * 1000
+
+    def append_and_paint() -> float:
+        charts.replace(held)
+        app.processEvents()
+        start = time.perf_counter()
+        charts.append(fresh)
+        charts.loss.viewport().repaint()
+        charts.accuracy.viewport().repaint()
+        return (time.perf_counter() - start) * 1000
+
+    def replace() -> float:
+        charts.replace(held)
+        app.processEvents()
+        start = time.perf_counter()
+        charts.replace(points)
+        app.processEvents()
+        return (time.perf_counter() - start) * 1000
+
+    return (min(append() for _ in range(5)), min(replace() for _ in range(3)),
+            min(append_and_paint() for _ in range(3)))
+
+
+def stall_figure(app: QApplication) -> tuple[float, int, float]:
+    import openai
+
+    from backend.providers.openai import OpenAIProvider
+    from tests.fakes.openai_server import FakeOpenAI
+    from ui.context import AppContext
+    from ui.monitor.page import JobsPage
+
+    fake = FakeOpenAI(check_spec=False, total_steps=100_000, steps_per_advance=2).start()
+    store = JobStore(Path(os.environ["FTS_HOME"]) / "stall.sqlite3")
+    account = Account(name="bench", kind=AccountKind.OPENAI, base_url=fake.base_url)
+    client = openai.OpenAI(api_key=fake.api_key, base_url=fake.base_url)
+    import io
+
+    data = io.BytesIO(b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n')
+    training = client.files.create(file=("t.jsonl", data), purpose="fine-tune")
+    client.files.retrieve(training.id)
+    for i in range(50):
+        remote = client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id)
+        fake.advance(remote.id, times=3)  # running, a few steps in
+        store.save_job(Job(provider=ProviderKind.OPENAI, account_id=account.id, remote_id=remote.id, name=f"job {i}",
+                           status=JobStatus.RUNNING, base_model="gpt-4o-mini-2024-07-18"))
+    fake.advance_on_poll = True  # every retrieve moves a job on: events and metrics keep coming
+
+    def open_provider(kind, account_id=None):
+        return OpenAIProvider(account=account, secret=fake.api_key)
+
+    page = JobsPage(AppContext(store), open_provider=open_provider)
+    page.driver.monitor.policy = PollPolicy(running=1.0, waiting=1.0)
+    page.driver.timer.setInterval(100)
+    page.resize(1200, 800)
+    page.show()
+    gaps: list[float] = []
+    beat = QElapsedTimer()
+    beat.start()
+
+    def heartbeat() -> None:
+        gaps.append(beat.restart())
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(heartbeat)
+    deadline = time.monotonic() + 8.0
+    timer.start()
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    page.driver.stop()
+    while page.driver.busy():
+        app.processEvents()
+    polls = fake.count("GET", "/fine_tuning/jobs/ftjob-*") - 0
+    fake.stop()
+    gaps = gaps[5:]  # the first beats include building the page
+    return max(gaps), polls, statistics.median(gaps)
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication([])
+    store = JobStore()
+    big = fill_store(store)
+    refresh_ms, reset_ms = refresh_figures(app, store)
+    print(f"list refresh, 1,000 jobs (read store + row changes): {refresh_ms:.1f} ms (budget {BUDGET_REFRESH_MS:.0f} ms);"
+          f" model reset for reference: {reset_ms:.1f} ms (ratio {refresh_ms / reset_ms:.2f})")
+    append_ms, replace_ms, painted_ms = chart_figures(app, store, big)
+    print(f"chart append of 1,000 points to 99,000: {append_ms:.1f} ms (budget {BUDGET_APPEND_MS:.0f} ms);"
+          f" replacing the whole series for reference: {replace_ms:.1f} ms (ratio {append_ms / replace_ms:.3f});"
+          f" append plus a repaint of both charts: {painted_ms:.1f} ms")
+    stall_ms, polls, median_ms = stall_figure(app)
+    print(f"GUI thread's longest stall while polling 50 running jobs: {stall_ms:.1f} ms (budget {BUDGET_STALL_MS:.0f} ms;"
+          f" {polls} job requests served in 8 s; median heartbeat gap {median_ms:.1f} ms for a 5 ms timer)")
+    figures = {
+        "refresh_ms": round(refresh_ms, 2), "refresh_reset_ms": round(reset_ms, 2), "refresh_target_max": BUDGET_REFRESH_MS,
+        "append_ms": round(append_ms, 2), "replace_ms": round(replace_ms, 2), "append_paint_ms": round(painted_ms, 2),
+        "append_target_max": BUDGET_APPEND_MS, "stall_ms": round(stall_ms, 2), "stall_target_max": BUDGET_STALL_MS,
+        "polls": polls,
+    }
+    figures["pass"] = refresh_ms <= BUDGET_REFRESH_MS and append_ms <= BUDGET_APPEND_MS and stall_ms <= BUDGET_STALL_MS
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
