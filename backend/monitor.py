@@ -23,7 +23,7 @@ from backend.store import JobStore
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Callbacks", "Connection", "Monitor", "PollPolicy", "PollResult", "eta_seconds", "import_jobs"]
+__all__ = ["Callbacks", "Connection", "Monitor", "PollPolicy", "PollResult", "duration_text", "eta_seconds", "import_jobs"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,15 @@ def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
         return None
     elapsed = (now - start).total_seconds()
     return max(0.0, elapsed * (1 - progress) / progress)
+
+
+def duration_text(seconds: float | None) -> str:
+    """``1h05m`` or ``4m09s``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
 def _noop(*_args) -> None:
@@ -193,6 +202,9 @@ class Monitor:
             provider = self._provider(job)
             result = sync_job(self.store, provider, job, last_event_id=after, last_step=last_step)
         except Exception as exc:  # noqa: BLE001 - a failed poll must never stop the monitor
+            if self.store.get_job(job_id) is None:  # removed from the list while it was polled
+                self.forget(job_id)
+                return None
             self._failed(job, exc)
             return None
         self._succeeded(job, result)

@@ -61,3 +61,22 @@ def test_filter_by_text_provider_status_and_sort(qtmodeltester):
     top = [proxy.index(r, NAME).data() for r in range(3)]
     assert sorted(top[:2]) == ["job 1", "job 5"] and top[2] == "job 7"  # succeeded counts as 100%
     qtmodeltester.check(proxy)
+
+
+def test_long_curves_show_bucketed_extremes_in_order(qtbot):
+    from ui.monitor.charts import _Buckets
+
+    values = [(float(s), 1.0 + ((s * 7919) % 1000) / 1000) for s in range(1, 100_001)]
+    values[54_321] = (54_322.0, 0.01)  # a dip must survive the bucketing
+    for feed in ("at once", "in polls"):
+        buckets = _Buckets()
+        if feed == "at once":
+            buckets.add(values[:90_000])
+        else:
+            for i in range(0, 90_000, 1000):
+                buckets.add(values[i:i + 1000])
+        buckets.add(values[90_000:])
+        shown = [(p.x(), p.y()) for p in buckets.points()]
+        assert len(shown) <= 2 * _Buckets.LIMIT + 2
+        assert [x for x, _ in shown] == sorted(x for x, _ in shown)
+        assert min(y for _, y in shown) == 0.01 and shown[-1][0] <= 100_000.0

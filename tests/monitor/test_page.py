@@ -162,3 +162,21 @@ def test_open_job_selects_it_and_events_search(qtbot, fake_openai, launched, pag
     assert page.detail.find_next()
     assert page.detail.events.textCursor().selectedText() == "Step 4/6"
     assert first.id != second.id
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen, for the dialog
+def test_detach_and_remove_from_list(qtbot, fake_openai, launched, page_on, store):
+    job = launched()
+    page = page_on()
+    qtbot.waitUntil(lambda: page.detail.job is not None and page.detail.job.id == job.id)
+    page.toggle_detached()
+    assert page.window_ is not None and page.body.window() is page.window_ and page.placeholder.isVisibleTo(page)
+    page.window_.close()  # closing the jobs window brings the jobs back
+    assert page.window_ is None and page.body.parent() is page and not page.placeholder.isVisibleTo(page)
+    changed = []
+    page.context.job_changed.connect(changed.append)
+    accept_next_dialog()
+    page.detail.buttons["remove"].click()
+    assert store.get_job(job.id) is None and page.model.rowCount() == 0 and page.detail.job is None
+    assert changed == [job.id] and job.id not in page.driver.monitor.tracked()
+    assert fake_openai.state.job(job.remote_id).status == "validating_files"  # nothing deleted remotely

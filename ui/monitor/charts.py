@@ -47,6 +47,9 @@ class _Buckets:
         return [low, high] if low[0] <= high[0] else [high, low]
 
     def add(self, points: list[tuple[float, float]]) -> None:
+        if not self.done and not self.tail and len(points) > 2 * self.LIMIT:
+            self._add_many(points)
+            return
         for point in points:
             self.tail.append(point)
             if len(self.tail) >= self.width:
@@ -60,6 +63,23 @@ class _Buckets:
                 self.done = [self._reduce(a + b) for a, b in zip(self.done[::2], self.done[1::2])] + \
                     ([self.done[-1]] if len(self.done) % 2 else [])
             self._shown = [QPointF(x, y) for bucket in self.done for x, y in bucket]
+
+    def _add_many(self, points: list[tuple[float, float]]) -> None:
+        """A whole history at once (a job opened with 100,000 points): bucketed with numpy."""
+        import numpy as np
+
+        while len(points) / self.width > self.LIMIT:
+            self.width *= 2
+        full = len(points) // self.width * self.width
+        xy = np.asarray(points[:full], dtype=float).reshape(-1, self.width, 2)
+        rows = np.arange(len(xy))
+        low, high = xy[rows, xy[:, :, 1].argmin(axis=1)], xy[rows, xy[:, :, 1].argmax(axis=1)]
+        first = np.where((low[:, 0] <= high[:, 0])[:, None], low, high)
+        second = np.where((low[:, 0] <= high[:, 0])[:, None], high, low)
+        self.done = [[(a[0], a[1]), (b[0], b[1])] if a[0] != b[0] else [(a[0], a[1])]
+                     for a, b in zip(first.tolist(), second.tolist())]
+        self._shown = [QPointF(x, y) for bucket in self.done for x, y in bucket]
+        self.tail = list(points[full:])
 
     def points(self) -> list[QPointF]:
         return self._shown + [QPointF(x, y) for x, y in self._reduce(self.tail)]

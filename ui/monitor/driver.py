@@ -40,17 +40,21 @@ class MonitorDriver(QObject):
         self.timer.timeout.connect(self.tick)
         self._states: dict[tuple, str] = {}
         self._tasks: set[Task] = set()
+        self._stopped = False  # polls still in flight after stop() report nothing (the page may be gone)
 
     def start(self) -> None:
         """Read the store's active jobs off the GUI thread, then poll them (at once) and on every tick."""
         Task(self.monitor.load, name="monitor.load").on_success(self._loaded).start(self.pool)
 
     def _loaded(self, _result) -> None:
+        if self._stopped:
+            return
         self.loaded.emit()
         self.timer.start()
         self.tick()
 
     def stop(self) -> None:
+        self._stopped = True
         self.timer.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -79,7 +83,7 @@ class MonitorDriver(QObject):
             task.start(self.pool)
 
     def _polled(self, result: PollResult | None) -> None:
-        if result is None:  # the poll failed: its account's state says why
+        if result is None or self._stopped:  # a failed poll: its account's state says why
             return
         job = result.job
         if result.changed:
@@ -95,6 +99,8 @@ class MonitorDriver(QObject):
 
     def _finished(self, task: Task) -> None:
         self._tasks.discard(task)
+        if self._stopped:
+            return
         for connection in self.monitor.connections():
             key = (connection.provider, connection.account_id)
             state = f"{connection.failures}:{connection.error}"
