@@ -134,9 +134,17 @@ def provider_for(ref: ModelRef):
 def stream_reply(ref: ModelRef, messages: list[ChatMessage], params: ChatParams, cancel: CancelToken | None = None,
                  provider=None) -> Iterator[str | ReplyStats]:
     """The reply of ``ref`` as text deltas, then its ReplyStats. Time to first token counts from the
-    request (a local model's loading, which ``chat_stream`` does before returning, is left out)."""
+    request; callers load a local model first (``local_chat.load``) so that loading is not counted."""
+    start = time.perf_counter()
     provider = provider or provider_for(ref)
-    yield from timed(provider.chat_stream(ref.model, messages, params, cancel), cancel)
+    yield from timed(provider.chat_stream(ref.model, messages, params, cancel), cancel, start=start)
+
+
+def warm_up(provider) -> None:
+    """Builds a remote provider's client ahead of the first reply (SDK imports, TLS setup), so that work
+    happens while the user types rather than while replies stream."""
+    client = getattr(provider, "client", None)
+    getattr(getattr(client, "chat", None), "completions", None)
 
 
 # -- files ------------------------------------------------------------------------------------------------

@@ -57,6 +57,10 @@ def chat_command(args) -> int:
     # Ctrl-C sets the token: the stream ends at its next chunk and what arrived stays on screen.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
+        if provider is ProviderKind.HF_LOCAL:  # load first: the figures are about the reply, not the load
+            from backend import local_chat
+
+            local_chat.load(args.model, args.adapter, cancel=cancel)
         if args.adapter:
             from backend import local_chat
 

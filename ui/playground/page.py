@@ -3,9 +3,10 @@ one model's replies to the same prompt, so a base model and its fine-tune can be
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
@@ -16,25 +17,21 @@ from backend.errors import StudioError
 from ui.context import AppContext
 from ui.playground.params import ParamsBar
 from ui.playground.pane import ChatPane
+from ui.playground.stream import chat_pool
 from ui.tasks import Task
 
 MAX_PANES = 4
-# Replies are told apart from questions by a tinted card; the stats line stays small and quiet.
-STYLE = """
-QFrame#turn-user { background: palette(alternate-base); border: 1px solid palette(mid); border-radius: 6px; }
-QFrame#turn-assistant { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }
-QFrame#turn-user QPushButton, QFrame#turn-assistant QPushButton { padding: 1px 6px; border: none; color: palette(link); }
-QLabel[role="stats"] { color: palette(placeholder-text); font-size: 8.5pt; }
-"""
 
 
 class PlaygroundPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.setStyleSheet(STYLE)
         #: How a pane reaches a model's provider; tests point it at fake servers.
         self.open_provider = chat.provider_for
+        self._providers: dict[tuple, object] = {}  # one client per account, reused by every reply
+        self._providers_lock = threading.Lock()
+        self.warm_tasks: list[Task] = []
         self.conversation = chat.Conversation()
         self.catalog = Catalog()
         self.panes: list[ChatPane] = []
@@ -97,18 +94,42 @@ class PlaygroundPage(QWidget):
             self.add_pane()
         context.open_in_playground.connect(self.compare)
         context.job_changed.connect(lambda _id: self.load_catalog())
+        context.accounts_changed.connect(self.forget_providers)
+        context.accounts_changed.connect(self.load_catalog)
         self.load_catalog()
 
     # -- panes -------------------------------------------------------------------------------------
     def settings(self) -> tuple[str, object]:
         return self.system.toPlainText(), self.params.params()
 
+    def provider(self, ref: chat.ModelRef):
+        """The provider for ``ref``, opened once per account (called on worker threads)."""
+        key = (ref.provider, ref.account_id, ref.kind == "hub", self.open_provider)
+        with self._providers_lock:
+            if key not in self._providers:
+                self._providers[key] = self.open_provider(ref)
+            return self._providers[key]
+
+    def warm_up(self, ref: chat.ModelRef) -> None:
+        """Opens the model's provider in the background when a pane picks it, so the SDK's imports and
+        connection setup do not compete with the first streamed replies."""
+        if ref.model:
+            task = Task(lambda: chat.warm_up(self.provider(ref)), name="warm up chat provider")
+            self.warm_tasks = [t for t in self.warm_tasks if t.running] + [task]
+            task.on_failure(lambda exc: None)  # the reply itself will report a broken account
+            task.start(chat_pool())
+
+    def forget_providers(self) -> None:
+        with self._providers_lock:
+            self._providers.clear()
+
     def add_pane(self) -> ChatPane | None:
         if len(self.panes) >= MAX_PANES:
             return None
-        pane = ChatPane(self.settings, lambda ref: self.open_provider(ref))
+        pane = ChatPane(self.settings, self.provider)
         pane.set_catalog(self.catalog)
         pane.busy_changed.connect(self._busy_changed)
+        pane.model_changed.connect(self.warm_up)
         pane.add_to_dataset.connect(self.add_to_dataset)
         self.panes.append(pane)
         self.splitter.addWidget(pane)
@@ -161,8 +182,14 @@ class PlaygroundPage(QWidget):
             return
         self.prompt.clear()
         self.show_message("")
-        for pane in ready:
-            pane.send(text)
+        self._send_each(ready, text)
+
+    def _send_each(self, panes: list[ChatPane], text: str) -> None:
+        """Asks one pane per pass of the event loop, so building four panes' new turns never holds
+        the GUI thread at once (the replies still stream in parallel)."""
+        if panes:
+            panes[0].send(text)
+            QTimer.singleShot(0, lambda: self._send_each(panes[1:], text))
 
     def stop_all(self) -> None:
         for pane in self.panes:

@@ -22,6 +22,7 @@ class ChatPane(QWidget):
     system prompt and parameters at the moment a reply starts."""
 
     busy_changed = Signal(bool)
+    model_changed = Signal(object)  # the ModelRef the user (or a comparison) chose
     add_to_dataset = Signal(list)  # the messages of the exchange, ending with the reply
 
     def __init__(self, settings: Callable[[], tuple[str, ChatParams]], open_provider: Callable,
@@ -79,6 +80,7 @@ class ChatPane(QWidget):
     def set_model(self, ref: chat.ModelRef) -> None:
         self.state.model = ref
         self._show_model(ref)
+        self.model_changed.emit(ref)
 
     def _show_model(self, ref: chat.ModelRef) -> None:
         if not ref.model:
@@ -96,6 +98,7 @@ class ChatPane(QWidget):
         ref = self.picker.itemData(index)
         if isinstance(ref, chat.ModelRef):
             self.state.model = ref
+            self.model_changed.emit(ref)
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a model or adapter folder")
@@ -178,7 +181,9 @@ class ChatPane(QWidget):
         self.status.setText("")
         self.stop_button.setEnabled(True)
         self.busy_changed.emit(True)
-        self.stream.start()
+        # Started on the next pass of the event loop: when several panes are asked at once, every
+        # pane's views exist before any worker competes with the GUI thread.
+        QTimer.singleShot(0, self.stream.start)
 
     def _grow(self, view: TurnView, piece: str) -> None:
         if not view.text:

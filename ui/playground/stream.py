@@ -1,13 +1,15 @@
 """One streamed reply off the GUI thread, delivered in batches so that a fast stream cannot flood the GUI.
 
-The worker appends deltas to a ``ReplyBuffer`` (a lock and a list, no signal per token); the pane
-drains it on a timer tick of ``TICK_MS``, so four panes streaming thousands of chunks cost the GUI
-thread one short update per pane per tick.
+The worker appends deltas to a ``ReplyBuffer`` (a lock and a list, no signal per token). One pump
+timer, shared by every running reply, moves the text to the panes about every ``TICK_MS`` per reply,
+one reply per tick, so four long replies, whose every update re-lays out a growing paragraph, never
+hold the GUI thread for long at a time.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
@@ -17,7 +19,7 @@ from backend.cancel import CancelToken, Progress, ProgressFn
 from backend.models import ChatMessage, ChatParams, ProviderKind
 from ui.tasks import Task, describe_error
 
-TICK_MS = 20
+TICK_MS = 16
 _pool: QThreadPool | None = None
 
 
@@ -62,7 +64,53 @@ def run_reply(ref: chat.ModelRef, messages: list[ChatMessage], params: ChatParam
             buffer.stats = item
         else:
             buffer.put(item)
+            # Yield the interpreter after each chunk: streams that arrive faster than they can be
+            # parsed would otherwise keep the GIL from the GUI thread for tens of milliseconds.
+            time.sleep(0)
     return buffer.stats
+
+
+class _Pump(QObject):
+    """The one timer that moves text from the running replies' buffers to their panes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streams: list[ReplyStream] = []
+        self._next = 0
+        self._timer = QTimer(self, interval=TICK_MS)
+        self._timer.timeout.connect(self.tick)
+
+    def add(self, stream: "ReplyStream") -> None:
+        self.streams.append(stream)
+        self._timer.setInterval(max(2, TICK_MS // len(self.streams)))
+        self._timer.start()
+
+    def remove(self, stream: "ReplyStream") -> None:
+        if stream in self.streams:
+            self.streams.remove(stream)
+        if self.streams:
+            self._timer.setInterval(max(2, TICK_MS // len(self.streams)))
+        else:
+            self._timer.stop()
+
+    def tick(self) -> None:
+        """Updates one reply per tick, in turn: each reply is updated every TICK_MS, and the relayout
+        and repaint that an update causes run in their own pass of the event loop, between which
+        input and other timers get through."""
+        if self.streams:
+            self._next %= len(self.streams)
+            self.streams[self._next].drain()
+            self._next += 1
+
+
+_pump: _Pump | None = None
+
+
+def pump() -> _Pump:
+    global _pump
+    if _pump is None:
+        _pump = _Pump()
+    return _pump
 
 
 class ReplyStream(QObject):
@@ -78,23 +126,23 @@ class ReplyStream(QObject):
                  open_provider: Callable, parent: QObject | None = None):
         super().__init__(parent)
         self.buffer = ReplyBuffer()
-        self._timer = QTimer(self, interval=TICK_MS)
-        self._timer.timeout.connect(self._drain)
         self.task = Task(run_reply, ref, messages, params, self.buffer, open_provider, name=f"chat {ref.model}")
         self.task.on_progress(self._progress).on_success(self._done).on_cancelled(self._stopped)
         self.task.on_failure(self._failed)
-        self.running = False
+        self.running = True  # from creation: a reply about to start counts as running
 
     def start(self) -> "ReplyStream":
-        self.running = True
-        self._timer.start()
+        if self.task.token.cancelled:  # stopped before it started
+            self._stopped()
+            return self
+        pump().add(self)
         self.task.start(chat_pool())
         return self
 
     def stop(self) -> None:
         self.task.cancel()
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
         piece = self.buffer.take()
         if piece:
             self.text.emit(piece)
@@ -103,8 +151,8 @@ class ReplyStream(QObject):
         self.status.emit(p.message)
 
     def _end(self) -> None:
-        self._timer.stop()
-        self._drain()
+        pump().remove(self)
+        self.drain()
         self.running = False
 
     def _done(self, stats) -> None:

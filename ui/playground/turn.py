@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QSizeF, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QTextEdit,
+                               QVBoxLayout, QWidget)
+
+
+# Qt's enums are built on first use (about a millisecond each); resolving them when the page is
+# imported keeps that cost off the first Send.
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+_NO_SCROLLBAR = Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+_NO_FRAME, _PANEL = QFrame.Shape.NoFrame, QFrame.Shape.StyledPanel
+_EXPANDING, _FIXED = QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed
+_USER_ROLE, _REPLY_ROLE = QPalette.ColorRole.AlternateBase, QPalette.ColorRole.Base
+_QUIET, _LINK = QPalette.ColorRole.PlaceholderText, QPalette.ColorRole.Link
+_END = QTextCursor.MoveOperation.End
+_HAND = Qt.CursorShape.PointingHandCursor
 
 
 def plain_label(text: str = "") -> QLabel:
@@ -20,6 +32,43 @@ def plain_label(text: str = "") -> QLabel:
     return label
 
 
+class MessageText(QTextEdit):
+    """A message's text: plain text only, and as tall as its content.
+
+    A growing QLabel re-lays out its whole text (several times, for height-for-width) on every
+    update, which stalled the GUI for hundreds of milliseconds on long replies; a text document
+    lays out only the paragraph that changed, and appends go through a cursor at the end."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)  # pasted or inserted text is never interpreted as HTML
+        self.setUndoRedoEnabled(False)
+        self.setFrameShape(_NO_FRAME)
+        self.setVerticalScrollBarPolicy(_NO_SCROLLBAR)
+        self.setHorizontalScrollBarPolicy(_NO_SCROLLBAR)
+        self.setTextInteractionFlags(_SELECTABLE)
+        self.setSizePolicy(_EXPANDING, _FIXED)
+        self.viewport().setAutoFillBackground(False)
+        self.document().setDocumentMargin(1)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self.setPlainText(text)
+        self._fit(self.document().size())
+
+    def _fit(self, size: QSizeF) -> None:
+        height = int(size.height()) + 2
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def append_text(self, piece: str) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(_END)
+        cursor.insertText(piece)
+
+
 class TurnView(QFrame):
     """A user message or a reply. Emits the action the user chose with this turn's index."""
 
@@ -31,17 +80,24 @@ class TurnView(QFrame):
         super().__init__(parent)
         self.index, self.role = index, role
         self.setObjectName("turn-" + role)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Palette roles, not a style sheet: style-sheet polish of every new turn's widgets cost tens of
+        # milliseconds of GUI time per Send with four panes.
+        self.setFrameShape(_PANEL)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(_USER_ROLE if role == "user" else _REPLY_ROLE)
         self.who = QLabel("You" if role == "user" else "Model")
         font = self.who.font()
         font.setBold(True)
         self.who.setFont(font)
-        self.body = plain_label(text)
+        self.body = MessageText(text)
         self.body.setAccessibleName("Message text")
         self.editor = QPlainTextEdit()
         self.editor.hide()
         self.stats = plain_label()
-        self.stats.setProperty("role", "stats")
+        small = self.stats.font()
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.stats.setFont(small)
+        self.stats.setForegroundRole(_QUIET)
         self.stats.hide()
         self.error = plain_label()
         self.error.setProperty("role", "error")
@@ -72,17 +128,18 @@ class TurnView(QFrame):
     def _button(self, text: str, slot) -> QPushButton:
         button = QPushButton(text)
         button.setFlat(True)
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setForegroundRole(_LINK)
+        button.setCursor(_HAND)
         button.clicked.connect(slot)
         self.actions.addWidget(button)
         return button
 
     @property
     def text(self) -> str:
-        return self.body.text()
+        return self.body.toPlainText()
 
     def append(self, piece: str) -> None:
-        self.body.setText(self.body.text() + piece)
+        self.body.append_text(piece)
 
     def set_busy(self, busy: bool) -> None:
         """While a reply streams its actions are hidden, so nothing edits a turn that is still growing."""
@@ -104,7 +161,7 @@ class TurnView(QFrame):
 
     def start_edit(self) -> None:
         self.editor.setPlainText(self.text)
-        self.editor.setMinimumHeight(min(220, max(60, self.body.sizeHint().height() + 20)))
+        self.editor.setMinimumHeight(min(220, max(60, self.body.height() + 20)))
         self.body.hide()
         self.editor.show()
         self.edit_button.hide()
@@ -113,7 +170,7 @@ class TurnView(QFrame):
 
     def finish_edit(self) -> None:
         text = self.editor.toPlainText()
-        self.body.setText(text)
+        self.body.setPlainText(text)
         self.editor.hide()
         self.body.show()
         self.save_button.hide()
