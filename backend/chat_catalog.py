@@ -129,6 +129,8 @@ def _account_models(problems: list[str]) -> list[ModelRef]:
     refs = []
     for account in accounts.list_accounts():
         kind = _CHAT_PROVIDERS.get(account.kind.value)
+        if account.kind.value == "huggingface":
+            refs += _hub_models(account, problems)
         if kind is None:
             continue
         try:
@@ -139,3 +141,19 @@ def _account_models(problems: list[str]) -> list[ModelRef]:
             log.warning("catalog: account %s failed: %s", account.name, exc)
             problems.append(f"Account “{account.name}”: {exc}")
     return refs
+
+
+def _hub_models(account, problems: list[str]) -> list[ModelRef]:
+    """Hub models served by Inference Providers, for a Hugging Face account (skipped offline)."""
+    from backend.providers.hf_inference import InferenceProvider
+
+    try:
+        names = InferenceProvider.for_account(account.id).list_chat_models()
+    except Exception as exc:  # noqa: BLE001 - the rest of the catalog still appears
+        problems.append(f"Hub models for “{account.name}”: {exc}")
+        return []
+    return [hub_ref(name, account.id) for name in names]
+
+
+def hub_ref(model: str, account_id: str | None) -> ModelRef:
+    return ModelRef(provider=ProviderKind.HF_JOBS, account_id=account_id, model=model, label=model, kind="hub")

@@ -17,6 +17,16 @@ from ui.playground.turn import TurnView, plain_label
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def hugging_face_account() -> str | None:
+    """The first saved Hugging Face account (its token pays for Inference Providers), if any."""
+    try:
+        from backend import accounts
+
+        return next((a.id for a in accounts.list_accounts() if a.kind.value == "huggingface"), None)
+    except Exception:  # noqa: BLE001 - no accounts yet: the reply will say a token is needed
+        return None
+
+
 class ChatPane(QWidget):
     """Holds a ``chat.Pane`` (model and turns) and renders it; ``settings()`` gives the shared
     system prompt and parameters at the moment a reply starts."""
@@ -41,12 +51,16 @@ class ChatPane(QWidget):
         self.folder_button = QPushButton("Folder…")
         self.folder_button.setToolTip("Chat with a model or adapter folder on this computer")
         self.folder_button.clicked.connect(self._choose_folder)
+        self.hub_button = QPushButton("Hub…")
+        self.hub_button.setToolTip("Chat with a Hub model served by Hugging Face Inference Providers")
+        self.hub_button.clicked.connect(self._choose_hub_model)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)
         header = QHBoxLayout()
         header.addWidget(self.picker, 1)
         header.addWidget(self.folder_button)
+        header.addWidget(self.hub_button)
         header.addWidget(self.stop_button)
 
         self.turns_box = QWidget()
@@ -108,6 +122,15 @@ class ChatPane(QWidget):
             from backend.chat_catalog import local_refs
 
             self.set_model(local_refs(Path(folder), Path(folder).name, "local"))
+
+    def _choose_hub_model(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from backend.chat_catalog import hub_ref
+
+        name, ok = QInputDialog.getText(self, "Hub model", "Model id on the Hugging Face Hub (org/name):")
+        if ok and name.strip():
+            self.set_model(hub_ref(name.strip(), hugging_face_account()))
 
     # -- conversation ------------------------------------------------------------------------------
     @property

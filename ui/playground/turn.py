@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSizeF, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QTextEdit,
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
 
@@ -15,7 +15,7 @@ _NO_SCROLLBAR = Qt.ScrollBarPolicy.ScrollBarAlwaysOff
 _NO_FRAME, _PANEL = QFrame.Shape.NoFrame, QFrame.Shape.StyledPanel
 _EXPANDING, _FIXED = QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed
 _USER_ROLE, _REPLY_ROLE = QPalette.ColorRole.AlternateBase, QPalette.ColorRole.Base
-_QUIET, _LINK = QPalette.ColorRole.PlaceholderText, QPalette.ColorRole.Link
+_QUIET = QPalette.ColorRole.PlaceholderText
 _END = QTextCursor.MoveOperation.End
 _HAND = Qt.CursorShape.PointingHandCursor
 
@@ -125,10 +125,10 @@ class TurnView(QFrame):
         layout.addLayout(self.actions)
         self.set_busy(False)
 
-    def _button(self, text: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.setFlat(True)
-        button.setForegroundRole(_LINK)
+    def _button(self, text: str, slot) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setAutoRaise(True)  # flat until hovered: actions stay quiet beside the text
         button.setCursor(_HAND)
         button.clicked.connect(slot)
         self.actions.addWidget(button)

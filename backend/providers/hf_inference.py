@@ -1,0 +1,108 @@
+"""Chat with Hub models served by Hugging Face Inference Providers, through ``huggingface_hub.InferenceClient``.
+
+The client talks to the Hugging Face router's OpenAI-compatible route, which picks a provider
+that serves the model; an account's ``base_url`` replaces the router (a dedicated endpoint, or a
+test server). Only chat is offered: fine-tuning in the cloud is ``hf_jobs``'s business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from backend.cancel import CancelToken
+from backend.errors import CredentialsError, NetworkError, NotFound, RateLimited, StudioError
+from backend.log import register_secret
+from backend.models import Account, ChatMessage, ChatParams, ProviderKind
+from backend.providers.base import Capability
+
+ROUTER_URL = "https://router.huggingface.co/v1"
+TIMEOUT_SECONDS = 60
+
+
+class InferenceProvider:
+    kind = ProviderKind.HF_JOBS  # Hub models live with the Hugging Face cloud provider in the catalog
+    capabilities = frozenset({Capability.CHAT})
+
+    def __init__(self, account: Account | None = None, secret: str | None = None):
+        self.account = account
+        self.secret = secret or None
+        register_secret(self.secret)
+        self._client = None
+
+    @classmethod
+    def for_account(cls, account_id: str | None) -> "InferenceProvider":
+        """The provider with a saved Hugging Face account's token (Inference Providers need one)."""
+        if not account_id:
+            raise CredentialsError("Hub models are served by Hugging Face Inference Providers, which need a token.",
+                                   hint="Add a Hugging Face account on the Accounts page.")
+        from backend import accounts, credentials
+
+        return cls(accounts.get_account(account_id), credentials.get_secret(account_id))
+
+    @property
+    def client(self):
+        if self._client is None:
+            from huggingface_hub import InferenceClient
+
+            base_url = (self.account.base_url if self.account else None) or ROUTER_URL
+            self._client = InferenceClient(base_url=base_url, api_key=self.secret, timeout=TIMEOUT_SECONDS)
+        return self._client
+
+    def list_chat_models(self, limit: int = 40) -> list[str]:
+        """The most liked text-generation models that some Inference Provider serves now."""
+        from huggingface_hub import HfApi
+
+        try:
+            found = HfApi(token=self.secret).list_models(inference_provider="all", pipeline_tag="text-generation",
+                                                         sort="likes", limit=limit)
+            return [m.id for m in found]
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise translate(exc, "the model list") from None
+
+    def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
+                    cancel: CancelToken | None = None) -> Iterator[str]:
+        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
+        turns = [{"role": m.role, "content": m.content} for m in messages]
+        try:
+            stream = self.client.chat_completion(turns, model=model, stream=True, **options)
+            try:
+                for chunk in stream:
+                    if cancel is not None and cancel.cancelled:
+                        return
+                    for choice in chunk.choices or []:
+                        if choice.delta and choice.delta.content:
+                            yield choice.delta.content
+            finally:
+                stream.close()  # ends the HTTP response too when Stop ends the reply early
+        except StudioError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - translated below or re-raised
+            raise translate(exc, model) from None
+
+
+def translate(exc: Exception, model: str) -> Exception:
+    """A huggingface_hub or network error as the app's error, with a sentence that says what to do."""
+    from huggingface_hub import errors
+
+    if isinstance(exc, errors.OfflineModeIsEnabled):
+        return NetworkError("Hub models cannot be reached while HF_HUB_OFFLINE is set.",
+                            hint="Unset HF_HUB_OFFLINE and restart Fine-Tune Studio.")
+    if isinstance(exc, errors.HfHubHTTPError):
+        status = getattr(exc.response, "status_code", None)
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        if status in (401, 403):
+            return CredentialsError(f"Hugging Face refused the token for “{model}”: {detail}",
+                                    hint="Check the token on the Accounts page; it needs the Inference Providers "
+                                    "permission.")
+        if status == 404:
+            return NotFound(f"No Inference Provider serves “{model}”.",
+                            hint="Choose a model whose Hub page lists Inference Providers.")
+        if status == 429:
+            return RateLimited("Hugging Face Inference Providers are asking us to slow down.",
+                               hint="Wait a minute, or check the account's credits.")
+        return NetworkError(f"Hugging Face Inference Providers failed (HTTP {status}): {detail}",
+                            hint="Try again in a few minutes.")
+    if isinstance(exc, (ConnectionError, TimeoutError, OSError)) or "httpx" in type(exc).__module__:
+        return NetworkError("Hugging Face Inference Providers cannot be reached.",
+                            hint="Check the internet connection.")
+    return exc
