@@ -14,6 +14,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +35,16 @@ from ui.monitor.charts import TrainingCharts  # noqa: E402
 from ui.monitor.jobs_model import JobsFilter, JobsTableModel  # noqa: E402
 
 BUDGET_REFRESH_MS, BUDGET_APPEND_MS, BUDGET_STALL_MS = 50.0, 16.0, 50.0
+ROOT = str(Path(__file__).resolve().parents[1])
+SERVER = """
+import sys, time
+from tests.fakes.openai_server import FakeOpenAI
+fake = FakeOpenAI(check_spec=False, total_steps=100_000, steps_per_advance=2).start()
+fake.advance_on_poll = True
+print(fake.base_url, fake.api_key, flush=True)
+while True:
+    time.sleep(3600)
+"""
 
 
 def best_ms(fn, repeats: int = 7) -> float:
@@ -137,14 +148,15 @@ def stall_figure(app: QApplication) -> tuple[float, int, float]:
     import openai
 
     from backend.providers.openai import OpenAIProvider
-    from tests.fakes.openai_server import FakeOpenAI
     from ui.context import AppContext
     from ui.monitor.page import JobsPage
 
-    fake = FakeOpenAI(check_spec=False, total_steps=100_000, steps_per_advance=2).start()
+    # The fake service runs in its own process, as a real one would: its threads must not share our GIL.
+    server = subprocess.Popen([sys.executable, "-c", SERVER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    base_url, api_key = server.stdout.readline().split()
     store = JobStore(Path(os.environ["FTS_HOME"]) / "stall.sqlite3")
-    account = Account(name="bench", kind=AccountKind.OPENAI, base_url=fake.base_url)
-    client = openai.OpenAI(api_key=fake.api_key, base_url=fake.base_url)
+    account = Account(name="bench", kind=AccountKind.OPENAI, base_url=base_url)
+    client = openai.OpenAI(api_key=api_key, base_url=base_url)
     import io
 
     data = io.BytesIO(b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n')
@@ -152,25 +164,40 @@ def stall_figure(app: QApplication) -> tuple[float, int, float]:
     client.files.retrieve(training.id)
     for i in range(50):
         remote = client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id)
-        fake.advance(remote.id, times=3)  # running, a few steps in
+        for _ in range(3):  # each retrieve moves a job one stage on: running, then steps on every poll
+            client.fine_tuning.jobs.retrieve(remote.id)
         store.save_job(Job(provider=ProviderKind.OPENAI, account_id=account.id, remote_id=remote.id, name=f"job {i}",
                            status=JobStatus.RUNNING, base_model="gpt-4o-mini-2024-07-18"))
-    fake.advance_on_poll = True  # every retrieve moves a job on: events and metrics keep coming
 
     def open_provider(kind, account_id=None):
-        return OpenAIProvider(account=account, secret=fake.api_key)
+        return OpenAIProvider(account=account, secret=api_key)
 
     page = JobsPage(AppContext(store), open_provider=open_provider)
+    updates: list[str] = []
+    page.driver.job_changed.connect(lambda job: updates.append(job.id))
     page.driver.monitor.policy = PollPolicy(running=1.0, waiting=1.0)
     page.driver.timer.setInterval(100)
     page.resize(1200, 800)
     page.show()
+    settle = time.monotonic() + 30
+    while (not page.driver.timer.isActive() or page.history.loading) and time.monotonic() < settle:
+        app.processEvents()  # the page has read the store and shown its first job: polling alone from here
+        time.sleep(0.001)
+    first_paint = QElapsedTimer()
+    first_paint.start()
+    page.grab()  # the page's first paint (fonts, chart layout) is startup, not polling: done before measuring
+    stall_figure.first_paint_ms = first_paint.elapsed()
     gaps: list[float] = []
     beat = QElapsedTimer()
     beat.start()
 
+    since = QElapsedTimer()
+    since.start()
+    at: list[int] = []
+
     def heartbeat() -> None:
         gaps.append(beat.restart())
+        at.append(since.elapsed())
 
     timer = QTimer()
     timer.setInterval(5)
@@ -184,10 +211,14 @@ def stall_figure(app: QApplication) -> tuple[float, int, float]:
     page.driver.stop()
     while page.driver.busy():
         app.processEvents()
-    polls = fake.count("GET", "/fine_tuning/jobs/ftjob-*") - 0
-    fake.stop()
-    gaps = gaps[5:]  # the first beats include building the page
-    return max(gaps), polls, statistics.median(gaps)
+    server.terminate()
+    server.wait(10)
+    polls = len(updates)
+    gaps = gaps[1:]  # the first beat counts from the timer's start
+    worst_at = at[1:][gaps.index(max(gaps))]
+    print(f"(longest gap ended {worst_at} ms into the run; the page's first paint, before it, took "
+          f"{stall_figure.first_paint_ms} ms)")
+    return max(gaps), polls, statistics.median(gaps), sorted(gaps)[-5:]
 
 
 def main() -> int:
@@ -201,9 +232,10 @@ def main() -> int:
     print(f"chart append of 1,000 points to 99,000: {append_ms:.1f} ms (budget {BUDGET_APPEND_MS:.0f} ms);"
           f" replacing the whole series for reference: {replace_ms:.1f} ms (ratio {append_ms / replace_ms:.3f});"
           f" append plus a repaint of both charts: {painted_ms:.1f} ms")
-    stall_ms, polls, median_ms = stall_figure(app)
+    stall_ms, polls, median_ms, worst = stall_figure(app)
     print(f"GUI thread's longest stall while polling 50 running jobs: {stall_ms:.1f} ms (budget {BUDGET_STALL_MS:.0f} ms;"
-          f" {polls} job requests served in 8 s; median heartbeat gap {median_ms:.1f} ms for a 5 ms timer)")
+          f" {polls} job updates received in 8 s; median heartbeat gap {median_ms:.1f} ms for a 5 ms timer;"
+          f" worst gaps {worst} ms)")
     figures = {
         "refresh_ms": round(refresh_ms, 2), "refresh_reset_ms": round(reset_ms, 2), "refresh_target_max": BUDGET_REFRESH_MS,
         "append_ms": round(append_ms, 2), "replace_ms": round(replace_ms, 2), "append_paint_ms": round(painted_ms, 2),

@@ -30,7 +30,7 @@ class _Buckets:
     replaced as one prepared list; buckets merge pairwise when there are too many.
     """
 
-    LIMIT = 1000
+    LIMIT = 600  # buckets: a chart is a few hundred pixels wide
 
     def __init__(self):
         self.width = 1

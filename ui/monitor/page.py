@@ -138,6 +138,7 @@ class JobsPage(QWidget):
         self.clock.timeout.connect(self._each_second)
         self.clock.start()
         self._pending_open: str | None = None
+        self._announcing: str | None = None
         Task(self.store.list_jobs, name="jobs.load").on_success(self._loaded).start(self.driver.pool)
 
     # -- jobs -----------------------------------------------------------------------------------------
@@ -153,9 +154,15 @@ class JobsPage(QWidget):
         self.model.upsert(job)
         if self.detail.job is not None and self.detail.job.id == job.id:
             self.detail.update_job(job)
-        self.context.job_changed.emit(job.id)
+        self._announcing = job.id  # our own announcement: the store read below would only repeat it
+        try:
+            self.context.job_changed.emit(job.id)
+        finally:
+            self._announcing = None
 
     def _job_changed_elsewhere(self, job_id: str) -> None:
+        if job_id == self._announcing:
+            return
         job = self.store.get_job(job_id)
         if job is None:
             self.model.remove(job_id)
