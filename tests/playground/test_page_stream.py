@@ -143,3 +143,30 @@ def test_provider_error_mid_stream_is_shown_in_the_pane_and_the_conversation_sur
     errors = [t.error for t in page.panes[0].state.turns if t.error]
     assert "server had an error" in errors[0].lower()  # the provider's own sentence
 
+
+
+def test_opening_a_comparison_mid_stream_starts_clean(qtbot, page, fake_openai):
+    fake_openai.set_reply("slow " * 100, chunks=100)
+    fake_openai.state.stream_delay = 0.02
+    page.prompt.setPlainText("Take your time.")
+    page.send()
+    qtbot.waitUntil(lambda: all(p.busy and p.views[-1].text for p in page.panes), timeout=10000)
+    old_streams = [p.stream for p in page.panes]
+    page.context.open_in_playground.emit([{"provider": "openai", "model": OTHER_MODEL, "label": "tuned"}])
+    assert len(page.panes) == 1 and not page.panes[0].busy and page.panes[0].state.turns == []
+    assert page.panes[0].state.model.model == OTHER_MODEL
+    qtbot.waitUntil(lambda: not any(s.running for s in old_streams), timeout=10000)
+    assert page.panes[0].views == [] and page.conversation.panes == [page.panes[0].state]
+    fake_openai.state.stream_delay = 0.0
+    fake_openai.set_reply("Fresh.")
+    ask(qtbot, page, "New question?")
+    assert [t.content for t in page.panes[0].state.turns] == ["New question?", "Fresh."]
+
+
+def test_copy_puts_the_turn_on_the_clipboard(qtbot, page, fake_openai):
+    from PySide6.QtGui import QGuiApplication
+
+    fake_openai.set_reply("Copy me <b>exactly</b>.")
+    ask(qtbot, page, "Something to copy?")
+    page.panes[0].views[1].copy_button.click()
+    assert QGuiApplication.clipboard().text() == "Copy me <b>exactly</b>."

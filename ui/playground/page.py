@@ -141,7 +141,7 @@ class PlaygroundPage(QWidget):
         if len(self.panes) <= 1:
             return
         pane = self.panes.pop()
-        pane.stop()
+        pane.detach()
         self.conversation.panes.remove(pane.state)
         pane.setParent(None)
         pane.deleteLater()

@@ -139,7 +139,7 @@ class ChatPane(QWidget):
 
     def load(self, pane: chat.Pane) -> None:
         """Show a saved pane (its turns as they were)."""
-        self.stop()
+        self.detach()
         self.state = pane
         self._show_model(pane.model)
         self._rebuild()
@@ -196,11 +196,12 @@ class ChatPane(QWidget):
         view = self._add_view("assistant", "")
         view.set_busy(True)
         view.show_stats("Waiting for the first token…")
-        self.stream = ReplyStream(self.state.model, messages, params, self.open_provider, self)
-        self.stream.text.connect(lambda piece: self._grow(view, piece))
-        self.stream.status.connect(self.status.setText)
-        self.stream.finished.connect(lambda stats: self._finished(view, stats, None))
-        self.stream.failed.connect(lambda message: self._finished(view, None, message))
+        stream = self.stream = ReplyStream(self.state.model, messages, params, self.open_provider)
+        # A reply that was left behind (the pane was cleared or reopened meanwhile) writes nowhere.
+        stream.text.connect(lambda piece: self._grow(view, piece) if stream is self.stream else None)
+        stream.status.connect(lambda text: self.status.setText(text) if stream is self.stream else None)
+        stream.finished.connect(lambda stats: self._finished(view, stats, None) if stream is self.stream else None)
+        stream.failed.connect(lambda message: self._finished(view, None, message) if stream is self.stream else None)
         self.status.setText("")
         self.stop_button.setEnabled(True)
         self.busy_changed.emit(True)
@@ -227,6 +228,15 @@ class ChatPane(QWidget):
         self.status.setText("")
         self.stop_button.setEnabled(False)
         self.busy_changed.emit(False)
+
+    def detach(self) -> None:
+        """Stops the running reply and forgets it: it ends in the background and writes nowhere."""
+        self.stop()
+        if self.stream is not None and self.stream.running:
+            self.stream = None
+            self.stop_button.setEnabled(False)
+            self.status.setText("")
+            self.busy_changed.emit(False)
 
     def stop(self) -> None:
         if self.stream is not None:

@@ -115,7 +115,8 @@ def pump() -> _Pump:
 
 class ReplyStream(QObject):
     """A running reply: ``text`` (batched), ``status`` (loading), then exactly one of ``finished``
-    (stats, or None when nothing was measured) or ``failed`` (the sentence to show)."""
+    (stats, or None when nothing was measured) or ``failed`` (the sentence to show). It has no Qt
+    parent: the pump keeps it alive until it ends, even when its pane was closed meanwhile."""
 
     text = Signal(str)
     status = Signal(str)
