@@ -180,3 +180,13 @@ def test_detach_and_remove_from_list(qtbot, fake_openai, launched, page_on, stor
     assert store.get_job(job.id) is None and page.model.rowCount() == 0 and page.detail.job is None
     assert changed == [job.id] and job.id not in page.driver.monitor.tracked()
     assert fake_openai.state.job(job.remote_id).status == "validating_files"  # nothing deleted remotely
+
+
+def test_jobs_recorded_elsewhere_appear_on_refresh(qtbot, fake_openai, launched, page_on):
+    page = page_on()
+    qtbot.waitUntil(lambda: page.driver.timer.isActive())
+    job = launched("From the CLI")  # written to the store by another process, no signal
+    page.refresh()
+    qtbot.waitUntil(lambda: page.model.row_of(job.id) is not None)
+    fake_openai.advance(job.remote_id)
+    qtbot.waitUntil(lambda: page.model.job(page.model.row_of(job.id)).status is JobStatus.QUEUED, timeout=10_000)

@@ -170,7 +170,9 @@ class JobsTableModel(QAbstractTableModel):
             self.remove(job_id)
         new = [job for job in jobs if job.id not in self._rows]
         for job in jobs:
-            if job.id in self._rows:
+            row = self._rows.get(job.id)
+            # A snapshot read while a poll was saving may be older than the row: keep the newer one.
+            if row is not None and job.updated_at >= self._jobs[row].updated_at:
                 self.upsert(job)
         if new:  # one insertion for all new rows keeps a first load of 1,000 jobs cheap
             first = len(self._jobs)

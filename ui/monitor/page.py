@@ -22,6 +22,7 @@ from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
 from ui.monitor.notify import Notifier
 from ui.tasks import Task
 
+REFRESH_SECONDS = 10  # how often the list is re-read from the store (jobs launched from the CLI appear)
 STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
     ("All statuses", None),
     ("Active", frozenset(s for s in JobStatus if s.is_active) | {JobStatus.PAUSED}),
@@ -139,6 +140,8 @@ class JobsPage(QWidget):
         self.clock.start()
         self._pending_open: str | None = None
         self._announcing: str | None = None
+        self._refreshing: Task | None = None
+        self._seconds = 0
         Task(self.store.list_jobs, name="jobs.load").on_success(self._loaded).start(self.driver.pool)
 
     # -- jobs -----------------------------------------------------------------------------------------
@@ -223,7 +226,23 @@ class JobsPage(QWidget):
             connection = self.driver.monitor.connection_for(job)
             self.detail.set_connection("" if connection.ok else connection.describe(now))
 
+    def refresh(self) -> None:
+        """Re-read the store off the GUI thread (jobs launched by the CLI or another window appear)."""
+        if self._refreshing is None:
+            self._refreshing = Task(self.store.list_jobs, name="jobs.refresh").on_success(self._refreshed) \
+                .on_finished(lambda: setattr(self, "_refreshing", None)).start(self.driver.pool)
+
+    def _refreshed(self, jobs: list[Job]) -> None:
+        known = {self.model.job(row).id for row in range(self.model.rowCount())}
+        self.model.set_jobs(jobs)
+        for job in jobs:
+            if job.id not in known:
+                self.driver.track(job)
+
     def _each_second(self) -> None:
+        self._seconds += 1
+        if self._seconds % REFRESH_SECONDS == 0:
+            self.refresh()
         self.model.tick()
         if not self.banner.isHidden() or self.detail.connection.text():
             self._show_connections()
