@@ -88,8 +88,9 @@ class _Buckets:
 class _Curve:
     """One metric's raw values, the values shown (smoothed or not) and its series."""
 
-    def __init__(self, field: str, name: str, colour: QColor):
+    def __init__(self, field: str, name: str, colour: QColor, *, smoothed: bool = True):
         self.field = field
+        self.smoothed = smoothed
         self.series = QLineSeries()
         self.series.setName(name)
         pen = QPen(colour)
@@ -105,6 +106,7 @@ class _Curve:
     def _extend(self, new: list[tuple[int, float]], smooth: bool) -> None:
         shown = []
         average = self._average
+        smooth = smooth and self.smoothed
         for _step, value in new:
             if smooth:
                 average = value if average is None else SMOOTHING * average + (1 - SMOOTHING) * value
@@ -155,7 +157,9 @@ class MetricChart(QChartView):
         super().__init__(chart)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(200)
-        self.curves = [_Curve(train, "training", TRAIN), _Curve(valid, "validation", VALID)]
+        # Validation figures are already averages over a set, and often sparse: a running average over
+        # them would lag by many steps, so only the training curve is smoothed.
+        self.curves = [_Curve(train, "training", TRAIN), _Curve(valid, "validation", VALID, smoothed=False)]
         self.markers = QScatterSeries()
         self.markers.setName("checkpoints")
         self.markers.setMarkerSize(9)
@@ -242,7 +246,7 @@ class TrainingCharts(QWidget):
         self.loss = MetricChart("Loss", "train_loss", "valid_loss", log_capable=True)
         self.accuracy = MetricChart("Token accuracy", "train_accuracy", "valid_accuracy", log_capable=False)
         self.smoothing = QCheckBox("Smoothing", checked=True)
-        self.smoothing.setToolTip(f"Exponential moving average (weight {SMOOTHING})")
+        self.smoothing.setToolTip(f"Running average of the training curves (weight {SMOOTHING})")
         self.log_axis = QCheckBox("Log scale (loss)")
         self.smoothing.toggled.connect(self._set_smoothing)
         self.log_axis.toggled.connect(self.loss.set_log)
