@@ -64,23 +64,15 @@ def find_job(store: JobStore, ref: str) -> Job:
     raise InvalidInput(f"“{ref}” matches {len(matches)} jobs.", hint="Give more characters of the id.")
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
-
-
 def progress_text(job: Job) -> str:
-    from backend.monitor import eta_seconds
+    from backend.monitor import duration_text, eta_seconds
 
     parts = [job.status.value]
     if job.step is not None and job.total_steps:
         parts.append(f"step {job.step}/{job.total_steps} ({100 * (job.progress or 0):.0f}%)")
     eta = eta_seconds(job)
     if eta is not None:
-        parts.append(f"ETA {_duration(eta)}")
+        parts.append(f"ETA {duration_text(eta)}")
     return ", ".join(parts)
 
 
