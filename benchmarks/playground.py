@@ -4,6 +4,7 @@
    (``backend.chat.stream_reply`` -> LocalProvider -> ``backend.local_chat``) against raw transformers
    streaming (``TextIteratorStreamer`` + ``generate`` in a thread). Targets: at most +30 ms TTFT,
    at least 0.95 of the tokens/s. Runs alternate; the best run of each path is compared (medians printed too).
+   Also the time from Stop to the end of a local reply (target: 100 ms).
 2. The GUI thread's longest stall (a 5 ms heartbeat QTimer, Send included) while four panes of the
    real page each stream 2,000 chunks from the fake OpenAI server (run in a child process, through the
    real SDK). Budget: 50 ms. Two rounds run; the second is judged, since the first Send of a process
@@ -78,6 +79,25 @@ def app_stream(ref) -> tuple[float, float]:
     return stats.first_token_s, stats.tokens_per_s
 
 
+def stop_latency(ref) -> float:
+    """Worst time, over a few replies, from Stop to the end of the reply's stream."""
+    from backend import chat
+    from backend.cancel import CancelToken
+    from backend.models import ChatMessage, ChatParams
+
+    worst = 0.0
+    for _ in range(5):
+        cancel = CancelToken()
+        deltas = chat.stream_reply(ref, [ChatMessage(role="user", content=QUESTION)], ChatParams(max_tokens=100000),
+                                   cancel)
+        for count, _item in enumerate(deltas):
+            if count == 20:
+                stopped = time.perf_counter()
+                cancel.cancel()
+        worst = max(worst, time.perf_counter() - stopped)
+    return worst * 1000
+
+
 def local_figures() -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -109,7 +129,9 @@ def local_figures() -> dict:
           f"{app_rate:.0f} tokens/s ({med[3]:.0f})")
     print(f"  TTFT overhead {(app_ttft - raw_ttft) * 1000:+.1f} ms (max +30), rate ratio {app_rate / raw_rate:.3f} "
           f"(min 0.95); medians: {(med[2] - med[0]) * 1000:+.1f} ms, {med[3] / med[1]:.3f}")
-    return {"ttft_raw_ms": round(raw_ttft * 1000, 2), "ttft_app_ms": round(app_ttft * 1000, 2),
+    stop_ms = stop_latency(ref)
+    print(f"  Stop: the reply ended {stop_ms:.1f} ms after the cancel (max 100)")
+    return {"stop_ms": round(stop_ms, 2), "stop_max_ms": 100, "ttft_raw_ms": round(raw_ttft * 1000, 2), "ttft_app_ms": round(app_ttft * 1000, 2),
             "ttft_overhead_ms": round((app_ttft - raw_ttft) * 1000, 2), "ttft_overhead_max_ms": 30,
             "tps_raw": round(raw_rate, 1), "tps_app": round(app_rate, 1),
             "tps_ratio": round(app_rate / raw_rate, 3), "tps_ratio_min": 0.95}
@@ -197,6 +219,7 @@ def gui_figures() -> dict:
 def main() -> int:
     figures = {**local_figures(), **gui_figures()}
     figures["pass"] = bool(figures["ttft_overhead_ms"] <= 30 and figures["tps_ratio"] >= 0.95
+                           and figures["stop_ms"] <= 100
                            and figures["gui_stall_ms"] <= 50 and figures["all_chunks_received"])
     print(json.dumps(figures))
     return 0 if figures["pass"] else 1
