@@ -160,7 +160,8 @@ class LocalReply:
         self.token_count = 0
         self._error: BaseException | None = None
         self._stops = [s for s in params.stop if s]
-        self._text = ""
+        self._text = ""  # the reply so far, when stop sequences are watched
+        self._sent = 0  # how much of it was handed out
         reply = self
 
         class _StopOnCancel(StoppingCriteria):
@@ -221,22 +222,33 @@ class LocalReply:
                 self._thread.join()  # generate() returns right after ending the streamer
                 if self._error is not None:
                     raise InvalidInput(f"The local model failed while generating: {self._error}") from self._error
+                rest, self._sent = self._text[self._sent:], len(self._text)  # a held-back tail
+                if rest:
+                    return rest
                 raise StopIteration
-            if text:
-                return self._cut_at_stop(text)
+            piece = self._cut_at_stop(text)
+            if piece:
+                return piece
 
     def _cut_at_stop(self, text: str) -> str:
-        """Ends the reply at the first stop sequence (checked across delta boundaries)."""
+        """The text that can be shown: up to the first stop sequence, which ends the reply, and short of a
+        tail that could be the start of one (held back until the next delta decides)."""
         if not self._stops:
             return text
-        before = len(self._text)
         self._text += text
-        hits = [i for i in (self._text.find(s, max(0, before - len(s))) for s in self._stops) if i >= 0]
-        if not hits:
-            return text
-        self._ended.set()
-        piece = self._text[before:min(hits)]
-        if not piece:
+        hits = [i for i in (self._text.find(s, max(0, self._sent - len(s))) for s in self._stops) if i >= 0]
+        if hits:
+            self._ended.set()
+            end = min(hits)
+        else:
+            end = len(self._text)
+            for stop in self._stops:  # the longest tail that begins a stop sequence
+                for size in range(min(len(stop) - 1, len(self._text)), 0, -1):
+                    if self._text.endswith(stop[:size]):
+                        end = min(end, len(self._text) - size)
+                        break
+        piece, self._sent = self._text[self._sent:end], max(self._sent, end)
+        if hits and not piece:
             raise StopIteration
         return piece
 

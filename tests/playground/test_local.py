@@ -99,3 +99,18 @@ def test_catalog_lists_a_local_run_and_the_page_compares_it_with_its_base(qtbot,
     qtbot.waitUntil(lambda: not page._catalog_task.running)
     labels = [page.panes[0].picker.itemText(i).strip() for i in range(page.panes[0].picker.count())]
     assert "tiny-sft (fine-tuned)" in labels
+
+
+def test_a_stop_sequence_split_across_deltas_never_shows_its_start():
+    import threading
+
+    from backend.local_chat import LocalReply
+
+    reply = LocalReply.__new__(LocalReply)  # only the text logic: no model needed
+    reply._stops, reply._text, reply._sent, reply._ended = ["STOP"], "", 0, threading.Event()
+    shown = [reply._cut_at_stop(piece) for piece in ["Hello S", "T", "ill here ST", "O"]]
+    assert shown == ["Hello ", "", "STill here ", ""]  # a possible start is held back, then released
+    assert not reply._ended.is_set()
+    with pytest.raises(StopIteration):
+        reply._cut_at_stop("P and more")  # the stop sequence completes: nothing more is shown
+    assert reply._ended.is_set() and "".join(shown) + reply._text[reply._sent:] == "Hello STill here STOP and more"
