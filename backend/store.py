@@ -189,6 +189,19 @@ class JobStore:
             ).fetchall()
         return [JobEvent.model_validate_json(r[0]) for r in rows]
 
+    def last_event_id(self, job_id: str) -> str | None:
+        """The newest stored event's id (where a monitor resumes), without reading the history."""
+        with self._lock:
+            row = self._db.execute("SELECT event_id FROM events WHERE job_id=? ORDER BY created_at DESC, rowid DESC"
+                                   " LIMIT 1", (job_id,)).fetchone()
+        return row[0] if row else None
+
+    def last_step(self, job_id: str) -> int | None:
+        """The highest stored metric step, without reading the points."""
+        with self._lock:
+            row = self._db.execute("SELECT MAX(step) FROM metrics WHERE job_id=?", (job_id,)).fetchone()
+        return row[0] if row else None
+
     def add_metrics(self, job_id: str, points: Iterable[MetricPoint]) -> None:
         rows = [(job_id, p.step, p.model_dump_json(exclude_none=True)) for p in points]
         if not rows:
