@@ -142,10 +142,8 @@ class Monitor:
                 return
             tracked = self._jobs.get(job.id)
             if tracked is None:
-                events = self.store.events(job.id)
-                metrics = self.store.metrics(job.id)
-                self._jobs[job.id] = _Tracked(job, 0.0, events[-1].id if events else None,
-                                              metrics[-1].step if metrics else None)
+                self._jobs[job.id] = _Tracked(job, 0.0, self.store.last_event_id(job.id),
+                                              self.store.last_step(job.id))
             elif not tracked.in_flight:
                 tracked.job, tracked.next_at = job, 0.0
 
