@@ -140,6 +140,16 @@ def chart_figures(app: QApplication, store: JobStore, big: Job) -> tuple[float, 
         app.processEvents()
         return (time.perf_counter() - start) * 1000
 
+    def open_job() -> tuple[float, float]:
+        """Opening the job: curves prepared on a worker, then adopted on the GUI thread."""
+        start = time.perf_counter()
+        prepared = TrainingCharts.prepare(points, True)
+        middle = time.perf_counter()
+        charts.adopt(prepared, True)
+        app.processEvents()
+        return (time.perf_counter() - middle) * 1000, (middle - start) * 1000
+
+    chart_figures.open_ms = min(open_job() for _ in range(3))
     return (min(append() for _ in range(5)), min(replace() for _ in range(3)),
             min(append_and_paint() for _ in range(3)))
 
@@ -232,6 +242,8 @@ def main() -> int:
     print(f"chart append of 1,000 points to 99,000: {append_ms:.1f} ms (budget {BUDGET_APPEND_MS:.0f} ms);"
           f" replacing the whole series for reference: {replace_ms:.1f} ms (ratio {append_ms / replace_ms:.3f});"
           f" append plus a repaint of both charts: {painted_ms:.1f} ms")
+    adopt_ms, prepare_ms = chart_figures.open_ms
+    print(f"opening the 100,000-point job: {adopt_ms:.1f} ms on the GUI thread after {prepare_ms:.0f} ms on a worker")
     stall_ms, polls, median_ms, worst = stall_figure(app)
     print(f"GUI thread's longest stall while polling 50 running jobs: {stall_ms:.1f} ms (budget {BUDGET_STALL_MS:.0f} ms;"
           f" {polls} job updates received in 8 s; median heartbeat gap {median_ms:.1f} ms for a 5 ms timer;"
@@ -239,7 +251,7 @@ def main() -> int:
     figures = {
         "refresh_ms": round(refresh_ms, 2), "refresh_reset_ms": round(reset_ms, 2), "refresh_target_max": BUDGET_REFRESH_MS,
         "append_ms": round(append_ms, 2), "replace_ms": round(replace_ms, 2), "append_paint_ms": round(painted_ms, 2),
-        "append_target_max": BUDGET_APPEND_MS, "stall_ms": round(stall_ms, 2), "stall_target_max": BUDGET_STALL_MS,
+        "append_target_max": BUDGET_APPEND_MS, "open_gui_ms": round(adopt_ms, 2), "stall_ms": round(stall_ms, 2), "stall_target_max": BUDGET_STALL_MS,
         "polls": polls,
     }
     figures["pass"] = refresh_ms <= BUDGET_REFRESH_MS and append_ms <= BUDGET_APPEND_MS and stall_ms <= BUDGET_STALL_MS

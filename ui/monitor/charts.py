@@ -88,14 +88,17 @@ class _Buckets:
 class _Curve:
     """One metric's raw values, the values shown (smoothed or not) and its series."""
 
-    def __init__(self, field: str, name: str, colour: QColor, *, smoothed: bool = True):
+    def __init__(self, field: str, name: str = "", colour: QColor | None = None, *, smoothed: bool = True,
+                 series: bool = True):
         self.field = field
         self.smoothed = smoothed
-        self.series = QLineSeries()
-        self.series.setName(name)
-        pen = QPen(colour)
-        pen.setWidthF(1.6)
-        self.series.setPen(pen)
+        self.series: QLineSeries | None = None  # None: a curve prepared on a worker thread, adopted later
+        if series:
+            self.series = QLineSeries()
+            self.series.setName(name)
+            pen = QPen(colour)
+            pen.setWidthF(1.6)
+            self.series.setPen(pen)
         self.steps: list[int] = []
         self.values: list[float] = []
         self.shown: list[float] = []
@@ -118,7 +121,8 @@ class _Curve:
         self.shown += shown
         self.buckets.add(list(zip((s for s, _ in new), shown)))
         self.low, self.high = min(self.low, *shown), max(self.high, *shown)
-        self.series.replace(self.buckets.points())
+        if self.series is not None:
+            self.series.replace(self.buckets.points())
 
     def add(self, points: list[MetricPoint], smooth: bool) -> None:
         new = [(p.step, v) for p in points if (v := getattr(p, self.field)) is not None and math.isfinite(v)]
@@ -136,6 +140,12 @@ class _Curve:
             self._extend(raw, smooth)
         else:
             self.series.clear()
+
+    def adopt(self, prepared: "_Curve") -> None:
+        """Take the values and display points a worker prepared; only the series update runs here."""
+        for name in ("steps", "values", "shown", "buckets", "_average", "low", "high"):
+            setattr(self, name, getattr(prepared, name))
+        self.series.replace(self.buckets.points())
 
     def value_at(self, step: int) -> float | None:
         """The shown value at ``step`` (a checkpoint's position on the curve)."""
@@ -189,6 +199,15 @@ class MetricChart(QChartView):
             curve.steps, curve.values = [], []
             curve.rebuild(self.smooth)
             curve.add(points, self.smooth)
+        self._mark()
+        self._fit()
+
+    def adopt(self, prepared: dict[str, _Curve], smooth: bool) -> None:
+        """Show a history prepared off the GUI thread by ``TrainingCharts.prepare``."""
+        for curve in self.curves:
+            curve.adopt(prepared[curve.field])
+            if smooth != self.smooth:  # the switch moved while the history was being prepared
+                curve.rebuild(self.smooth)
         self._mark()
         self._fit()
 
@@ -273,6 +292,21 @@ class TrainingCharts(QWidget):
     def replace(self, points: list[MetricPoint]) -> None:
         self.loss.replace(points)
         self.accuracy.replace(points)
+
+    @staticmethod
+    def prepare(points: list[MetricPoint], smooth: bool) -> dict[str, _Curve]:
+        """Worker thread: a whole history's curves, ready for ``adopt`` (100,000 points take a while)."""
+        prepared = {}
+        for field, smoothed in (("train_loss", True), ("valid_loss", False), ("train_accuracy", True),
+                                ("valid_accuracy", False)):
+            curve = _Curve(field, smoothed=smoothed, series=False)
+            curve.add(points, smooth)
+            prepared[field] = curve
+        return prepared
+
+    def adopt(self, prepared: dict[str, _Curve], smooth: bool) -> None:
+        self.loss.adopt(prepared, smooth)
+        self.accuracy.adopt(prepared, smooth)
 
     def set_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         steps = [c.step for c in checkpoints]

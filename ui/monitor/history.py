@@ -11,12 +11,15 @@ from PySide6.QtCore import QObject
 
 from backend.models import Checkpoint, JobEvent, MetricPoint
 from backend.store import JobStore
+from ui.monitor.charts import TrainingCharts
 from ui.monitor.detail import JobDetail
 from ui.tasks import Task
 
 
-def _read(store: JobStore, job_id: str) -> tuple[str, list[JobEvent], list[MetricPoint], list[Checkpoint]]:
-    return job_id, store.events(job_id), store.metrics(job_id), store.checkpoints(job_id)
+def _read(store: JobStore, job_id: str, smooth: bool):
+    """Worker: the stored history, and its curves already computed for the charts."""
+    points = store.metrics(job_id)
+    return job_id, store.events(job_id), points, TrainingCharts.prepare(points, smooth), store.checkpoints(job_id)
 
 
 class HistoryLoader(QObject):
@@ -29,6 +32,7 @@ class HistoryLoader(QObject):
         self._held_points: list[MetricPoint] = []
         self._held_checkpoints: list[Checkpoint] | None = None
         self._task: Task | None = None
+        self._smooth = True
 
     def _shown(self, job_id: str) -> bool:
         return self.detail.job is not None and self.detail.job.id == job_id
@@ -36,20 +40,21 @@ class HistoryLoader(QObject):
     def load(self, job_id: str) -> None:
         self.loading = job_id
         self._held_events, self._held_points, self._held_checkpoints = [], [], None
-        self._task = Task(_read, self.store, job_id, name="monitor.history").on_success(self._loaded)
+        self._smooth = self.detail.charts.smoothing.isChecked()
+        self._task = Task(_read, self.store, job_id, self._smooth, name="monitor.history").on_success(self._loaded)
         self._task.start()
 
     def _loaded(self, history) -> None:
-        job_id, events, points, checkpoints = history
+        job_id, events, points, curves, checkpoints = history
         if job_id != self.loading or not self._shown(job_id):
             return  # the user moved on to another job meanwhile
         self.loading = None
         known = {e.id for e in events}
         events += [e for e in self._held_events if e.id not in known]
         last = points[-1].step if points else -1
-        points += [p for p in self._held_points if p.step > last]
         self.detail.add_events(events)
-        self.detail.add_metrics(points, replaced=True)
+        self.detail.charts.adopt(curves, self._smooth)
+        self.detail.add_metrics([p for p in self._held_points if p.step > last])
         self.detail.set_checkpoints(self._held_checkpoints if self._held_checkpoints is not None else checkpoints)
 
     def events_added(self, job_id: str, events: list[JobEvent]) -> None:
