@@ -184,12 +184,16 @@ class PlaygroundPage(QWidget):
         self.show_message("")
         self._send_each(ready, text)
 
-    def _send_each(self, panes: list[ChatPane], text: str) -> None:
-        """Asks one pane per pass of the event loop, so building four panes' new turns never holds
-        the GUI thread at once (the replies still stream in parallel)."""
+    def _send_each(self, panes: list[ChatPane], text: str, asked: tuple[ChatPane, ...] = ()) -> None:
+        """Builds one pane's new turns per pass of the event loop, then starts every reply at once: the
+        GUI thread never builds four panes in one go, nor competes with streams while it builds."""
         if panes:
-            panes[0].send(text)
-            QTimer.singleShot(0, lambda: self._send_each(panes[1:], text))
+            panes[0].send(text, start=False)
+            QTimer.singleShot(0, lambda: self._send_each(panes[1:], text, (*asked, panes[0])))
+            return
+        for pane in asked:
+            if pane.stream is not None and pane.busy:
+                pane.stream.start()
 
     def stop_all(self) -> None:
         for pane in self.panes:

@@ -167,12 +167,14 @@ class ChatPane(QWidget):
         conversation = chat.Conversation(system_prompt=system, panes=[self.state])
         return chat.messages_for(conversation, 0, upto)
 
-    def send(self, prompt: str) -> None:
+    def send(self, prompt: str, *, start: bool = True) -> None:
+        """Asks ``prompt``; with ``start=False`` the reply waits for ``self.stream.start()`` (the page
+        starts several panes' replies together once all their turns are built)."""
         if self.busy or not self.state.model.model:
             return
         self.state.turns.append(chat.Turn(role="user", content=prompt))
         self._add_view("user", prompt)
-        self._reply()
+        self._reply(start)
 
     def regenerate(self, index: int) -> None:
         """Replaces the reply at ``index`` (and drops what came after it)."""
@@ -189,7 +191,7 @@ class ChatPane(QWidget):
         if self.state.turns[index].role == "user":  # a changed question deserves a new answer
             self.regenerate(index + 1)
 
-    def _reply(self) -> None:
+    def _reply(self, start: bool = True) -> None:
         _, params = self.settings()
         messages = self.messages()
         self.state.turns.append(chat.Turn(role="assistant", content=""))
@@ -205,9 +207,8 @@ class ChatPane(QWidget):
         self.status.setText("")
         self.stop_button.setEnabled(True)
         self.busy_changed.emit(True)
-        # Started on the next pass of the event loop: when several panes are asked at once, every
-        # pane's views exist before any worker competes with the GUI thread.
-        QTimer.singleShot(0, self.stream.start)
+        if start:  # on the next pass of the event loop, after this pass has laid out the new turns
+            QTimer.singleShot(0, self.stream.start)
 
     def _grow(self, view: TurnView, piece: str) -> None:
         if not view.text:
