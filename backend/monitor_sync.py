@@ -57,7 +57,13 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
     doubles them); metrics and checkpoints are fetched only when something moved, because on most
     providers they are the expensive calls.
     """
-    fresh = provider.get_job(job) if job.remote_id or job.run_dir else job
+    if not (job.remote_id or job.run_dir):
+        # Still being launched: the launcher writes the remote id to the store; until then there is nothing to ask.
+        stored = store.get_job(job.id)
+        if stored is None or not (stored.remote_id or stored.run_dir):
+            return PollResult(job=stored or job, previous_status=job.status)
+        job = stored
+    fresh = provider.get_job(job)
     if fresh.status is JobStatus.RUNNING and fresh.started_at is None:
         fresh = fresh.model_copy(update={"started_at": job.started_at or now()})
     events = provider.list_events(fresh, after=last_event_id)
@@ -70,7 +76,7 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
     final = fresh.status.is_terminal
     result = PollResult(job=fresh, previous_status=job.status, events=new_events)
     capabilities = getattr(provider, "capabilities", frozenset())
-    if Capability.METRICS in capabilities and (moved or final or last_step is None):
+    if Capability.METRICS in capabilities and (moved or final):
         points = provider.metrics(fresh)
         if points:
             store.add_metrics(job.id, points)

@@ -144,3 +144,16 @@ def test_eta_prefers_the_provider_estimate_else_the_rate():
     assert eta_seconds(estimated, T0 + timedelta(minutes=10)) == 5 * 60
     assert eta_seconds(job.model_copy(update={"status": JobStatus.SUCCEEDED}), T0) is None
     assert eta_seconds(job.model_copy(update={"step": None}), T0) is None
+
+
+def test_a_job_being_launched_is_asked_about_only_once_it_has_a_remote_id(tmp_path):
+    store, provider, job, clock, monitor, seen = setup(tmp_path)
+    launching = store.save_job(Job(provider=ProviderKind.OPENAI, status=JobStatus.CREATING, name="launching"))
+    monitor.track(launching)
+    monitor.tick()
+    assert provider.calls.count("get_job") == 1  # only the first job's
+    provider.add("ftjob-9", status="running")
+    store.save_job(launching.model_copy(update={"remote_id": "ftjob-9", "status": JobStatus.QUEUED}))
+    clock.now += 5
+    results = {r.job.id: r for r in monitor.tick()}
+    assert results[launching.id].job.remote_id == "ftjob-9" and results[launching.id].job.status is JobStatus.RUNNING
