@@ -164,6 +164,15 @@ class Monitor:
                 if key in self._connections:
                     self._connections[key].retry_at = 0.0
 
+    def accounts_changed(self) -> None:
+        """Accounts were edited: rebuild providers and retry every account now (a fixed key should show at once)."""
+        with self._lock:
+            self._providers.clear()
+            for connection in self._connections.values():
+                connection.retry_at = 0.0
+            for tracked in self._jobs.values():
+                tracked.next_at = min(tracked.next_at, self.clock())
+
     def due(self) -> list[str]:
         """Ids of jobs whose poll is due now, least recently polled first; marks them in flight."""
         now = self.clock()

@@ -157,3 +157,15 @@ def test_a_job_being_launched_is_asked_about_only_once_it_has_a_remote_id(tmp_pa
     clock.now += 5
     results = {r.job.id: r for r in monitor.tick()}
     assert results[launching.id].job.remote_id == "ftjob-9" and results[launching.id].job.status is JobStatus.RUNNING
+
+
+def test_editing_accounts_retries_at_once(tmp_path):
+    store, provider, job, clock, monitor, seen = setup(tmp_path, status="running")
+    provider.offline = True
+    monitor.tick()
+    clock.now += 1
+    assert monitor.due() == []
+    provider.offline = False
+    monitor.accounts_changed()
+    assert [r.job.id for r in monitor.tick()] == [job.id]
+    assert seen["connection"][-1] == "online"

@@ -134,6 +134,7 @@ class JobsPage(QWidget):
         actions.connect(self)
         context.job_changed.connect(self._job_changed_elsewhere)
         context.open_job.connect(self.open_job)
+        context.accounts_changed.connect(self._accounts_changed)
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._each_second)
@@ -175,6 +176,11 @@ class JobsPage(QWidget):
             return
         self.model.upsert(job)
         self.driver.track(job)
+
+    def _accounts_changed(self) -> None:
+        self.driver.monitor.accounts_changed()
+        if self.driver.timer.isActive():
+            self.driver.tick()
 
     def current_job(self) -> Job | None:
         return self.detail.job
