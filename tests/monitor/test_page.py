@@ -190,3 +190,18 @@ def test_jobs_recorded_elsewhere_appear_on_refresh(qtbot, fake_openai, launched,
     qtbot.waitUntil(lambda: page.model.row_of(job.id) is not None)
     fake_openai.advance(job.remote_id)
     qtbot.waitUntil(lambda: page.model.job(page.model.row_of(job.id)).status is JobStatus.QUEUED, timeout=10_000)
+
+
+def test_pause_and_resume_reach_the_server(qtbot, fake_openai, launched, page_on):
+    job = launched()
+    fake_openai.advance(job.remote_id, times=2)
+    page = page_on()
+    wait_status(qtbot, page, JobStatus.RUNNING)
+    assert not page.detail.buttons["resume"].isVisibleTo(page)
+    page.detail.buttons["pause"].click()
+    wait_status(qtbot, page, JobStatus.PAUSED)
+    assert fake_openai.state.job(job.remote_id).status == "paused"
+    assert page.detail.buttons["resume"].isVisibleTo(page) and not page.detail.buttons["pause"].isVisibleTo(page)
+    page.detail.buttons["resume"].click()
+    qtbot.waitUntil(lambda: fake_openai.count("POST", f"/fine_tuning/jobs/{job.remote_id}/resume") == 1)
+    qtbot.waitUntil(lambda: page.detail.job.status is not JobStatus.PAUSED)
