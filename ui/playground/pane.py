@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QMenu, QScrollArea, QToolButton, QVBoxLayout,
                                QWidget)
 
 from backend import chat
@@ -45,22 +45,23 @@ class ChatPane(QWidget):
 
         self.picker = QComboBox()
         self.picker.setAccessibleName("Model")
-        self.picker.setMinimumContentsLength(18)
+        self.picker.setMinimumContentsLength(10)
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.picker.activated.connect(self._picked)
-        self.folder_button = QPushButton("Folder…")
-        self.folder_button.setToolTip("Chat with a model or adapter folder on this computer")
-        self.folder_button.clicked.connect(self._choose_folder)
-        self.hub_button = QPushButton("Hub…")
-        self.hub_button.setToolTip("Chat with a Hub model served by Hugging Face Inference Providers")
-        self.hub_button.clicked.connect(self._choose_hub_model)
-        self.stop_button = QPushButton("Stop")
+        # Models outside the catalog, behind one compact button so four panes fit side by side.
+        self.more_button = QToolButton(text="Other…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setToolTip("Chat with a model that is not in the list")
+        menu = QMenu(self.more_button)
+        menu.addAction("Model or adapter folder on this computer…", self._choose_folder)
+        menu.addAction("Hub model (Hugging Face Inference Providers)…", self._choose_hub_model)
+        self.more_button.setMenu(menu)
+        self.stop_button = QToolButton(text="Stop")
+        self.stop_button.setToolTip("Stop this reply")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)
         header = QHBoxLayout()
         header.addWidget(self.picker, 1)
-        header.addWidget(self.folder_button)
-        header.addWidget(self.hub_button)
+        header.addWidget(self.more_button)
         header.addWidget(self.stop_button)
 
         self.turns_box = QWidget()
@@ -69,6 +70,7 @@ class ChatPane(QWidget):
         self.turns_layout.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps instead
         self.scroll.setWidget(self.turns_box)
         self.status = plain_label()
         self.status.setProperty("role", "subtitle")

@@ -55,6 +55,7 @@ def run_reply(ref: chat.ModelRef, messages: list[ChatMessage], params: ChatParam
     """Worker: load a local model (with progress) if needed, then stream the reply into ``buffer``."""
     provider = open_provider(ref)
     if getattr(provider, "kind", None) is ProviderKind.HF_LOCAL:
+        progress(Progress(0, None, f"Loading {ref.title}…"))  # before the imports, which take seconds
         from backend import local_chat
 
         local_chat.load(ref.model, progress=progress, cancel=cancel)

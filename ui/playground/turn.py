@@ -105,6 +105,9 @@ class TurnView(QFrame):
 
         self.actions = QHBoxLayout()
         self.actions.setContentsMargins(0, 0, 0, 0)
+        self.actions.setSpacing(0)
+        # Narrow panes (four side by side) may clip the last action rather than scroll sideways.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.copy_button = self._button("Copy", self.copy)
         self.edit_button = self._button("Edit", self.start_edit)
         self.save_button = self._button("Done", self.finish_edit)
@@ -112,6 +115,7 @@ class TurnView(QFrame):
         if role == "assistant":
             self.regen_button = self._button("Regenerate", lambda: self.regenerate.emit(self.index))
             self.dataset_button = self._button("Add to dataset…", lambda: self.add_to_dataset.emit(self.index))
+            self.dataset_button.setToolTip("Append this exchange (as corrected) to a chat JSONL training file")
         self.actions.addStretch(1)
 
         layout = QVBoxLayout(self)
