@@ -10,6 +10,7 @@ Errors back off exponentially per account; each account's state reads as "offlin
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -70,6 +71,9 @@ class _Tracked:
     last_event_id: str | None = None
     last_step: int | None = None
     in_flight: bool = False
+    history_at: float = -math.inf  # when metrics and checkpoints were last fetched
+    history_cost: float = 0.0  # how long that poll took
+    history_pending: bool = False
 
 
 def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
@@ -205,28 +209,40 @@ class Monitor:
                 return None
             tracked.in_flight = True
             job, after, last_step = tracked.job, tracked.last_event_id, tracked.last_step
+            started = self.clock()
+            # Metrics and checkpoints are the costly calls (OpenAI re-reads every event for them): while
+            # a job runs, ask for them at most every ``running`` seconds and never for more than a tenth
+            # of the time, so a slow account is not flooded. Events still arrive on every poll.
+            history_due = started - tracked.history_at >= max(self.policy.running, 10 * tracked.history_cost)
+            pending = tracked.history_pending
         try:
             provider = self._provider(job)
-            result = sync_job(self.store, provider, job, last_event_id=after, last_step=last_step)
+            result = sync_job(self.store, provider, job, last_event_id=after, last_step=last_step,
+                              history_due=history_due, history_pending=pending)
         except Exception as exc:  # noqa: BLE001 - a failed poll must never stop the monitor
             if self.store.get_job(job_id) is None:  # removed from the list while it was polled
                 self.forget(job_id)
                 return None
             self._failed(job, exc)
             return None
-        self._succeeded(job, result)
+        self._succeeded(job, result, started)
         return result
 
     def tick(self) -> list[PollResult]:
         """Poll every due job on this thread (the CLI's loop; the GUI spreads ``due()`` over workers)."""
         return [r for job_id in self.due() if (r := self.poll(job_id)) is not None]
 
-    def _succeeded(self, job: Job, result: PollResult) -> None:
+    def _succeeded(self, job: Job, result: PollResult, started: float) -> None:
         fresh = result.job
         with self._lock:
             tracked = self._jobs.get(job.id)
             if tracked is not None:
                 tracked.in_flight = False
+                if result.history_fetched:
+                    tracked.history_at, tracked.history_pending = started, False
+                    tracked.history_cost = self.clock() - started
+                elif result.moved:
+                    tracked.history_pending = True
                 tracked.job = fresh
                 if result.events:
                     tracked.last_event_id = result.events[-1].id

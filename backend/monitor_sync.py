@@ -32,6 +32,8 @@ class PollResult(BaseModel):
     #: True when ``metrics`` is the whole series (the provider revised earlier points), not an append.
     metrics_replaced: bool = False
     checkpoints: list[Checkpoint] | None = None  # None: not fetched this time
+    moved: bool = False  # new events, status or step: metrics and checkpoints may have changed
+    history_fetched: bool = False  # metrics and checkpoints were asked for in this poll
 
     @property
     def finished(self) -> bool:
@@ -50,12 +52,14 @@ def _visible(job: Job) -> dict:
 
 
 def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: str | None,
-             last_step: int | None, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> PollResult:
+             last_step: int | None, history_due: bool = True, history_pending: bool = False,
+             now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> PollResult:
     """Refresh ``job`` and its history from ``provider``; write everything to ``store``.
 
     Events after ``last_event_id`` are fetched (the store ignores duplicates, so a retried poll never
     doubles them); metrics and checkpoints are fetched only when something moved, because on most
-    providers they are the expensive calls.
+    providers they are the expensive calls; ``history_due`` lets the scheduler space them out further
+    (``history_pending``: something moved earlier and they were not fetched then).
     """
     if not (job.remote_id or job.run_dir):
         # Still being launched: the launcher writes the remote id to the store; until then there is nothing to ask.
@@ -74,9 +78,10 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
         new_events = events[len(events) - added:] if added else []
     moved = bool(events) or fresh.status is not job.status or fresh.step != job.step
     final = fresh.status.is_terminal
-    result = PollResult(job=fresh, previous_status=job.status, events=new_events)
+    result = PollResult(job=fresh, previous_status=job.status, events=new_events, moved=moved)
     capabilities = getattr(provider, "capabilities", frozenset())
-    if Capability.METRICS in capabilities and (moved or final):
+    result.history_fetched = final or (history_due and (moved or history_pending))
+    if Capability.METRICS in capabilities and result.history_fetched:
         points = provider.metrics(fresh)
         if points:
             store.add_metrics(job.id, points)
@@ -86,7 +91,7 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
             last = points[-1]
             if fresh.step is None or last.step > fresh.step:
                 fresh = fresh.model_copy(update={"step": last.step})
-    if Capability.CHECKPOINTS in capabilities and (moved or final):
+    if Capability.CHECKPOINTS in capabilities and result.history_fetched:
         result.checkpoints = provider.list_checkpoints(fresh)
         store.set_checkpoints(job.id, result.checkpoints)
     if final:

@@ -169,3 +169,24 @@ def test_editing_accounts_retries_at_once(tmp_path):
     monitor.accounts_changed()
     assert [r.job.id for r in monitor.tick()] == [job.id]
     assert seen["connection"][-1] == "online"
+
+
+def test_slow_history_calls_are_spaced_out_but_never_lost(tmp_path):
+    store, provider, job, clock, monitor, seen = setup(tmp_path, status="running")
+    slow = provider.metrics
+
+    def metrics(job):  # this account answers metrics slowly: two seconds
+        clock.now += 2
+        return slow(job)
+
+    provider.metrics = metrics
+    provider.step("ftjob-1", 1)
+    monitor.tick()  # fetched: the poll took 2 s, so the next fetch waits 20 s
+    for _ in range(3):
+        clock.now += 5
+        provider.step("ftjob-1", 1)
+        monitor.tick()
+    assert provider.calls.count("metrics") == 1 and len(store.events(job.id)) == 4  # events kept coming
+    clock.now += 5
+    monitor.tick()  # nothing new, but the steps seen meanwhile are still owed to the charts
+    assert provider.calls.count("metrics") == 2 and [p.step for p in store.metrics(job.id)] == [1, 2, 3, 4]
