@@ -6,8 +6,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from backend.errors import Cancelled
+
+T = TypeVar("T")
 
 
 class CancelToken:
@@ -66,3 +69,32 @@ class EtaClock:
             rate = done / elapsed
             eta = max(0.0, (self.total - done) / rate)
         return Progress(done=done, total=self.total, message=message, eta_seconds=eta)
+
+
+def call_with_deadline(fn: Callable[[], T], seconds: float, cancel: CancelToken | None = None) -> T:
+    """``fn()`` in a daemon thread: its result or its exception, ``TimeoutError`` when it has not returned
+    after ``seconds``, ``Cancelled`` as soon as ``cancel`` is set. A call that hangs (a D-Bus keyring, a
+    server that never answers) cannot be interrupted; it is left to finish on its own."""
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    outcome: dict[str, object] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="deadline-call", daemon=True).start()
+    end = time.monotonic() + seconds
+    while not done.wait(min(0.05, max(0.0, end - time.monotonic()))):
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled()
+        if time.monotonic() >= end:
+            raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]

@@ -43,10 +43,8 @@ def group_title(ref: ModelRef) -> str:
 
 
 def _account_names() -> dict[str, str]:
-    try:
-        from backend import accounts
-    except ImportError:
-        return {}
+    from backend import accounts
+
     try:
         return {a.id: a.name for a in accounts.list_accounts()}
     except Exception:  # noqa: BLE001 - a broken accounts file only loses the headings' names
@@ -121,11 +119,9 @@ def build_catalog(store: JobStore | None = None, *, with_accounts: bool = True) 
 
 
 def _account_models(problems: list[str]) -> list[ModelRef]:
-    try:
-        from backend import accounts
-        from backend.providers import open_provider
-    except ImportError:
-        return []
+    from backend import accounts
+    from backend.providers import open_provider
+
     refs = []
     for account in accounts.list_accounts():
         kind = _CHAT_PROVIDERS.get(account.kind.value)

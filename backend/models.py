@@ -69,7 +69,7 @@ class Account(BaseModel):
     organization: str | None = None
     project: str | None = None
     base_url: str | None = None
-    # Azure OpenAI
+    # Azure OpenAI (``endpoint`` is also a Hugging Face account's Hub URL, for a private Hub)
     endpoint: str | None = None
     api_version: str | None = None
     subscription_id: str | None = None

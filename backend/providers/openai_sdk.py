@@ -1,7 +1,7 @@
 """OpenAI SDK clients for an account, and SDK errors translated into the app's sentences.
 
-The shared ``backend.clients`` module (written for every OpenAI-speaking page) is used when it is
-present; the fallbacks here keep the provider working on its own. The SDK is imported lazily.
+This is the one client factory for every OpenAI-speaking module (providers, chat, the connection
+test). The SDK is imported lazily.
 """
 
 from __future__ import annotations
@@ -51,12 +51,6 @@ def is_fine_tuning_closed(exc: Any) -> bool:
 
 def openai_client(account: Account | None, secret: str | None, *, max_retries: int = 2, timeout: float = 60.0):
     """An ``openai.OpenAI`` for the account (its organisation, project and base URL)."""
-    try:
-        from backend import clients  # the shared factory, when present
-    except ImportError:
-        clients = None
-    if clients is not None and hasattr(clients, "openai_client"):
-        return clients.openai_client(account, secret).with_options(max_retries=max_retries, timeout=timeout)
     import openai
 
     if not secret:
@@ -70,12 +64,6 @@ def openai_client(account: Account | None, secret: str | None, *, max_retries: i
 
 def azure_client(account: Account | None, secret: str | None, *, max_retries: int = 2, timeout: float = 60.0):
     """An ``openai.AzureOpenAI`` for the account's endpoint and API version."""
-    try:
-        from backend import clients
-    except ImportError:
-        clients = None
-    if clients is not None and hasattr(clients, "azure_client"):
-        return clients.azure_client(account, secret).with_options(max_retries=max_retries, timeout=timeout)
     import openai
 
     if not secret:
@@ -101,12 +89,6 @@ def api_message(exc: Any) -> str:
 
 def translate(exc: BaseException, service: str = "OpenAI") -> StudioError:
     """One SDK exception as the app's error with a sentence a user can act on."""
-    try:
-        from backend import clients
-        if hasattr(clients, "translate_openai_error"):
-            return clients.translate_openai_error(exc)
-    except ImportError:
-        pass
     import openai
 
     if isinstance(exc, StudioError):

@@ -7,32 +7,18 @@ import json
 
 import pytest
 
-from backend.errors import StudioError
 from backend.models import Account, AccountKind, Job, JobStatus, ProviderKind
 
 
 @pytest.fixture
-def account(fake_openai, monkeypatch):
-    """A saved account for the fake; ``open_provider`` builds the real OpenAIProvider for it."""
-    from backend import providers
-    from backend.providers.openai import OpenAIProvider
+def account(fake_openai):
+    """A saved account for the fake (its key in the test session's keyring)."""
+    from backend import accounts, credentials
 
-    account = Account(name="Fake OpenAI", kind=AccountKind.OPENAI, base_url=fake_openai.base_url)
-    try:
-        from backend.accounts import save_account
-
-        save_account(account, fake_openai.api_key)
-        providers.open_provider(ProviderKind.OPENAI, account.id)
-    except (ImportError, StudioError):  # no accounts module or keyring here: resolve this one account directly
-        real = providers.open_provider
-
-        def open_provider(kind, account_id=None):
-            if kind is ProviderKind.OPENAI and account_id == account.id:
-                return OpenAIProvider(account=account, secret=fake_openai.api_key)
-            return real(kind, account_id)
-
-        monkeypatch.setattr(providers, "open_provider", open_provider)
-    return account
+    account = accounts.save_account(Account(name="Fake OpenAI", kind=AccountKind.OPENAI,
+                                            base_url=fake_openai.base_url), fake_openai.api_key)
+    yield account
+    credentials.delete_secret(account.id)
 
 
 def launch_remote(client, *, suffix: str = "monitor", validation: bool = True) -> str:

@@ -18,12 +18,14 @@ PROVIDER, DATA, MODEL, LOCAL_MODEL, REVIEW = range(5)
 
 
 def saved_accounts() -> list[Account]:
-    """Accounts from the account store (none when it cannot be read: the page says so)."""
+    """Accounts from the account store (none when its file is damaged: the Accounts page says why)."""
+    from backend import accounts
+    from backend.errors import InvalidInput
+
     try:
-        from backend import accounts
-    except ImportError:
+        return accounts.list_accounts()
+    except InvalidInput:
         return []
-    return list(accounts.list_accounts())
 
 
 class FineTuneWizard(QWizard):

@@ -1,0 +1,130 @@
+"""“Test connection”: one cheap call with an account's credentials, reported in plain words.
+
+OpenAI lists models, Azure OpenAI lists files, Hugging Face asks the Hub who the token belongs to.
+A refused key, an unreachable server and a wrong endpoint each get their own sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.cancel import CancelToken, call_with_deadline
+from backend.errors import Cancelled, CredentialsError, NetworkError, StudioError
+from backend.log import register_secret
+from backend.models import Account, AccountKind
+
+TIMEOUT_SECONDS = 20.0
+HUB_URL = "https://huggingface.co"
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    message: str
+
+
+def test_connection(account: Account, secret: str | None, cancel: CancelToken | None = None) -> ConnectionResult:
+    """Call the provider once. Raises only ``Cancelled``; every failure is a result with a sentence."""
+    register_secret(secret)
+    service = _service(account)
+    if not secret:
+        return ConnectionResult(False, f"There is no {'token' if account.kind is AccountKind.HUGGINGFACE else 'API key'}"
+                                       f" to test for {service}.")
+    check = {AccountKind.OPENAI: _check_openai, AccountKind.AZURE: _check_azure,
+             AccountKind.HUGGINGFACE: _check_huggingface}[account.kind]
+    try:
+        return ConnectionResult(True, call_with_deadline(lambda: check(account, secret), TIMEOUT_SECONDS + 5, cancel))
+    except TimeoutError:
+        return ConnectionResult(False, f"{service} did not answer within {TIMEOUT_SECONDS:g} seconds. "
+                                       "Check the internet connection and the address.")
+    except Cancelled:
+        raise
+    except StudioError as exc:
+        return ConnectionResult(False, str(exc))
+
+
+test_connection.__test__ = False  # a backend function, not a pytest test
+
+
+def _service(account: Account) -> str:
+    return {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI",
+            AccountKind.HUGGINGFACE: "The Hugging Face Hub"}[account.kind]
+
+
+def _check_openai(account: Account, secret: str) -> str:
+    from backend.providers.openai_sdk import openai_client
+
+    where = account.base_url or "https://api.openai.com/v1"
+    client = openai_client(account, secret, max_retries=1, timeout=TIMEOUT_SECONDS)
+    try:
+        models = list(client.models.list())
+    except Exception as exc:  # noqa: BLE001 - translated
+        raise _openai_error(exc, "OpenAI", where, "base URL",
+                            "The base URL usually ends in /v1; leave it empty for OpenAI itself.") from None
+    finally:
+        client.close()
+    return f"Connected to OpenAI: {len(models)} models visible."
+
+
+def _check_azure(account: Account, secret: str) -> str:
+    from backend.providers.openai_sdk import azure_client
+
+    client = azure_client(account, secret, max_retries=1, timeout=TIMEOUT_SECONDS)
+    try:
+        files = list(client.files.list())
+    except Exception as exc:  # noqa: BLE001 - translated
+        raise _openai_error(exc, "Azure OpenAI", account.endpoint or "", "endpoint",
+                            "It looks like https://NAME.openai.azure.com; check the api-version too.") from None
+    finally:
+        client.close()
+    return f"Connected to Azure OpenAI at {account.endpoint}: {len(files)} files in the resource."
+
+
+def _openai_error(exc: Exception, service: str, where: str, field: str, field_hint: str) -> StudioError:
+    import openai
+
+    from backend.providers.openai_sdk import api_message, translate
+
+    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+        return NetworkError(f"Could not reach {service} at {where}.",
+                            hint=f"Check the internet connection and the account's {field}.")
+    if isinstance(exc, openai.NotFoundError):
+        return NetworkError(f"{where} answered, but not as {service} (HTTP 404: {api_message(exc)}).",
+                            hint=f"Check the account's {field}. {field_hint}")
+    return translate(exc, service)
+
+
+def _check_huggingface(account: Account, secret: str) -> str:
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    api = HfApi(endpoint=account.endpoint or None, token=secret)
+    where = api.endpoint or HUB_URL
+    try:
+        who = api.whoami(token=secret)
+    except OfflineModeIsEnabled:
+        raise NetworkError("Hugging Face offline mode is on (HF_HUB_OFFLINE), so the Hub was not asked.",
+                           hint="Unset HF_HUB_OFFLINE and try again.") from None
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status == 401:
+            raise CredentialsError("The Hugging Face Hub refused the token: it is wrong, expired or revoked.",
+                                   hint=f"Create a new token at {where}/settings/tokens and enter it.") from None
+        if status == 404:
+            raise NetworkError(f"{where} answered, but not as a Hugging Face Hub (HTTP 404).",
+                               hint="Check the account's Hub URL, or leave it empty for huggingface.co.") from None
+        raise NetworkError(f"The Hugging Face Hub had a problem (HTTP {status}).",
+                           hint="Try again in a few minutes.") from None
+    except Exception as exc:
+        if not _is_transport_error(exc):
+            raise
+        raise NetworkError(f"Could not reach the Hugging Face Hub at {where}.",
+                           hint="Check the internet connection and the account's Hub URL.") from None
+    role = ((who.get("auth") or {}).get("accessToken") or {}).get("role")
+    return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}" + (
+        f" (a {role} token)." if role else ".")
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """A connection or timeout error of the Hub client's HTTP library (its package name varies by version)."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith(("httpx", "httpcore"))
