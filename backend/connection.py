@@ -46,6 +46,17 @@ def test_connection(account: Account, secret: str | None, cancel: CancelToken | 
 test_connection.__test__ = False  # a backend function, not a pytest test
 
 
+def test_account(account_id: str, cancel: CancelToken | None = None) -> ConnectionResult:
+    """Test a saved account with its secret from the keyring."""
+    from backend import accounts, credentials
+
+    account = accounts.get_account(account_id)
+    return test_connection(account, credentials.get_secret(account_id), cancel)
+
+
+test_account.__test__ = False
+
+
 def _service(account: Account) -> str:
     return {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI",
             AccountKind.HUGGINGFACE: "The Hugging Face Hub"}[account.kind]

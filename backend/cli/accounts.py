@@ -126,9 +126,9 @@ def _read_secret(kind: AccountKind, from_stdin: bool) -> str:
 
 
 def _report(account: Account) -> int:
-    from backend.connection import test_connection
+    from backend.connection import test_account
 
-    result = test_connection(account, credentials.get_secret(account.id))
+    result = test_account(account.id)
     print(("OK: " if result.ok else "Failed: ") + result.message, file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 

@@ -1,0 +1,157 @@
+"""Add or edit one account: its name, its provider's fields, and its key (hidden, never shown back).
+
+Saving goes through ``backend.accounts.save_account`` on a worker (the keyring may take a moment); a
+wrong field comes back as an ``AccountProblem`` that names it, and the dialog puts the cursor there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+)
+
+from backend import accounts
+from backend.models import Account, AccountKind
+from backend.providers.openai_sdk import DEFAULT_AZURE_API_VERSION
+from ui.tasks import Task
+
+# kind -> (field, label, placeholder, tooltip); "secret" is the key or token
+FORMS: dict[AccountKind, list[tuple[str, str, str, str]]] = {
+    AccountKind.OPENAI: [
+        ("secret", "API key", "sk-…", "Your OpenAI API key (platform.openai.com → API keys)"),
+        ("organization", "Organization", "Optional: org-…", "Only if the key belongs to several organizations"),
+        ("project", "Project", "Optional: proj_…", "Only to bill a specific project"),
+        ("base_url", "Base URL", "Optional: https://api.openai.com/v1",
+         "Leave empty for OpenAI; set it for an OpenAI-compatible server or a proxy"),
+    ],
+    AccountKind.AZURE: [
+        ("endpoint", "Endpoint", "https://NAME.openai.azure.com",
+         "The resource's endpoint (Azure portal → the resource → Keys and Endpoint)"),
+        ("secret", "API key", "KEY 1 or KEY 2", "One of the resource's two keys"),
+        ("api_version", "API version", DEFAULT_AZURE_API_VERSION, "Leave empty for the version this app is tested with"),
+        ("subscription_id", "Subscription", "Optional: for deployments", "The Azure subscription id of the resource"),
+        ("resource_group", "Resource group", "Optional: for deployments", "The resource group that holds the resource"),
+        ("resource_name", "Resource name", "Optional: for deployments", "The Azure OpenAI resource's name"),
+    ],
+    AccountKind.HUGGINGFACE: [
+        ("secret", "Token", "hf_…", "A Hugging Face access token (huggingface.co → Settings → Access Tokens)"),
+        ("endpoint", "Hub URL", "Optional: https://huggingface.co", "Only for a private Hub"),
+        ("base_url", "Inference URL", "Optional: Inference Providers' router",
+         "Only for a dedicated inference endpoint"),
+    ],
+}
+
+
+class AccountDialog(QDialog):
+    #: The account as saved.
+    saved = Signal(object)
+
+    def __init__(self, account: Account | None = None, kind: AccountKind = AccountKind.OPENAI,
+                 parent: QWidget | None = None, *, name: str = "", secret: str = ""):
+        super().__init__(parent)
+        self.account = account
+        self.setWindowTitle("Edit account" if account else "Add account")
+        self.setMinimumWidth(520)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setAccessibleName("Provider")
+        for value in AccountKind:
+            self.kind_combo.addItem(accounts.KIND_LABELS[value], value.value)
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData((account.kind if account else kind).value))
+        self.kind_combo.setEnabled(account is None)  # an account's provider is fixed: its key only works there
+        self.name = QLineEdit(account.name if account else name, placeholderText="For example “Work”")
+        self.name.setAccessibleName("Account name")
+        self.name.setToolTip("A name of your choice, unique among your accounts")
+        self.form = QFormLayout()
+        self.form.addRow("&Provider", self.kind_combo)
+        self.form.addRow("&Name", self.name)
+        # every provider's rows in one form (one label column); only the chosen provider's rows are visible
+        self.fields: dict[AccountKind, dict[str, QLineEdit]] = {}
+        for value, rows in FORMS.items():
+            self.fields[value] = {}
+            for field, label, placeholder, tip in rows:
+                edit = QLineEdit(placeholderText=placeholder)
+                edit.setAccessibleName(label)
+                edit.setToolTip(tip)
+                if field == "secret":
+                    self._make_secret(edit, account is not None)
+                elif account is not None and account.kind is value:
+                    edit.setText(getattr(account, field) or "")
+                self.form.addRow(label, edit)
+                self.fields[value][field] = edit
+        if secret:
+            self.fields[self.kind]["secret"].setText(secret)
+
+        self.error = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.error.setProperty("role", "error")
+        self.error.setAccessibleName("Problem")
+        self.error.hide()
+        note = QLabel("The key is kept in the system keyring, never in a file.", textFormat=Qt.TextFormat.PlainText)
+        note.setProperty("role", "subtitle")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addLayout(self.form)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.kind_combo.currentIndexChanged.connect(self._show_rows)
+        self._show_rows()
+        self.task: Task | None = None
+
+    def _show_rows(self) -> None:
+        for value, edits in self.fields.items():
+            for edit in edits.values():
+                self.form.setRowVisible(edit, value is self.kind)
+        self.adjustSize()
+
+    @staticmethod
+    def _make_secret(edit: QLineEdit, editing: bool) -> None:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        if editing:
+            edit.setPlaceholderText("Saved in the keyring; type a new one to replace it")
+        show = QAction(QIcon.fromTheme("view-reveal-symbolic"), "Show", edit)
+        show.setToolTip("Show or hide what you typed")
+        show.setCheckable(True)
+        show.toggled.connect(lambda on: edit.setEchoMode(QLineEdit.EchoMode.Normal if on
+                                                         else QLineEdit.EchoMode.Password))
+        edit.addAction(show, QLineEdit.ActionPosition.TrailingPosition)
+
+    @property
+    def kind(self) -> AccountKind:
+        return AccountKind(self.kind_combo.currentData())
+
+    def values(self) -> tuple[Account, str | None]:
+        """The account and the typed secret (None when the field was left empty while editing)."""
+        fields = {f: e.text() for f, e in self.fields[self.kind].items() if f != "secret"}
+        base = {"id": self.account.id} if self.account else {}
+        secret = self.fields[self.kind]["secret"].text()
+        return Account(name=self.name.text(), kind=self.kind, **base, **fields), (
+            secret if secret or self.account is None else None)
+
+    def save(self) -> None:
+        account, secret = self.values()
+        self.buttons.setEnabled(False)
+        self.error.hide()
+        self.task = Task(accounts.save_account, account, secret, name="save account")
+        self.task.on_success(self._saved).on_failure(self._failed).on_finished(
+            lambda: self.buttons.setEnabled(True)).start()
+
+    def _saved(self, account: Account) -> None:
+        self.saved.emit(account)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        from ui.tasks import describe_error
+
+        self.error.setText(describe_error(exc))
+        self.error.show()
+        field = getattr(exc, "field", None)
+        widget = self.name if field == "name" else self.fields[self.kind].get(field or "")
+        if widget is not None:
+            widget.setFocus()
+            widget.selectAll()
