@@ -6,6 +6,7 @@ A refused key, an unreachable server and a wrong endpoint each get their own sen
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from backend.cancel import CancelToken, call_with_deadline
@@ -13,6 +14,7 @@ from backend.errors import Cancelled, CredentialsError, NetworkError, StudioErro
 from backend.log import register_secret
 from backend.models import Account, AccountKind
 
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20.0
 HUB_URL = "https://huggingface.co"
 
@@ -33,14 +35,18 @@ def test_connection(account: Account, secret: str | None, cancel: CancelToken | 
     check = {AccountKind.OPENAI: _check_openai, AccountKind.AZURE: _check_azure,
              AccountKind.HUGGINGFACE: _check_huggingface}[account.kind]
     try:
-        return ConnectionResult(True, call_with_deadline(lambda: check(account, secret), TIMEOUT_SECONDS + 5, cancel))
+        result = ConnectionResult(True, call_with_deadline(lambda: check(account, secret), TIMEOUT_SECONDS + 5,
+                                                           cancel))
     except TimeoutError:
-        return ConnectionResult(False, f"{service} did not answer within {TIMEOUT_SECONDS:g} seconds. "
-                                       "Check the internet connection and the address.")
+        result = ConnectionResult(False, f"{service} did not answer within {TIMEOUT_SECONDS:g} seconds. "
+                                         "Check the internet connection and the address.")
     except Cancelled:
         raise
     except StudioError as exc:
-        return ConnectionResult(False, str(exc))
+        result = ConnectionResult(False, str(exc))
+    log.log(logging.INFO if result.ok else logging.WARNING, "connection test of “%s”: %s", account.name,
+            result.message)
+    return result
 
 
 test_connection.__test__ = False  # a backend function, not a pytest test

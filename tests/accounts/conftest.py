@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from backend.models import Account, AccountKind
-from tests.local.fake_hub import GOOD_TOKEN, FakeHub
+from tests.local.fake_hub import FakeHub
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +30,11 @@ def fresh_secret_store():
 
 @pytest.fixture
 def fake_hub(tmp_path_factory, monkeypatch):
-    """A fake Hugging Face Hub that knows one token (``GOOD_TOKEN``); the Hub client may go online for it."""
+    """A fake Hugging Face Hub that knows one token (``hub.token``); the Hub client may go online for it."""
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # tests/conftest.py set it for the rest
     with FakeHub(tmp_path_factory.mktemp("empty-model")) as hub:
-        hub.token = GOOD_TOKEN
         yield hub
 
 

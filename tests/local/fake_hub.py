@@ -23,6 +23,7 @@ ERRORS = {
 class FakeHub:
     def __init__(self, model_dir: Path, repo_id: str = "org/tiny"):
         self.repo_id = repo_id
+        self.token = GOOD_TOKEN  # the token whoami accepts; a test may choose its own
         self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
         self.created: dict[str, dict] = {}  # repo id -> create_repo's JSON body
         self.uploaded: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content
@@ -45,7 +46,7 @@ class FakeHub:
                 path = unquote(urlparse(self.path).path)
                 parts = path.strip("/").split("/")
                 if parts == ["api", "whoami-v2"]:
-                    if self.headers.get("Authorization") == f"Bearer {GOOD_TOKEN}":
+                    if self.headers.get("Authorization") == f"Bearer {hub.token}":
                         return self._reply(200, json.dumps({"name": "alice", "type": "user"}).encode(), head=head)
                     return self._reply(401, b'{"error": "Invalid credentials"}',
                                        {"X-Error-Message": "Invalid credentials in Authorization header"}, head)
