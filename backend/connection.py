@@ -33,7 +33,7 @@ def test_connection(account: Account, secret: str | None, cancel: CancelToken | 
         return ConnectionResult(False, f"There is no {'token' if account.kind is AccountKind.HUGGINGFACE else 'API key'}"
                                        f" to test for {service}.")
     check = {AccountKind.OPENAI: _check_openai, AccountKind.AZURE: _check_azure,
-             AccountKind.HUGGINGFACE: _check_huggingface}[account.kind]
+             AccountKind.HUGGINGFACE: hub_whoami}[account.kind]
     try:
         result = ConnectionResult(True, call_with_deadline(lambda: check(account, secret), TIMEOUT_SECONDS + 5,
                                                            cancel))
@@ -111,11 +111,12 @@ def _openai_error(exc: Exception, service: str, where: str, field: str, field_hi
     return translate(exc, service)
 
 
-def _check_huggingface(account: Account, secret: str) -> str:
+def hub_whoami(account: Account | None, secret: str) -> str:
+    """"Connected to the Hugging Face Hub as NAME." for a token the Hub accepts; raises StudioError otherwise."""
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
-    api = HfApi(endpoint=account.endpoint or None, token=secret)
+    api = HfApi(endpoint=(account.endpoint if account else None) or None, token=secret)
     where = api.endpoint or HUB_URL
     try:
         who = api.whoami(token=secret)
@@ -125,8 +126,9 @@ def _check_huggingface(account: Account, secret: str) -> str:
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else None
         if status == 401:
-            raise CredentialsError("The Hugging Face Hub refused the token: it is wrong, expired or revoked.",
-                                   hint=f"Create a new token at {where}/settings/tokens and enter it.") from None
+            raise CredentialsError("The Hugging Face Hub refused the token.",
+                                   hint=f"It is wrong, expired or revoked: create a new one at {where}/settings/tokens "
+                                        "and enter it.") from None
         if status == 404:
             raise NetworkError(f"{where} answered, but not as a Hugging Face Hub (HTTP 404).",
                                hint="Check the account's Hub URL, or leave it empty for huggingface.co.") from None

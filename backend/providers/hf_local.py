@@ -41,21 +41,9 @@ class LocalProvider:
     def check_account(self) -> str:
         if not self.secret:
             return "No account needed: training runs on this computer. A Hugging Face token is only needed for gated models."
-        from huggingface_hub import HfApi
+        from backend.connection import hub_whoami
 
-        from huggingface_hub.errors import HfHubHTTPError
-
-        from backend.errors import CredentialsError, NetworkError
-
-        try:
-            who = HfApi(token=self.secret).whoami()
-        except HfHubHTTPError as exc:
-            raise CredentialsError("The Hugging Face Hub refused the token.",
-                                   hint="Create a new token at https://huggingface.co/settings/tokens.") from exc
-        except (OSError, ConnectionError) as exc:
-            raise NetworkError("The Hugging Face Hub cannot be reached.",
-                               hint="Check the internet connection; training itself needs none.") from exc
-        return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}."
+        return hub_whoami(self.account, self.secret)
 
     def list_base_models(self) -> list[BaseModelInfo]:
         """Suggested models, then models already downloaded, then models fine-tuned here."""

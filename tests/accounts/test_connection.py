@@ -23,7 +23,7 @@ def test_each_provider_connects_with_the_right_key(three_accounts, fake_openai):
 @pytest.mark.parametrize("kind, words", [
     (AccountKind.OPENAI, "OpenAI refused the API key: Incorrect API key provided"),
     (AccountKind.AZURE, "Azure OpenAI refused the API key: Access denied"),
-    (AccountKind.HUGGINGFACE, "The Hugging Face Hub refused the token: it is wrong, expired or revoked."),
+    (AccountKind.HUGGINGFACE, "The Hugging Face Hub refused the token. It is wrong, expired or revoked"),
 ])
 def test_a_wrong_key_is_refused_in_words(three_accounts, kind, words):
     account = next(a for a, _ in three_accounts if a.kind is kind)
