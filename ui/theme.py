@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 STYLE_SHEET = """
 QListWidget#nav { border: none; padding: 8px 4px; font-size: 10.5pt; }
 QListWidget#nav::item { padding: 9px 10px; border-radius: 6px; margin: 1px 4px; }
+QListWidget#nav::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 QLabel[role="title"] { font-size: 15pt; font-weight: 600; }
 QLabel[role="subtitle"] { color: palette(placeholder-text); }
 QLabel[role="ok"] { color: #2e9d5b; }
