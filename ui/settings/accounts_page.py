@@ -166,7 +166,7 @@ class AccountsPage(QWidget):
                 hint.setFlags(Qt.ItemFlag.NoItemFlags)
                 group.addChild(hint)
             for account in mine:
-                item = QTreeWidgetItem(["   " + account.name, account.endpoint or account.base_url or "", ""])
+                item = QTreeWidgetItem([account.name, account.endpoint or account.base_url or "", ""])
                 item.setData(0, ACCOUNT_ROLE, account)
                 item.setToolTip(0, f"{accounts.KIND_LABELS[kind]} account “{account.name}”")
                 self._show_result(item)
