@@ -11,7 +11,6 @@ import signal
 import sys
 
 from backend.cancel import CancelToken
-from backend.errors import InvalidInput
 from backend.models import ChatMessage, ChatParams, ProviderKind
 
 
@@ -37,10 +36,7 @@ def _account_id(name: str | None) -> str | None:
         return None
     from backend import accounts
 
-    for account in accounts.list_accounts():
-        if name in (account.id, account.name):
-            return account.id
-    raise InvalidInput(f"There is no saved account “{name}”.", hint="List them with: accounts list")
+    return accounts.find_account(name).id
 
 
 def chat_command(args) -> int:

@@ -14,7 +14,7 @@ import sys
 import time
 
 from backend import paths
-from backend.errors import CredentialsError, InvalidInput
+from backend.errors import InvalidInput
 from backend.models import Account, AccountKind, Hyperparameters, ProviderKind, TrainingConfig
 
 
@@ -81,11 +81,8 @@ def open_for_cli(kind: ProviderKind, account_name: str | None):
     if account_name:
         from backend import accounts
 
-        found = [a for a in accounts.list_accounts() if account_name in (a.name, a.id)]
-        if not found:
-            raise CredentialsError(f"There is no saved account named “{account_name}”.",
-                                   hint="See `accounts list`, or add one on the Accounts page.")
-        return open_provider(kind, found[0].id), found[0].id
+        account_id = accounts.find_account(account_name).id
+        return open_provider(kind, account_id), account_id
     if kind is ProviderKind.OPENAI and os.environ.get(paths.OPENAI_API_KEY):
         account = Account(name="environment", kind=AccountKind.OPENAI, base_url=os.environ.get(paths.OPENAI_BASE_URL),
                           organization=os.environ.get(paths.OPENAI_ORG_ID),
