@@ -35,14 +35,21 @@ def save(qtbot, page, dialog) -> None:
 
 
 def run_test(qtbot, page) -> str:
-    page.test_selected()
+    page.test_button.click()
     qtbot.waitUntil(lambda: not page.tasks, timeout=30_000)
     return page.status.text()
 
 
+def dialog_message(qtbot, dialog) -> str:
+    """Wait for the dialog's task, then return its message (a problem or a test result)."""
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled() and dialog.message.isVisibleTo(dialog), timeout=30_000)
+    return dialog.message.text()
+
+
 def test_add_test_edit_and_remove_an_account(qtbot, page, fake_openai, nowhere, monkeypatch):
     assert not page.keyring_banner.isVisibleTo(page) and not page.edit_button.isEnabled()
-    dialog = page.add_account()
+    page.add_button.click()
+    dialog = page.dialog
     fill(dialog, name="Fake", secret=fake_openai.api_key, base_url=fake_openai.base_url)
     save(qtbot, page, dialog)
     (item,) = page.items()
@@ -53,7 +60,8 @@ def test_add_test_edit_and_remove_an_account(qtbot, page, fake_openai, nowhere, 
     assert run_test(qtbot, page).startswith("Fake: Connected to OpenAI:")
     assert page.status.property("role") == "ok" and page.item_for(account.id).text(2) == "Connected"
 
-    dialog = page.edit_selected()
+    page.edit_button.click()
+    dialog = page.dialog
     assert not dialog.kind_combo.isEnabled() and dialog.fields[AccountKind.OPENAI]["secret"].text() == ""
     fill(dialog, base_url=nowhere + "/v1")
     save(qtbot, page, dialog)
@@ -63,10 +71,11 @@ def test_add_test_edit_and_remove_an_account(qtbot, page, fake_openai, nowhere, 
     assert page.item_for(account.id).text(2) == "Failed"
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    assert page.remove_selected() is None and len(page.items()) == 1
+    page.remove_button.click()
+    assert len(page.items()) == 1
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(page.context.accounts_changed, timeout=10_000):
-        page.remove_selected()
+        page.remove_button.click()
     assert page.items() == [] and accounts.list_accounts() == []
     assert keyring.get_password(credentials.SERVICE, account.id) is None
 
@@ -76,10 +85,17 @@ def test_a_wrong_key_and_a_wrong_field_are_shown(qtbot, page, fake_hub):
     dialog = page.add_account(AccountKind.HUGGINGFACE)
     fill(dialog, name="Hub", secret="hf_" + "x" * 34, endpoint="not-an-address")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: dialog.error.isVisibleTo(dialog))
-    assert "“not-an-address” is not a web address" in dialog.error.text() and accounts.list_accounts() == []
+    assert "“not-an-address” is not a web address" in dialog_message(qtbot, dialog)
+    assert dialog.message.property("role") == "error" and accounts.list_accounts() == []
 
     fill(dialog, endpoint=fake_hub.url)
+    dialog.test_button.click()  # before saving
+    assert dialog_message(qtbot, dialog).startswith("The Hugging Face Hub refused the token.")
+    fill(dialog, secret=fake_hub.token)
+    dialog.test_button.click()
+    assert dialog_message(qtbot, dialog) == "Connected to the Hugging Face Hub as alice."
+    assert dialog.message.property("role") == "ok" and accounts.list_accounts() == []
+    fill(dialog, secret="hf_" + "x" * 34)
     save(qtbot, page, dialog)
     assert "Hugging Face Hub refused the token" in run_test(qtbot, page)
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from backend import accounts, credentials, paths
 from backend.models import AccountKind
 from tests.accounts.test_cli import cli
-from tests.accounts.test_page import fill, run_test, save
+from tests.accounts.test_page import dialog_message, fill, run_test, save
 from tests.fakes.openai_server import FakeOpenAI
 
 _SDK_LOGGERS = ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "huggingface_hub", "urllib3")
@@ -86,7 +86,9 @@ def test_no_secret_reaches_any_file_the_app_writes(qtbot, app_log, isolated_home
     dialog = page.edit_selected()
     fill(dialog, secret=fake_openai.api_key, base_url="not a url")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: dialog.error.isVisibleTo(dialog))
+    assert "not a web address" in dialog_message(qtbot, dialog)
+    dialog.test_button.click()  # the typed settings, tested before saving: a failure too
+    assert dialog_message(qtbot, dialog).startswith("Could not reach OpenAI at not a url.")
     fill(dialog, base_url=fake_openai.base_url)
     save(qtbot, page, dialog)
     assert cli("accounts", "test", "Azure audit").returncode == 0

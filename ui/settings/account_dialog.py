@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
-from backend import accounts
+from backend import accounts, credentials
+from backend.connection import ConnectionResult, test_connection
 from backend.models import Account, AccountKind
 from backend.providers.openai_sdk import DEFAULT_AZURE_API_VERSION
-from ui.tasks import Task
+from ui.tasks import Task, describe_error
 
 # kind -> (field, label, placeholder, tooltip); "secret" is the key or token
 FORMS: dict[AccountKind, list[tuple[str, str, str, str]]] = {
@@ -83,13 +84,15 @@ class AccountDialog(QDialog):
         if secret:
             self.fields[self.kind]["secret"].setText(secret)
 
-        self.error = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
-        self.error.setProperty("role", "error")
-        self.error.setAccessibleName("Problem")
-        self.error.hide()
+        self.message = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.message.setAccessibleName("Message")
+        self.message.hide()
         note = QLabel("The key is kept in the system keyring, never in a file.", textFormat=Qt.TextFormat.PlainText)
         note.setProperty("role", "subtitle")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.test_button = self.buttons.addButton("&Test connection", QDialogButtonBox.ButtonRole.ActionRole)
+        self.test_button.setToolTip("Call the provider once with these settings, before saving them")
+        self.test_button.clicked.connect(lambda _checked=False: self.test())
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -97,7 +100,7 @@ class AccountDialog(QDialog):
         layout.setSpacing(12)
         layout.addLayout(self.form)
         layout.addWidget(note)
-        layout.addWidget(self.error)
+        layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.kind_combo.currentIndexChanged.connect(self._show_rows)
         self._show_rows()
@@ -135,23 +138,42 @@ class AccountDialog(QDialog):
 
     def save(self) -> None:
         account, secret = self.values()
+        self._start(Task(accounts.save_account, account, secret, name="save account").on_success(self._saved))
+
+    def test(self) -> None:
+        """Test what is typed (the saved key when the key field is left empty)."""
+        account, secret = self.values()
+
+        def call() -> ConnectionResult:
+            known = secret if secret is not None else credentials.get_secret(account.id)
+            return test_connection(account, known)
+
+        say(self.message, "Testing…", None)
+        self.message.show()
+        self._start(Task(call, name="test typed account").on_success(
+            lambda result: say(self.message, result.message, "ok" if result.ok else "error")))
+
+    def _start(self, task: Task) -> None:
         self.buttons.setEnabled(False)
-        self.error.hide()
-        self.task = Task(accounts.save_account, account, secret, name="save account")
-        self.task.on_success(self._saved).on_failure(self._failed).on_finished(
-            lambda: self.buttons.setEnabled(True)).start()
+        self.task = task.on_failure(self._failed).on_finished(lambda: self.buttons.setEnabled(True)).start()
 
     def _saved(self, account: Account) -> None:
         self.saved.emit(account)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        from ui.tasks import describe_error
-
-        self.error.setText(describe_error(exc))
-        self.error.show()
+        say(self.message, describe_error(exc), "error")
+        self.message.show()
         field = getattr(exc, "field", None)
         widget = self.name if field == "name" else self.fields[self.kind].get(field or "")
         if widget is not None:
             widget.setFocus()
             widget.selectAll()
+
+
+def say(label: QLabel, text: str, role: str | None) -> None:
+    """Set a message label's text and its colour role ("ok", "error", "warning" or none)."""
+    label.setText(text)
+    label.setProperty("role", role or "")
+    label.style().unpolish(label)
+    label.style().polish(label)

@@ -19,7 +19,7 @@ from backend.connection import ConnectionResult, test_account
 from backend.errors import InvalidInput
 from backend.models import Account, AccountKind
 from ui.context import AppContext
-from ui.settings.account_dialog import AccountDialog
+from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
@@ -126,7 +126,7 @@ class AccountsPage(QWidget):
         button = QPushButton(text)
         button.setToolTip(tip)
         button.setAccessibleName(text.replace("&", "").rstrip("…"))
-        button.clicked.connect(slot)
+        button.clicked.connect(lambda _checked=False: slot())  # not slot(checked)
         if shortcut is not None:
             action = QAction(text, self)
             action.setShortcut(shortcut)
@@ -212,7 +212,10 @@ class AccountsPage(QWidget):
         self.context.accounts_changed.emit()
 
     # -- actions ----------------------------------------------------------------------------------------
-    def add_account(self, kind: AccountKind = AccountKind.OPENAI) -> AccountDialog:
+    def add_account(self, kind: AccountKind | None = None) -> AccountDialog:
+        """The Add dialog, for the selected account's provider unless ``kind`` says otherwise."""
+        selected = self.selected()
+        kind = kind or (selected.kind if selected else AccountKind.OPENAI)
         return self._open_dialog(AccountDialog(None, kind, self))
 
     def edit_selected(self) -> AccountDialog | None:
@@ -245,10 +248,7 @@ class AccountsPage(QWidget):
         self._say(f"{account.name}: {result.message}", "ok" if result.ok else "error")
 
     def _say(self, text: str, role: str | None) -> None:
-        self.status.setText(text)
-        self.status.setProperty("role", role or "")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        say(self.status, text, role)
 
     def remove_selected(self) -> Task | None:
         account = self.selected()
