@@ -87,7 +87,8 @@ class AccountDialog(QDialog):
         self.message = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
         self.message.setAccessibleName("Message")
         self.message.hide()
-        note = QLabel("The key is kept in the system keyring, never in a file.", textFormat=Qt.TextFormat.PlainText)
+        where = "in memory for this session only" if credentials.session_only() else "in the system keyring"
+        note = QLabel(f"The key is kept {where}, never in a file.", textFormat=Qt.TextFormat.PlainText)
         note.setProperty("role", "subtitle")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.test_button = self.buttons.addButton("&Test connection", QDialogButtonBox.ButtonRole.ActionRole)

@@ -8,7 +8,7 @@ workers (``ui.tasks``); every change is announced with ``context.accounts_change
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTreeWidget,
     QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -23,6 +23,7 @@ from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
+OK_COLOR, ERROR_COLOR = "#2e9d5b", "#d64545"  # the theme's ok and error label colours
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
@@ -63,8 +64,8 @@ class AccountsPage(QWidget):
         self.dialog: AccountDialog | None = None
 
         title = _label("Accounts", "title")
-        subtitle = _label(f"Keys and tokens are kept in the system keyring; the other settings in "
-                          f"{paths.settings_file()}.", "subtitle")
+        self.subtitle = subtitle = _label(role="subtitle")
+        self._describe_storage("in the system keyring")
         self.keyring_banner = Banner("warning", "Keyring problem")
         self.session_button = self.keyring_banner.add_button(
             "Keep keys for this session only", "Keys stay in memory until the app closes; nothing is written to disk",
@@ -203,6 +204,8 @@ class AccountsPage(QWidget):
     def _show_result(self, item: QTreeWidgetItem) -> None:
         result = self.results.get(item.data(0, ACCOUNT_ROLE).id)
         item.setText(2, "" if result is None else "Connected" if result.ok else "Failed")
+        if result is not None:
+            item.setForeground(2, QColor(OK_COLOR if result.ok else ERROR_COLOR))
         item.setToolTip(2, result.message if result else "Not tested in this session")
 
     def _changed(self, account_id: str | None = None) -> None:
@@ -275,14 +278,19 @@ class AccountsPage(QWidget):
     def _probed(self, status: credentials.KeyringStatus) -> None:
         if status.ok or credentials.session_only():
             self.keyring_banner.hide()
+            self._describe_storage(credentials.default_store().where())
         else:
             self.keyring_banner.text.setText(f"{status.message} You can keep keys in memory for this session "
                                              "only: you will enter them again next time.")
             self.keyring_banner.show()
         self._run(Task(accounts.env_candidates, name="environment credentials").on_success(self._offer))
 
+    def _describe_storage(self, where: str) -> None:
+        self.subtitle.setText(f"Keys and tokens are kept {where}; the other settings in {paths.settings_file()}.")
+
     def use_session_only(self) -> None:
         credentials.use_session_only()
+        self._describe_storage(credentials.default_store().where())
         self.keyring_banner.hide()
         self._say("Keys are kept in memory for this session only.", "warning")
 
