@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
 from backend.data.examples import Item
-from backend.data.tokens import TOKENS_PER_NAME, TOKENS_PER_REPLY, load_hf_tokenizer, ordinary_encoder, message_text
+from backend.data.tokens import TOKENS_PER_NAME, TOKENS_PER_REPLY, load_hf_tokenizer, ordinary_counter, message_text
 
 LONGEST = 10
 MEMO_ENTRIES = 1024
@@ -28,14 +28,14 @@ class TokenCounter:
     def __init__(self, encoding: str = "o200k_base", tokenizer_path: str | None = None):
         self.name = tokenizer_path or encoding
         self._hf = load_hf_tokenizer(tokenizer_path) if tokenizer_path else None
-        self._encode = None if self._hf else ordinary_encoder(encoding)
+        self._tokens_in = None if self._hf else ordinary_counter(encoding)  # text -> token count
         # Counts of repeated strings (system prompts, tool lists); bounded so memory stays flat.
         self._memo: dict[str, int] = {}
 
     def _count(self, text: str) -> int:
         n = self._memo.get(text)
         if n is None:
-            n = len(self._encode(text))
+            n = self._tokens_in(text)
             if len(self._memo) < MEMO_ENTRIES:
                 self._memo[text] = n
         return n
@@ -46,9 +46,9 @@ class TokenCounter:
             text = ex.text if ex.text is not None else self._hf.apply_chat_template(
                 [_plain(m) for m in messages], tokenize=False)
             return len(self._hf(text, add_special_tokens=False)["input_ids"])
-        encode = self._encode
+        tokens_in = self._tokens_in
         if ex.text is not None:
-            return len(encode(ex.text))
+            return tokens_in(ex.text)
         n = self._messages(ex.messages)
         if ex.chosen is not None:
             n += self._messages(ex.chosen) + self._messages(ex.rejected or [])
@@ -59,7 +59,7 @@ class TokenCounter:
     def _messages(self, messages: list) -> int:
         """The cookbook's count: 3 framing tokens per message, the role, the content, 1 more for a name;
         3 for the reply. Same figure as ``tokens.example_parts``, inlined for speed."""
-        encode = self._encode
+        tokens_in = self._tokens_in
         n = TOKENS_PER_REPLY
         for m in messages:
             content = m.get("content")
@@ -67,11 +67,11 @@ class TokenCounter:
                 if m.get("role") == "system":
                     n += 4 + self._count(content)
                 else:
-                    n += 4 + len(encode(content))
+                    n += 4 + tokens_in(content)
             else:
-                n += 4 + len(encode(message_text(m)))
+                n += 4 + tokens_in(message_text(m))
                 if isinstance(m.get("name"), str):
-                    n += TOKENS_PER_NAME + len(encode(m["name"]))
+                    n += TOKENS_PER_NAME + tokens_in(m["name"])
         return n
 
 

@@ -112,3 +112,23 @@ def test_falls_back_to_one_process_when_workers_cannot_start(write_jsonl, isolat
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "{'invalid_json': 1}"
+
+
+def test_the_validators_counter_matches_encode_ordinary(isolated_home):
+    from backend.data.tokens import get_encoding, ordinary_counter
+
+    for name in ("o200k_base", "cl100k_base"):
+        encode, count = get_encoding(name).encode_ordinary, ordinary_counter(name)
+        for text in ("", "hello world", "請求書 の 質問 <|endoftext|> and <|im_start|>user", "x" * 5000, "def f(x):\n\t"):
+            assert count(text) == len(encode(text))
+
+
+def test_validation_counts_what_count_tokens_counts(write_jsonl):
+    records = [chat("Bonjour, où est ma commande ?", "Elle arrive demain.", system="Be brief."),
+               {"messages": [{"role": "user", "content": "Order A1?", "name": "ann"},
+                             {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {
+                                 "name": "get_order", "arguments": "{\"id\": \"A1\"}"}}]},
+                             {"role": "tool", "tool_call_id": "c1", "content": "{\"status\": \"shipped\"}"},
+                             {"role": "assistant", "content": "It has shipped."}]}]
+    report = validate_file(write_jsonl(records), model="gpt-4o")
+    assert report.stats.total_tokens == sum(count_tokens(r["messages"], model="gpt-4o") for r in records)
