@@ -9,7 +9,7 @@ Peak RSS is the largest sum over a process tree (sampled with psutil every 100 m
 process list is refreshed every second so the sampler itself stays under a few % of a core), so the validator's
 worker processes count. Ends with one JSON line of figures, targets and "pass".
 
-    .venv/bin/python benchmarks/data_validate.py [--sizes 200,1000] (MB)
+    .venv/bin/python benchmarks/data_validate.py [--sizes 200,1024] (MB)
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def run_measured(code: str, path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="200,1000", help="file sizes in MB, comma-separated")
+    parser.add_argument("--sizes", default="200,1024", help="file sizes in MB, comma-separated")
     parser.add_argument("--reference-max-mb", type=int, default=1024,
                         help="skip the reference (it holds the whole file) above this size")
     args = parser.parse_args()
@@ -213,6 +213,7 @@ def main() -> None:
         for size_mb in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"chats-{size_mb}mb.jsonl"
             lines = generate(path, size_mb << 20)
+            os.sync()  # the file's write-back must not run during the first measurement
             print(f"\n== {size_mb} MB, {lines:,} lines ==", flush=True)
             row: dict = {"size_mb": size_mb, "lines": lines}
             v = run_measured(VALIDATOR, path)
