@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "CanonicalExample": "canonical", "CHECKS": "checks", "PROVIDER_MINIMUM": "checks", "Check": "checks",
     "DataFormat": "formats", "detect_format": "formats", "default_epochs": "pricing", "estimate_price": "pricing",
-    "load_prices": "pricing", "estimate_local_seconds": "pricing", "PreparedDataset": "prepare",
+    "load_prices": "pricing", "PreparedDataset": "prepare",
     "prepare_dataset": "prepare", "COLUMN_ROLES": "readers", "iter_canonical": "readers", "iter_records": "readers",
     "read_columns": "readers", "guess_mapping": "readers", "record_text": "readers", "RenderedExample": "render",
     "render_training_example": "render", "Finding": "report", "Histogram": "report", "PriceEstimate": "report",
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from backend.data.canonical import CanonicalExample  # noqa: F401
     from backend.data.checks import CHECKS, PROVIDER_MINIMUM, Check, Severity  # noqa: F401
     from backend.data.formats import DataFormat, detect_format  # noqa: F401
-    from backend.data.pricing import default_epochs, estimate_local_seconds, estimate_price, load_prices  # noqa: F401
+    from backend.data.pricing import default_epochs, estimate_price, load_prices  # noqa: F401
     from backend.data.prepare import PreparedDataset, prepare_dataset  # noqa: F401
     from backend.data.readers import COLUMN_ROLES, guess_mapping, iter_canonical, iter_records, read_columns, record_text  # noqa
     from backend.data.render import RenderedExample, render_training_example  # noqa: F401

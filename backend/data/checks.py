@@ -54,6 +54,8 @@ _ALL = [
           "Save the file as UTF-8 (for example with your editor's 'Save with encoding' command)."),
     Check("byte_order_mark", W, "The file starts with a byte-order mark",
           "Save the file as UTF-8 without BOM; the app removes it when it prepares the upload.", True),
+    Check("unreadable", E, "The file or dataset cannot be read",
+          "Write the file or dataset again (it may be incomplete or damaged), or choose another one.", True),
     Check("empty_file", E, "The file has no examples",
           "Choose a file that contains examples.", True),
     Check("blank_line", W, "Blank line",

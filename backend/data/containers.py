@@ -83,18 +83,23 @@ def parquet(path: Path) -> Iterator[tuple[int, Any]]:
                 index += 1
                 yield index, row
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
-        yield 0, ReadError("invalid_json", f"The Parquet file cannot be read: {str(exc)[:200]}.")
+        yield 0, ReadError("unreadable", f"The Parquet file cannot be read: {str(exc)[:200]}.")
 
 
 def hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
     if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
         load_from_disk = _optional("datasets", "Hugging Face dataset folders").load_from_disk
 
-        dataset = load_from_disk(str(path))
-        if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
-            dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
-        for index, row in enumerate(dataset, 1):
-            yield index, row
+        index = 0
+        try:
+            dataset = load_from_disk(str(path))
+            if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
+                dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
+            for index, row in enumerate(dataset, 1):
+                yield index, row
+        except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many types for a damaged folder
+            after = f" after record {index}" if index else ""
+            yield 0, ReadError("unreadable", f"The dataset folder cannot be read{after}: {str(exc)[:200]}.")
         return
     from backend.data.readers import iter_records
 

@@ -1,5 +1,5 @@
-"""Epoch defaults (the cookbook's rule), price estimates from the dated table in resources/prices.json,
-and a rough duration for local training."""
+"""Epoch defaults (the cookbook's rule) and price estimates from the dated table in resources/prices.json.
+(The duration of local training is estimated by backend.training's plan, from this report's token counts.)"""
 
 from __future__ import annotations
 
@@ -67,9 +67,3 @@ def estimate_price(billed_tokens: int, provider: ProviderKind | str | None, mode
     return PriceEstimate(amount_usd=billed_tokens * rate / 1e6, usd_per_million_tokens=rate,
                          billed_tokens=billed_tokens, model=name, as_of=prices["as_of"], source=prices["source"])
 
-
-def estimate_local_seconds(trained_tokens: int, parameters: int, *, gpu: bool = False) -> float:
-    """A rough duration for local training: ~6 FLOPs per parameter per token (forward and backward) at a
-    sustained rate of about 50 GFLOP/s on a CPU or 100 TFLOP/s on a GPU. Good to a factor of a few."""
-    flops_per_second = 1e14 if gpu else 5e10
-    return 6.0 * max(parameters, 1) * max(trained_tokens, 0) / flops_per_second

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
-from backend.data.checks import CHECKS, PROVIDER_MINIMUM
+from backend.data.checks import CHECKS, PROVIDER_MINIMUM, Severity
 from backend.data.examples import is_jsonl, iter_examples, jsonl_items
 from backend.data.formats import DataFormat, detect_format
 from backend.data.pricing import default_epochs, estimate_price, max_tokens_per_example
@@ -116,8 +116,9 @@ def _report(path, fmt: DataFormat, provider: ProviderKind | None, model: str | N
     for line, first in find_duplicates(tally.keys, tally.key_lines):
         tally.add(line, "duplicate", f"The example is an exact duplicate of line {first}.")
     minimum = PROVIDER_MINIMUM.get(provider.value, 1) if provider else 1
-    if tally.examples == 0 and not any(line == 0 for line, *_ in tally.findings):
-        tally.add(0, "empty_file", "The file contains no examples.")
+    if tally.examples == 0:  # unless the whole file was refused already (not UTF-8, unreadable)
+        if not any(line == 0 and CHECKS[check].severity is Severity.ERROR for line, _, check, _ in tally.findings):
+            tally.add(0, "empty_file", "The file contains no examples.")
     elif tally.valid < minimum and provider is not None:
         tally.add(0, "too_few_examples",
                   f"{tally.valid} valid example(s); {provider.label} needs at least {minimum}.")

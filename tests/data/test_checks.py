@@ -126,3 +126,10 @@ def test_findings_are_capped_but_counts_exact(write_jsonl):
     report = validate_file(path)
     assert report.counts["invalid_json"] == MAX_FINDINGS_PER_CHECK + 50
     assert len(report.findings) == MAX_FINDINGS_PER_CHECK and report.usable and not report.ok
+
+
+def test_a_file_with_only_a_byte_order_mark_is_empty(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf")
+    report = validate_file(path)
+    assert report.counts["byte_order_mark"] == report.counts["empty_file"] == 1 and not report.usable

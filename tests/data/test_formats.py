@@ -127,3 +127,22 @@ def test_hub_id_offline_says_so():
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidInput, match="does not exist"):
         validate_file(tmp_path / "nope.jsonl")
+
+
+def test_the_detected_format_can_be_overridden(tmp_path):
+    path = tmp_path / "chats.txt"  # detected as plain text by its name
+    path.write_text("\n".join(json.dumps(c) for c in chats(12)) + "\n", encoding="utf-8")
+    assert detect_format(path) is DataFormat.TEXT
+    assert validate_file(path).stats.valid_examples == 12  # twelve documents of text
+    report = validate_file(path, format="openai_chat", provider="openai")
+    assert report.ok and report.format is DataFormat.OPENAI_CHAT and report.method == "supervised"
+    assert [e.messages for e in iter_canonical(path, DataFormat.OPENAI_CHAT)] == [c["messages"] for c in chats(12)]
+
+
+def test_a_damaged_dataset_folder_is_a_finding(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    (folder / "state.json").write_text("{}", encoding="utf-8")
+    report = validate_file(folder, provider="hf-local")
+    assert report.counts.get("unreadable") == 1 and not report.usable
+    assert "cannot be read" in report.findings[0].message

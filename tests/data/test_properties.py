@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend.data import DataFormat, iter_canonical, prepare_dataset, validate_file
+from backend.data.prepare import to_provider_record
 from backend.data.readers import iter_records
 from backend.errors import InvalidInput
+from backend.models import ProviderKind
 from tests.data.conftest import chats
 
 FILE_FORMATS = [f for f in DataFormat if f not in (DataFormat.HUB_DATASET, DataFormat.HF_DATASET_DIR)]
@@ -38,6 +40,11 @@ def exercise(data: bytes, fmt: DataFormat | None) -> None:
         list(iter_records(path, fmt))
         examples = list(iter_canonical(path, fmt))
         assert len(examples) <= report.stats.valid_examples
+        for example in examples:  # the converter to OpenAI's and Azure's upload format
+            try:
+                json.dumps(to_provider_record(example, ProviderKind.OPENAI))
+            except InvalidInput:
+                assert example.text is not None  # plain text: refused with a sentence
         try:
             prepared = prepare_dataset(path, "hf-local", Path(tmp) / "out", format=fmt, drop_invalid=True,
                                        validation_split=0.2)
@@ -70,6 +77,22 @@ def test_mutated_valid_files(edits, fmt):
     for at, replacement in edits:
         data[at:at + 1] = replacement
     exercise(bytes(data), fmt)
+
+
+@PROFILE
+@given(data=st.binary(max_size=400), name=st.sampled_from(["train.jsonl", "train.json", "train.csv", "train.tsv",
+                                                         "train.parquet", "state.json", "dataset_dict.json"]))
+def test_random_bytes_in_a_dataset_folder(data, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "dataset"
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        try:
+            report = validate_file(folder, provider="hf-local")
+        except InvalidInput:
+            return
+        assert report.ok == (report.error_count == 0)
+        assert all(f.how_to_fix for f in report.findings)
 
 
 @PROFILE
