@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from backend import paths
+from backend.errors import StudioError
 from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint, ProviderKind, utcnow
 
 # Each entry moves the schema from version i to i+1. Never edit a released entry: add one.
@@ -62,7 +63,7 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class StoreError(Exception):
+class StoreError(StudioError):
     """The job store cannot be opened or is newer than this app."""
 
 
@@ -74,11 +75,22 @@ class JobStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._migrate()
+        try:
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if "not a database" not in str(exc) and "malformed" not in str(exc):
+                raise
+            raise StoreError(f"{self.path} is not a job store Fine-Tune Studio can read ({exc}).",
+                             hint="Move the file aside (the app then starts a new one) or restore it from a "
+                                  "backup.") from exc
+        except StoreError:
+            self._db.close()
+            raise
 
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
