@@ -17,8 +17,8 @@ from backend import paths
 REDACTED = "[REDACTED]"
 
 _PATTERNS = [
-    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),  # OpenAI keys (sk-, sk-proj-, sk-svcacct-)
-    re.compile(r"hf_[A-Za-z0-9]{8,}"),  # Hugging Face tokens
+    re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_\-]{8,}"),  # OpenAI keys (sk-, sk-proj-, sk-svcacct-), not "task-..."
+    re.compile(r"(?<![A-Za-z0-9])hf_[A-Za-z0-9]{8,}"),  # Hugging Face tokens
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-~+/=]{8,}"),
     re.compile(r"(?i)((?:api[-_]?key|token|authorization|password|secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]{6,}"),
 ]
@@ -66,18 +66,24 @@ class RedactingFilter(logging.Filter):
 _configured = False
 
 
+def file_handler() -> logging.handlers.RotatingFileHandler:
+    """The app's log file in the user's log folder: 2 MB, then rotated, five old files kept; redacted."""
+    handler = logging.handlers.RotatingFileHandler(
+        paths.log_dir() / "finetune-studio.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    return handler
+
+
 def setup_logging(level: int = logging.INFO, *, console: bool = False) -> logging.Handler:
     """Install the rotating, redacting file handler on the root logger (once)."""
     global _configured
     root = logging.getLogger()
     if _configured:
         return next(h for h in root.handlers if getattr(h, "_fts", False))
-    handler = logging.handlers.RotatingFileHandler(
-        paths.log_dir() / "finetune-studio.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
+    handler = file_handler()
     handler._fts = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     if console:
         stream = logging.StreamHandler()

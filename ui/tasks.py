@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from backend import paths
 from backend.cancel import CancelToken, Progress
 from backend.errors import Cancelled, StudioError
+from backend.log import redact
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,10 @@ _running: set["Task"] = set()  # keeps a Task (and its signals) alive until it f
 
 
 def describe_error(exc: BaseException) -> str:
-    """The sentence a user sees for an exception."""
+    """The sentence a user sees for an exception, with any secret in it redacted."""
     if isinstance(exc, StudioError):
-        return str(exc)
-    text = str(exc) or type(exc).__name__
+        return redact(str(exc))
+    text = redact(str(exc)) or type(exc).__name__
     return (
         f"Something unexpected went wrong: {text}. "
         f"The details are in the log file in {paths.log_dir()}."

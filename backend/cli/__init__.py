@@ -9,6 +9,7 @@ import logging
 import sys
 
 from backend.errors import StudioError
+from backend.log import redact
 
 # Command groups in the order ``--help`` lists them.
 GROUPS = ["accounts", "data", "jobs", "chat"]
@@ -47,7 +48,7 @@ def run(argv: list[str]) -> int:
         return int(args.func(args) or 0)
     except StudioError as exc:
         log.warning("command failed: %s", exc)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
