@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWizard
 
 from backend.data import Finding, Severity
 from backend.models import ProviderKind
-from tests.data.conftest import chats
+from tests.data.conftest import chat, chats
 from ui.wizard.data_findings import FindingsModel
 from ui.wizard.data_page import DataPage
 from ui.wizard.draft import WizardDraft
@@ -65,7 +65,7 @@ def test_findings_block_next_until_invalid_rows_are_dropped(qtbot, page, write_j
     assert page.isComplete() and page.wizard().draft.options["drop_invalid"] is True
     page.table.clicked.emit(page.findings.index(0, 3))
     qtbot.waitUntil(lambda: '{"messages": [' in page.example_view.toPlainText(), timeout=5000)
-    assert "Line 13 (invalid_json)" in page.example_view.toPlainText()
+    assert "Line 13, column 15 (the end of the line) (invalid_json)" in page.example_view.toPlainText()
 
 
 def test_unusable_file_never_enables_next(qtbot, page, write_jsonl):
@@ -149,3 +149,22 @@ def test_local_model_preview_highlights_trained_tokens(qtbot, page, write_jsonl,
     trained_bg = cursor.charFormat().background().color().name()
     cursor.setPosition(text.index("Question 0") + 1)
     assert trained_bg != cursor.charFormat().background().color().name()
+
+
+def test_a_json_finding_marks_its_column(qtbot, page, write_jsonl):
+    validated(qtbot, page, write_jsonl(chats(12) + ['{"messages": [{"role": "user" "content": "x"}]}']))
+    page.table.clicked.emit(page.findings.index(0, 0))
+    qtbot.waitUntil(lambda: "(marked)" in page.example_view.toPlainText(), timeout=5000)
+    [mark] = page.example_view.extraSelections()
+    assert mark.cursor.selectedText() == '"'  # where the comma is missing
+    assert "column 31" in page.example_view.toPlainText()
+
+
+def test_histogram_axes_have_whole_round_ticks(qtbot, page, write_jsonl):
+    from ui.wizard.data_stats import _whole_ticks
+
+    assert [_whole_ticks(n) for n in (1, 5, 6, 11, 99, 1234)] == [(1, 1), (1, 5), (2, 6), (5, 15), (20, 100),
+                                                                   (500, 1500)]
+    validated(qtbot, page, write_jsonl(chats(12) + [chat("long " * 50, "x")]))
+    y = next(a for a in page.stats.chart.axes() if a.alignment() == Qt.AlignmentFlag.AlignLeft)
+    assert (y.min(), y.max(), y.tickCount()) == (0, 15, 4)  # 12 in one bin: 0, 5, 10, 15

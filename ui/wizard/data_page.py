@@ -11,9 +11,10 @@ import itertools
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTableView,
-                               QTabWidget, QVBoxLayout, QWizardPage)
+                               QTabWidget, QTextEdit, QVBoxLayout, QWizardPage)
 
 from backend.cancel import Progress
 from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text, validate_file
@@ -354,6 +355,19 @@ class DataPage(QWizardPage):
             lambda text, g=generation, f=finding: self._show_example(g, f, text)).start()
 
     def _show_example(self, generation: int, finding, text: str) -> None:
-        if generation == self._generation:
-            self.example_view.setPlainText(f"Line {finding.line} ({finding.check}): {finding.message}\n"
-                                           f"{finding.how_to_fix}\n\n{text}")
+        if generation != self._generation:
+            return
+        column = finding.column if finding.check == "invalid_json" else None  # other columns count bytes
+        marked = bool(column) and column <= len(text)
+        where = f", column {column}" + (" (marked)" if marked else " (the end of the line)") if column else ""
+        head = f"Line {finding.line}{where} ({finding.check}): {finding.message}\n{finding.how_to_fix}\n\n"
+        self.example_view.setPlainText(head + text)
+        self.example_view.setExtraSelections([])
+        if marked:
+            mark = QTextEdit.ExtraSelection()
+            mark.cursor = self.example_view.textCursor()
+            mark.cursor.setPosition(len(head) + column - 1)
+            mark.cursor.movePosition(QTextCursor.MoveOperation.NextCharacter, QTextCursor.MoveMode.KeepAnchor)
+            mark.format.setBackground(QColor("#d64545"))
+            mark.format.setForeground(QColor("white"))
+            self.example_view.setExtraSelections([mark])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
 
 from backend.data import ValidationReport
@@ -16,6 +16,17 @@ def _label() -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(True)
     return label
+
+
+def _whole_ticks(highest: int, most: int = 6) -> tuple[int, int]:
+    """(step, top) for a count axis from 0: whole-number ticks 1, 2, 5, 10, 20, 50... apart, at most ``most``
+    of them, with top >= highest."""
+    highest, scale = max(1, highest), 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if highest <= step * (most - 1):
+                return step, step * -(-highest // step)
+        scale *= 10
 
 
 class StatsView(QWidget):
@@ -62,7 +73,7 @@ class StatsView(QWidget):
         f["billed"].setText(f"{s.billed_tokens_per_epoch:,} x {s.default_epochs} epochs = {s.billed_tokens:,}")
         if report.price is not None:
             p = report.price
-            f["price"].setText(f"about ${p.amount_usd:,.2f} on {p.model} (${p.usd_per_million_tokens}/1M tokens, "
+            f["price"].setText(f"about ${p.amount_usd:,.2f} on {p.model} (${p.usd_per_million_tokens:g} per 1M tokens, "
                                f"prices of {p.as_of})")
         else:
             f["price"].setText("no price for this provider and model" if report.provider else "choose a provider")
@@ -71,6 +82,9 @@ class StatsView(QWidget):
     def _histogram(self, edges: list[float], counts: list[int]) -> None:
         if not counts:
             return
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self.chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
+        self.chart.legend().hide()
         bars = QBarSet("examples")
         bars.append([float(c) for c in counts])
         series = QBarSeries()
@@ -83,12 +97,15 @@ class StatsView(QWidget):
         x.setVisible(False)
         scale = QValueAxis()
         scale.setRange(edges[0], edges[-1])
-        scale.setTickCount(5)
+        scale.setTickType(QValueAxis.TickType.TicksDynamic)  # labels on round token counts
+        scale.setTickAnchor(0)
+        scale.setTickInterval(_whole_ticks(int(edges[-1] - edges[0]), 5)[0])
         scale.setLabelFormat("%d")
         scale.setTitleText("tokens per example")
         y = QValueAxis()
-        y.setRange(0, max(counts) or 1)
-        y.setTickCount(min(6, max(counts) + 1))
+        step, top = _whole_ticks(max(counts))
+        y.setRange(0, top)
+        y.setTickCount(top // step + 1)
         y.setLabelFormat("%d")
         y.setTitleText("examples")
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
