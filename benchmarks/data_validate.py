@@ -4,7 +4,9 @@ Generates chat JSONL of each size (mixed lengths and languages, tool calls, a fe
 temporary folder, then runs in separate subprocesses, one after another:
 - the reference: read all lines, json.loads each, check each message, tiktoken-encode each string;
 - the limit: single-core ``encode_ordinary`` over the same strings, already parsed (time of encoding only);
-- the validator: ``backend.data.validate_file``.
+- the validator: ``backend.data.validate_file``;
+- for information, the limit's encode loop in as many processes as cores at once, over a slice of the
+  file: how far this machine's cores scale together (the limit assumes they scale perfectly).
 Peak RSS is the largest sum over a process tree (sampled with psutil every 100 ms; the
 process list is refreshed every second so the sampler itself stays under a few % of a core), so the validator's
 worker processes count. Ends with one JSON line of figures, targets and "pass".
@@ -128,6 +130,8 @@ from backend.data.tokens import ensure_tiktoken_offline, example_parts
 ensure_tiktoken_offline()
 enc = tiktoken.get_encoding("o200k_base")
 budget, strings, tokens, seconds = 64 << 20, [], 0, 0.0
+stop_after = int(sys.argv[2]) if len(sys.argv) > 2 else None  # bytes: the ceiling run reads only a slice
+barrier = sys.argv[3:5]  # the ceiling run: a folder and a count of processes that start encoding together
 def run():
     global strings, tokens, seconds
     t0 = time.perf_counter()
@@ -147,6 +151,13 @@ with open(sys.argv[1], "rb") as f:
         size += len(raw)
         if size > budget:  # parse in slices so the limit run itself stays small
             run(); size = 0
+        if stop_after is not None and f.tell() >= stop_after:
+            break
+if barrier:
+    import os, tempfile
+    tempfile.NamedTemporaryFile(dir=barrier[0], delete=False).close()
+    while len(os.listdir(barrier[0])) < int(barrier[1]):
+        time.sleep(0.001)
 run()
 print(json.dumps({"seconds": seconds, "tokens": tokens}))
 '''
@@ -195,6 +206,21 @@ def run_measured(code: str, path: Path) -> dict:
     return result
 
 
+CEILING_SLICE_MB = 48
+
+
+def encode_ceiling(path: Path, processes: int, stop_after: int) -> float:
+    """Tokens/s of ``processes`` copies of the limit's encode loop running at once over the file's first
+    ``stop_after`` bytes: what the cores deliver together, which on shared or SMT cores is less than
+    their number times one alone."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryDirectory() as barrier:  # each process parses its slice, then all encode at once
+        procs = [subprocess.Popen([sys.executable, "-c", LIMIT, str(path), str(stop_after), barrier, str(processes)],
+                                  stdout=subprocess.PIPE, cwd=ROOT, env=env) for _ in range(processes)]
+        outs = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
+    return sum(o["tokens"] / o["seconds"] for o in outs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,1024", help="file sizes in MB, comma-separated")
@@ -236,6 +262,10 @@ def main() -> None:
             row.update(limit_tokens_per_s=round(limit_tps), validator_encoded_tokens_per_s=round(validator_tps),
                        share_of_limit=round(share, 3))
             ok &= share >= TARGET_SHARE_OF_LIMIT
+            ceiling = encode_ceiling(path, cores, min(size_mb, CEILING_SLICE_MB) << 20)
+            print(f"ceiling   : {cores} processes of pure encode_ordinary at once reach {ceiling:12,.0f} tokens/s = "
+                  f"{ceiling / limit_tps:.0%} of the limit (how this machine's cores scale; for information)")
+            row.update(encode_ceiling_tokens_per_s=round(ceiling), encode_ceiling_share=round(ceiling / limit_tps, 3))
             if size_mb <= args.reference_max_mb:
                 ref = run_measured(REFERENCE, path)
                 ratio = ref["seconds"] / v["seconds"]
