@@ -40,6 +40,17 @@ def test_convert_to_trl_and_refusal(write_jsonl, tmp_path, capsys):
     assert run(["data", "convert", str(src), "--to", "trl", "-o", str(out)]) == 1
     assert "Nothing written" in capsys.readouterr().err and not out.exists()
     assert run(["data", "convert", str(src), "--to", "trl", "-o", str(out), "--drop-invalid"]) == 0
-    assert "Wrote 3 example(s)" in capsys.readouterr().out and "1 invalid" not in ""
+    printed = capsys.readouterr().out
+    assert "Wrote 3 example(s)" in printed and "(left out: 1 invalid)" in printed
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0] == {"messages": [{"role": "user", "content": "Say 0"}, {"role": "assistant", "content": "0"}]}
+
+
+def test_convert_to_openai_from_csv(tmp_path, capsys):
+    src = tmp_path / "qa.csv"
+    src.write_text("question,answer\n" + "".join(f"q{i},a{i}\n" for i in range(12)), encoding="utf-8")
+    out = tmp_path / "openai.jsonl"
+    assert run(["data", "convert", str(src), "--to", "openai", "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 12 and rows[0] == {"messages": [{"role": "user", "content": "q0"},
+                                                        {"role": "assistant", "content": "a0"}]}
