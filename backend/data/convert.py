@@ -38,7 +38,7 @@ def check_messages(messages: Any, problems: list[Problem], *, need_assistant: bo
         problems.append(("missing_messages_list", "The example has no \"messages\" list, or it is empty.", None))
         return False
     calls: dict[str, int] | None = None  # tool call id -> index of the assistant message that made it
-    answered: set[str] = set()
+    answered: set[str] | None = None
     assistants = weighted_zero = 0
     for i, m in enumerate(messages, 1):
         if type(m) is not dict:
@@ -78,10 +78,13 @@ def check_messages(messages: Any, problems: list[Problem], *, need_assistant: bo
             if not calls or call_id not in calls:
                 problems.append(("tool_result_without_call",
                                  f"Message {i} answers tool call {call_id[:40]!r}, which no earlier message made.", None))
+            answered = answered or set()
             answered.add(call_id)
-    for call_id, i in (calls or {}).items():
-        if call_id not in answered and i < len(messages):  # a final call with no result is a valid target
-            problems.append(("tool_call_without_result", f"Tool call {call_id[:40]!r} in message {i} has no tool result.", None))
+    if calls:
+        for call_id, i in calls.items():
+            if (not answered or call_id not in answered) and i < len(messages):  # a final call needs no result
+                problems.append(("tool_call_without_result",
+                                 f"Tool call {call_id[:40]!r} in message {i} has no tool result.", None))
     if need_assistant and not assistants:
         problems.append(("example_missing_assistant_message", "The example has no assistant message.", None))
     elif assistants and weighted_zero == assistants:

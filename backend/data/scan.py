@@ -106,42 +106,62 @@ class Tally:
 def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | None = None,
          tally: Tally | None = None, should_stop: Callable[[], bool] | None = None,
          every: int = 2048, on_item: Callable[[Item], Any] | None = None) -> Tally:
-    """Run every per-example check and count tokens; ``should_stop`` is polled every ``every`` items."""
+    """Run every per-example check and count tokens; ``should_stop`` is polled every ``every`` items.
+
+    The hot loop of validation: the running sums are kept in locals and the arrays' methods bound
+    once (written back to the Tally when the loop ends, however it ends)."""
     t = tally or Tally()
     cap = context_length or 1 << 62
     errors = {name for name, c in CHECKS.items() if c.severity is Severity.ERROR}
-    for i, item in enumerate(items):
-        if should_stop is not None and i % every == 0 and should_stop():
-            t.cancelled = True
-            break
-        line = item.line
-        t.last_line = max(t.last_line, line)
-        for check, message, column in item.problems:
-            t.add(line, check, message, column)
-        if line == 0 or (item.example is None and item.key is None and item.problems
-                         and item.problems[0][0] == "blank_line"):
-            continue
-        t.examples += 1
-        if item.key is not None:
-            t.keys.frombytes(item.key)  # 8 raw bytes: no int object per example
-            t.key_lines.append(line)
-        ex = item.example
-        if ex is None or (item.problems and any(c in errors for c, _, _ in item.problems)):
-            continue
-        t.valid += 1
-        if ex.chosen is not None:
-            t.preference += 1
-        n = counter.example(ex)
-        if n > cap:
-            t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
-        t.tokens.append(min(n, 0xFFFFFFFF))
-        t.messages.append(min(len(ex.messages) + len(ex.chosen or ()), 0xFFFF))
-        t.total_tokens += n
-        t.billed += min(n, cap)
-        if len(t.longest) < LONGEST:
-            heapq.heappush(t.longest, (n, -line))
-        elif n > t.longest[0][0]:
-            heapq.heapreplace(t.longest, (n, -line))
-        if on_item is not None:
-            on_item(item)
+    add_key, add_key_line = t.keys.frombytes, t.key_lines.append
+    add_tokens, add_messages, count, longest = t.tokens.append, t.messages.append, counter.example, t.longest
+    examples = valid = preference = total = billed = 0
+    last_line = t.last_line
+    try:
+        for i, item in enumerate(items):
+            if should_stop is not None and i % every == 0 and should_stop():
+                t.cancelled = True
+                break
+            line = item.line
+            if line > last_line:
+                last_line = line
+            problems = item.problems
+            if problems:
+                for check, message, column in problems:
+                    t.add(line, check, message, column)
+                if line == 0 or (item.example is None and item.key is None and problems[0][0] == "blank_line"):
+                    continue
+            elif line == 0:
+                continue
+            examples += 1
+            if item.key is not None:
+                add_key(item.key)  # 8 raw bytes: no int object per example
+                add_key_line(line)
+            ex = item.example
+            if ex is None or (problems and any(c in errors for c, _, _ in problems)):
+                continue
+            valid += 1
+            if ex.chosen is not None:
+                preference += 1
+            n = count(ex)
+            if n > cap:
+                t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
+            add_tokens(n if n < 0xFFFFFFFF else 0xFFFFFFFF)
+            m = len(ex.messages) + (len(ex.chosen) if ex.chosen is not None else 0)
+            add_messages(m if m < 0xFFFF else 0xFFFF)
+            total += n
+            billed += n if n < cap else cap
+            if len(longest) < LONGEST:
+                heapq.heappush(longest, (n, -line))
+            elif n > longest[0][0]:
+                heapq.heapreplace(longest, (n, -line))
+            if on_item is not None:
+                on_item(item)
+    finally:
+        t.examples += examples
+        t.valid += valid
+        t.preference += preference
+        t.total_tokens += total
+        t.billed += billed
+        t.last_line = last_line
     return t
