@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -77,7 +78,7 @@ class JobStore:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -91,6 +92,19 @@ class JobStore:
         except StoreError:
             self._db.close()
             raise
+
+    def _enable_wal(self, seconds: float = 30.0) -> None:
+        """Switch to WAL. Two processes opening a new file at once race for the switch, and SQLite
+        answers "locked" at once there instead of waiting: wait here."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
