@@ -57,23 +57,45 @@ class _Runnable(QRunnable):
         try:
             result = task.fn(*task.args, **task.kwargs)
         except Cancelled:
-            task.signals.cancelled.emit()
+            _emit(task.signals.cancelled)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the UI
             if task.token.cancelled:
-                task.signals.cancelled.emit()
+                _emit(task.signals.cancelled)
             else:
                 if not isinstance(exc, StudioError):
                     log.error("task %s failed:\n%s", task.name, "".join(traceback.format_exception(exc)))
                 else:
                     log.warning("task %s failed: %s", task.name, exc)
-                task.signals.failed.emit(exc)
+                _emit(task.signals.failed, exc)
         else:
             if task.token.cancelled:
-                task.signals.cancelled.emit()
+                _emit(task.signals.cancelled)
             else:
-                task.signals.succeeded.emit(result)
+                _emit(task.signals.succeeded, result)
         finally:
-            task.signals.finished.emit()
+            _emit(task.signals.finished)
+
+
+def _guarded(slot: Callable) -> Callable:
+    """``slot``, quiet when the widget it updates was deleted while the task ran (its page closed)."""
+
+    def call(*args: Any) -> None:
+        try:
+            slot(*args)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("a task's result arrived after its widget was deleted: %s", exc)
+
+    return call
+
+
+def _emit(signal, *args) -> None:
+    """Emit from the worker; when the app is closing and Qt already deleted the signals, say nothing."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        log.debug("a task finished after its signals were deleted (the app is closing)")
 
 
 class Task:
@@ -98,28 +120,28 @@ class Task:
         self.signals.finished.connect(self._done)
 
     def on_success(self, slot: Callable[[Any], None]) -> "Task":
-        self.signals.succeeded.connect(slot)
+        self.signals.succeeded.connect(_guarded(slot))
         return self
 
     def on_failure(self, slot: Callable[[BaseException], None]) -> "Task":
-        self.signals.failed.connect(slot)
+        self.signals.failed.connect(_guarded(slot))
         return self
 
     def on_error_message(self, slot: Callable[[str], None]) -> "Task":
         """Like ``on_failure`` but receives the user-facing sentence."""
-        self.signals.failed.connect(lambda exc: slot(describe_error(exc)))
+        self.signals.failed.connect(_guarded(lambda exc: slot(describe_error(exc))))
         return self
 
     def on_progress(self, slot: Callable[[Progress], None]) -> "Task":
-        self.signals.progressed.connect(slot)
+        self.signals.progressed.connect(_guarded(slot))
         return self
 
     def on_cancelled(self, slot: Callable[[], None]) -> "Task":
-        self.signals.cancelled.connect(slot)
+        self.signals.cancelled.connect(_guarded(slot))
         return self
 
     def on_finished(self, slot: Callable[[], None]) -> "Task":
-        self.signals.finished.connect(slot)
+        self.signals.finished.connect(_guarded(slot))
         return self
 
     def start(self, pool: QThreadPool | None = None) -> "Task":

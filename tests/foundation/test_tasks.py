@@ -133,3 +133,23 @@ def test_the_gui_thread_keeps_running_while_a_task_works(qtbot):
     timer.stop()
     assert result.args == [True]
     assert set(ticks) == {qtbot_app_thread()}
+
+
+def test_a_result_arriving_after_its_widget_was_deleted_is_dropped_quietly(qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    release = threading.Event()
+    button = QPushButton("Refresh")
+    task = Task(lambda: release.wait(30)).on_success(lambda _r: button.setEnabled(True)) \
+        .on_finished(lambda: button.setText("done"))
+    task.start()
+    button.deleteLater()
+    qtbot.waitUntil(lambda: _deleted(button))
+    with qtbot.waitSignal(task.signals.finished, timeout=10_000):
+        release.set()  # pytest-qt fails the test if a slot raised in the event loop
+
+
+def _deleted(widget) -> bool:
+    from shiboken6 import isValid
+
+    return not isValid(widget)
