@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
 
 APP_NAME = "FineTuneStudio"
 
@@ -17,6 +16,10 @@ APP_NAME = "FineTuneStudio"
 FTS_HOME = "FTS_HOME"
 #: "1" forces the session-only secret store (no OS keyring).
 FTS_SESSION_SECRETS = "FTS_SESSION_SECRETS"
+#: "dark" or "light" overrides the system's colour scheme (else the app follows the system).
+FTS_THEME = "FTS_THEME"
+#: "1": the app prints "shown" once its first window is on screen, then quits (benchmarks/startup.py).
+FTS_QUIT_AFTER_SHOW = "FTS_QUIT_AFTER_SHOW"
 
 # Provider credentials the Accounts page offers to import.
 OPENAI_API_KEY = "OPENAI_API_KEY"
@@ -30,9 +33,24 @@ HF_TOKEN = "HF_TOKEN"
 HF_ENDPOINT = "HF_ENDPOINT"
 
 
+def theme_override() -> str | None:
+    value = os.environ.get(FTS_THEME, "").strip().lower()
+    return value if value in ("dark", "light") else None
+
+
+def quit_after_show() -> bool:
+    return os.environ.get(FTS_QUIT_AFTER_SHOW) == "1"
+
+
 def _home() -> Path | None:
     value = os.environ.get(FTS_HOME)
     return Path(value) if value else None
+
+
+def _platform_dir(kind: str) -> Path:
+    import platformdirs  # here, not at the top: the window's first show needs only the variables above
+
+    return Path(getattr(platformdirs, kind)(APP_NAME, appauthor=False))
 
 
 def _ensure(path: Path) -> Path:
@@ -42,22 +60,22 @@ def _ensure(path: Path) -> Path:
 
 def config_dir() -> Path:
     home = _home()
-    return _ensure(home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)))
+    return _ensure(home / "config" if home else _platform_dir("user_config_dir"))
 
 
 def data_dir() -> Path:
     home = _home()
-    return _ensure(home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))
+    return _ensure(home / "data" if home else _platform_dir("user_data_dir"))
 
 
 def cache_dir() -> Path:
     home = _home()
-    return _ensure(home / "cache" if home else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)))
+    return _ensure(home / "cache" if home else _platform_dir("user_cache_dir"))
 
 
 def log_dir() -> Path:
     home = _home()
-    return _ensure(home / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
+    return _ensure(home / "logs" if home else _platform_dir("user_log_dir"))
 
 
 def runs_dir() -> Path:

@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from backend.log import setup_logging
+from backend import paths
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +23,30 @@ def _excepthook(exc_type, exc, tb) -> None:
         QMessageBox.critical(None, "Fine-Tune Studio", describe_error(exc))
 
 
-def run_app(argv: list[str] | None = None) -> int:
+def _setup_logging() -> None:
+    from backend.log import setup_logging
+
     setup_logging()
+
+
+def run_app(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("Fine-Tune Studio")
     app.setOrganizationName("FineTuneStudio")
     app.setDesktopFileName("finetune-studio")
-    from ui.theme import apply_theme
+    from ui.theme import apply_theme, follow_system_scheme
 
-    apply_theme(app)
+    apply_theme(app, ask_scheme=False)
     sys.excepthook = _excepthook
     from ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(first_page_later=True)
+    if paths.quit_after_show():  # benchmarks/startup.py: the window is on screen, then its first page
+        window.first_shown.connect(lambda: print("shown", flush=True))
+        window.ready.connect(lambda: (print("ready", flush=True), app.quit()))
+    # What the first paint need not wait for. The log file's imports (logging.handlers) cost 20 ms;
+    # until it is set up a failure is printed (logging's last resort) and the excepthook still shows it.
+    window.first_shown.connect(_setup_logging)
+    window.first_shown.connect(lambda: follow_system_scheme(app))
     window.show()
     return app.exec()

@@ -1,21 +1,27 @@
 """The main window: a navigation list on the left, the current page on the right.
 
 Pages are built the first time they are shown, so startup imports only what the first page
-needs. Each page is a ``QWidget`` constructed as ``Page(context)``.
+needs. Each page is a ``QWidget`` constructed as ``Page(context)``. What must run whichever page is
+open (the job monitor with its notifications, settling interrupted launches) starts just after the
+first show, so it never delays the window.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import re
+from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtCore import QByteArray, QSize, QTimer, Signal  # not Qt: its namespace costs 20 ms at start
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget,
+)
 
 from resources import icon_path
 from ui.context import AppContext
-from ui.widgets.placeholder import ComingSoonPage
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,33 @@ def themed_icon(name: str, theme_name: str | None = None) -> QIcon:
     return QIcon.fromTheme(theme_name, fallback) if theme_name else fallback
 
 
+def nav_icon(name: str, size: int = 48) -> QIcon:
+    """A bundled icon whose strokes turn the selection's text colour on the selected navigation item
+    (in the accent colour they would vanish into the highlight). Pixmaps, as Qt's SVG icon engine
+    ignores a pixmap added for one mode."""
+    svg = Path(icon_path(name)).read_text(encoding="utf-8")
+    colour = QApplication.palette().color(QPalette.ColorRole.HighlightedText).name()
+    icon = QIcon()
+    for mode, text in [(QIcon.Mode.Normal, svg),
+                       (QIcon.Mode.Selected, re.sub(r'stroke="#[0-9a-fA-F]{3,6}"', f'stroke="{colour}"', svg))]:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pixmap)
+        QSvgRenderer(QByteArray(text.encode())).render(painter)
+        painter.end()
+        icon.addPixmap(pixmap, mode)
+    return icon
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext | None = None):
+    #: The window has been painted for the first time (what can wait for it connects here).
+    first_shown = Signal()
+    #: The first page is built (with ``first_page_later``, just after ``first_shown``).
+    ready = Signal()
+
+    def __init__(self, context: AppContext | None = None, *, first_page_later: bool = False):
+        """``first_page_later``: show the frame (navigation, title, status line) first and build the
+        first page on the event loop's next turn, as the app does at start."""
         super().__init__()
         self.context = context or AppContext()
         self.setWindowTitle("Fine-Tune Studio")
@@ -46,18 +77,19 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(200)
         self.stack = QStackedWidget()
+        self.stack.setAccessibleName("Page")
         self._pages: dict[str, QWidget] = {}
         self._keys = [key for key, *_ in PAGES]
         for index, (key, title, _, icon) in enumerate(PAGES):
-            item = QListWidgetItem(themed_icon(icon), title)
-            item.setToolTip(f"{title} (Ctrl+{index + 1})")
-            item.setData(Qt.ItemDataRole.UserRole, key)
+            shortcut = QKeySequence(f"Ctrl+{index + 1}")
+            item = QListWidgetItem(nav_icon(icon), title)
+            item.setToolTip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
             self.nav.addItem(item)
             action = QAction(title, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.setShortcut(shortcut)
             action.triggered.connect(lambda _=False, k=key: self.show_page(k))
             self.addAction(action)
-        self.nav.currentRowChanged.connect(lambda row: self.show_page(self._keys[row]) if row >= 0 else None)
+        self.nav.currentRowChanged.connect(self._row_changed)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -68,7 +100,38 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
         self.statusBar().showMessage("Ready")
-        self.show_page(self._first_page())
+        self._started = False
+        if not first_page_later:
+            self.show_page(self._first_page())
+
+    def _row_changed(self, row: int) -> None:
+        # A list that gets focus on show makes its first row current: not a choice while the first
+        # page waits for the first paint.
+        if row >= 0 and self.stack.count():
+            self.show_page(self._keys[row])
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self._started:  # the rest of this first paint (children, flush) completes before the timer
+            self._started = True
+            QTimer.singleShot(0, self._after_first_show)
+
+    def _after_first_show(self) -> None:
+        self.first_shown.emit()
+        if self.stack.count() == 0:
+            self.show_page(self._first_page())
+        self.ready.emit()
+        QTimer.singleShot(0, self.start_background)
+
+    def start_background(self) -> None:
+        """The app's job monitor (polling, desktop notifications) and settling interrupted launches."""
+        self.context.reconcile_launches()
+        self.context.monitor().start()
+        self.context.notifier.shown.connect(lambda title, text: self.statusBar().showMessage(f"{title}. {text}"))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.context.stop()
+        super().closeEvent(event)
 
     def _first_page(self) -> str:
         """Accounts when none exists yet, else a new fine-tune."""
@@ -90,10 +153,13 @@ class MainWindow(QMainWindow):
             except ModuleNotFoundError as exc:
                 if not module_name.startswith(exc.name or "\0"):
                     raise
+                from ui.widgets.placeholder import ComingSoonPage
+
                 widget: QWidget = ComingSoonPage(title)
             else:
                 widget = getattr(module, class_name)(self.context)
             widget.setObjectName(f"page-{key}")
+            widget.setAccessibleName(title)
             self._pages[key] = widget
             self.stack.addWidget(widget)
         return self._pages[key]

@@ -40,11 +40,36 @@ class MonitorDriver(QObject):
         self.timer.timeout.connect(self.tick)
         self._states: dict[tuple, str] = {}
         self._tasks: set[Task] = set()
+        self._started = False
         self._stopped = False  # polls still in flight after stop() report nothing (the page may be gone)
+        self._announcing: str | None = None  # the job whose change this driver is announcing
 
     def start(self) -> None:
-        """Read the store's active jobs off the GUI thread, then poll them (at once) and on every tick."""
+        """Read the store's active jobs off the GUI thread, then poll them (at once) and on every tick.
+        Once: the main window starts the app's driver and the Jobs page finds it running."""
+        if self._started:
+            return
+        self._started = True
         Task(self.monitor.load, name="monitor.load").on_success(self._loaded).start(self.pool)
+
+    def follow(self, context) -> None:
+        """Keep up with the rest of the app (an ``AppContext``): jobs launched or removed, accounts edited."""
+        context.job_changed.connect(self._job_recorded)
+        context.accounts_changed.connect(self.accounts_changed)
+
+    def _job_recorded(self, job_id: str) -> None:
+        if job_id == self._announcing:
+            return  # our own poll's news, repeated by the page
+        job = self.monitor.store.get_job(job_id)
+        if job is None:
+            self.forget(job_id)
+        else:
+            self.track(job)
+
+    def accounts_changed(self) -> None:
+        self.monitor.accounts_changed()
+        if self.timer.isActive():
+            self.tick()
 
     def _loaded(self, _result) -> None:
         if self._stopped:
@@ -87,7 +112,11 @@ class MonitorDriver(QObject):
             return
         job = result.job
         if result.changed:
-            self.job_changed.emit(job)
+            self._announcing = job.id
+            try:
+                self.job_changed.emit(job)
+            finally:
+                self._announcing = None
         if result.events:
             self.events_added.emit(job.id, result.events)
         if result.metrics:

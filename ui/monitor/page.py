@@ -16,10 +16,8 @@ from backend.models import Job, JobStatus, ProviderKind
 from ui.context import AppContext
 from ui.monitor import actions
 from ui.monitor.detail import JobDetail
-from ui.monitor.driver import MonitorDriver
 from ui.monitor.history import HistoryLoader
 from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
-from ui.monitor.notify import Notifier
 from ui.tasks import Task
 
 REFRESH_SECONDS = 10  # how often the list is re-read from the store (jobs launched from the CLI appear)
@@ -40,8 +38,8 @@ class JobsPage(QWidget):
         self.model = JobsTableModel(self)
         self.proxy = JobsFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.driver = MonitorDriver(self.store, open_provider=open_provider, parent=self)
-        self.notifier = Notifier(self.windowIcon(), self)
+        self.driver = context.monitor(open_provider=open_provider)  # the app's: it runs with this page closed too
+        self.notifier = context.notifier
         self.detail = JobDetail()
         self.history = HistoryLoader(self.store, self.detail, self)
         self.window_: QWidget | None = None  # the detached window, when there is one
@@ -128,13 +126,11 @@ class JobsPage(QWidget):
         self.driver.events_added.connect(self.history.events_added)
         self.driver.metrics_added.connect(self.history.metrics_added)
         self.driver.checkpoints_changed.connect(self.history.checkpoints_changed)
-        self.driver.job_finished.connect(self.notifier.job_finished)
         self.driver.connection_changed.connect(lambda _c: self._show_connections())
         self.notifier.shown.connect(lambda title, text: self.message.setText(f"{title}. {text}"))
         actions.connect(self)
         context.job_changed.connect(self._job_changed_elsewhere)
         context.open_job.connect(self.open_job)
-        context.accounts_changed.connect(self._accounts_changed)
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._each_second)
@@ -168,19 +164,12 @@ class JobsPage(QWidget):
         if job_id == self._announcing:
             return
         job = self.store.get_job(job_id)
-        if job is None:
+        if job is None:  # the app's driver forgets it, and tracks a new or changed one (MonitorDriver.follow)
             self.model.remove(job_id)
-            self.driver.forget(job_id)
             if self.detail.job is not None and self.detail.job.id == job_id:
                 self.detail.show_job(None)
             return
         self.model.upsert(job)
-        self.driver.track(job)
-
-    def _accounts_changed(self) -> None:
-        self.driver.monitor.accounts_changed()
-        if self.driver.timer.isActive():
-            self.driver.tick()
 
     def current_job(self) -> Job | None:
         return self.detail.job

@@ -25,13 +25,8 @@ class NewFineTunePage(QWidget):
         self._reconcile()
 
     def _reconcile(self) -> None:
-        """Settle launches a crash left half-done (found by their launch key), off the GUI thread."""
-        from backend.launch import reconcile_pending
-        from ui.tasks import Task
-
-        kwargs = {"open_provider": self._open_provider} if self._open_provider else {}
-        self.reconciling = Task(reconcile_pending, self.context.store, name="reconcile launches", **kwargs) \
-            .on_success(lambda jobs: [self.context.job_changed.emit(job.id) for job in jobs]).start()
+        """Settle launches a crash left half-done (the app does it once, at start or here)."""
+        self.reconciling = self.context.reconcile_launches(open_provider=self._open_provider)
 
     def restart(self, draft: WizardDraft | None = None) -> FineTuneWizard:
         """A fresh wizard (pre-filled from ``draft``) on its first page."""

@@ -1,0 +1,102 @@
+"""The main window: every page reachable by the navigation list and by Ctrl+1..4, none a placeholder."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from ui.main_window import PAGES, MainWindow
+from ui.widgets.placeholder import ComingSoonPage
+
+KEYS = [key for key, *_ in PAGES]
+# The offscreen platform cannot pass a page's size hints to the window when it grows.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def window(qtbot):
+    from ui.context import AppContext
+
+    window = MainWindow(AppContext())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    yield window
+    window.close()
+
+
+def _assert_built(window: MainWindow, key: str) -> None:
+    page = window.stack.currentWidget()
+    assert window.current_key == key and page is window.page(key)
+    assert not isinstance(page, ComingSoonPage), f"{key} is still a placeholder"
+    texts = " ".join(label.text() for label in page.findChildren(QLabel)).lower()
+    assert "coming in this version" not in texts
+
+
+def test_every_page_is_built_and_reached_by_clicking_the_navigation(qtbot, window):
+    assert [window.nav.item(row).text() for row in range(window.nav.count())] == \
+        ["New fine-tune", "Jobs", "Playground", "Accounts"]
+    for row in [1, 2, 3, 0, 3]:
+        item = window.nav.item(row)
+        qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton,
+                         pos=window.nav.visualItemRect(item).center())
+        _assert_built(window, KEYS[row])
+
+
+def test_ctrl_and_a_number_opens_each_page(qtbot, window):
+    for number in [2, 3, 4, 1, 2]:
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
+        _assert_built(window, KEYS[number - 1])
+
+
+def test_navigation_items_name_their_shortcut_and_controls_have_accessible_names(window):
+    for row, (key, title, *_rest) in enumerate(PAGES):
+        assert window.nav.item(row).toolTip() == f"{title} (Ctrl+{row + 1})"
+    assert window.nav.accessibleName() == "Navigation"
+    assert window.stack.accessibleName() == "Page"
+
+
+def _text_pixels(window: MainWindow, row: int) -> tuple[int, int]:
+    """(pixels in the highlight colour, pixels in the highlighted-text colour) of a navigation item."""
+    nav = window.nav
+    rect = nav.visualItemRect(nav.item(row))
+    image = nav.viewport().grab(rect).toImage()
+    palette = nav.palette()
+    highlight = palette.color(palette.ColorGroup.Active, palette.ColorRole.Highlight)
+    text = palette.color(palette.ColorGroup.Active, palette.ColorRole.HighlightedText)
+
+    def near(c, ref):
+        return abs(c.red() - ref.red()) + abs(c.green() - ref.green()) + abs(c.blue() - ref.blue()) < 40
+
+    colours = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    return sum(near(c, highlight) for c in colours), sum(near(c, text) for c in colours)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_selected_navigation_item_shows_its_title_active_or_not(qtbot, window, dark):
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from ui.theme import apply_theme
+
+    app = QApplication.instance()
+    old_palette, old_sheet, old_style = app.palette(), app.styleSheet(), app.style().name()
+    apply_theme(app, dark=dark)
+    try:
+        window.show_page("jobs")
+        qtbot.waitUntil(lambda: all(_text_pixels(window, 1)))
+        background, text = _text_pixels(window, 1)
+        assert background > text > 40  # a highlighted box with the title (and icon) drawn on it
+        other = QWidget()
+        qtbot.addWidget(other)
+        other.show()
+        other.activateWindow()
+        qtbot.waitUntil(lambda: not window.isActiveWindow())
+        background, text = _text_pixels(window, 1)
+        assert background > text > 40
+    finally:
+        app.setStyle(old_style)
+        app.setPalette(old_palette)
+        app.setStyleSheet(old_sheet)

@@ -1,0 +1,58 @@
+"""Startup in a fresh interpreter: the first window needs none of the heavy libraries, and the theme
+follows the system's (or the user's) choice of dark or light."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(home: Path, **env: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.foundation.startup_probe"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "FTS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
+                          "FTS_QUIT_AFTER_SHOW": "1", **env})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[:2] == ["shown", "ready"]  # the window was painted before its first page was built
+    return json.loads(lines[-1])
+
+
+def test_the_first_window_imports_no_training_or_provider_library(isolated_home):
+    report = _start(isolated_home)
+    assert report["status"] == 0
+    assert report["page"] == "accounts"  # no account yet
+    assert report["imported"] == []
+
+
+@pytest.mark.parametrize(("theme", "dark"), [("dark", True), ("light", False)])
+def test_the_theme_can_be_forced_dark_or_light(isolated_home, theme, dark):
+    report = _start(isolated_home, FTS_THEME=theme)
+    assert (report["window_lightness"] < 128) is dark
+
+
+def test_a_dark_system_palette_gives_the_dark_theme(qapp):
+    """A platform theme that reports dark through its palette (as GNOME's and KDE's do)."""
+    from PySide6.QtGui import QPalette
+
+    from ui.theme import apply_theme, dark_palette
+
+    before_palette, before_sheet = qapp.palette(), qapp.styleSheet()
+    before_system = qapp.property("fts_system_palette")
+    try:
+        qapp.setProperty("fts_system_palette", dark_palette())  # what the platform gave the app
+        assert apply_theme(qapp) is True
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        qapp.setProperty("fts_system_palette", QPalette(before_palette))
+        assert apply_theme(qapp) is (before_palette.color(QPalette.ColorRole.Window).lightness() < 128)
+    finally:
+        qapp.setProperty("fts_system_palette", before_system)
+        qapp.setPalette(before_palette)
+        qapp.setStyleSheet(before_sheet)
