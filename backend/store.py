@@ -13,7 +13,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from backend import paths
@@ -106,6 +107,18 @@ class JobStore:
                     raise
                 time.sleep(0.02)
 
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE), rolled back on any error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
         with self._lock:
@@ -116,20 +129,15 @@ class JobStore:
                     f"this app knows {SCHEMA_VERSION}). Update the app to open it."
                 )
             while version < SCHEMA_VERSION:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+                with self._write() as db:
                     # Re-read under the write lock: another process may have migrated meanwhile.
-                    version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                    version = db.execute("PRAGMA user_version").fetchone()[0]
                     if version < SCHEMA_VERSION:
                         for statement in MIGRATIONS[version].split(";"):
                             if statement.strip():
-                                self._db.execute(statement)
+                                db.execute(statement)
                         version += 1
-                        self._db.execute(f"PRAGMA user_version={version}")
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+                        db.execute(f"PRAGMA user_version={version}")
 
     @property
     def schema_version(self) -> int:
@@ -196,16 +204,10 @@ class JobStore:
         rows = [(job_id, e.id, e.created_at.isoformat(), e.model_dump_json()) for e in events]
         if not rows:
             return 0
-        with self._lock:
-            before = self._db.total_changes
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?)", rows)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            return self._db.total_changes - before
+        with self._write() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?)", rows)
+        return db.total_changes - before
 
     def events(self, job_id: str) -> list[JobEvent]:
         """Events oldest first."""
@@ -232,14 +234,8 @@ class JobStore:
         rows = [(job_id, p.step, p.model_dump_json(exclude_none=True)) for p in points]
         if not rows:
             return
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT OR REPLACE INTO metrics VALUES (?,?,?)", rows)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO metrics VALUES (?,?,?)", rows)
 
     def metrics(self, job_id: str) -> list[MetricPoint]:
         with self._lock:
@@ -248,15 +244,9 @@ class JobStore:
 
     def set_checkpoints(self, job_id: str, checkpoints: Iterable[Checkpoint]) -> None:
         rows = [(job_id, c.id, c.step, c.model_dump_json()) for c in checkpoints]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM checkpoints WHERE job_id=?", (job_id,))
-                self._db.executemany("INSERT INTO checkpoints VALUES (?,?,?,?)", rows)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._write() as db:
+            db.execute("DELETE FROM checkpoints WHERE job_id=?", (job_id,))
+            db.executemany("INSERT INTO checkpoints VALUES (?,?,?,?)", rows)
 
     def checkpoints(self, job_id: str) -> list[Checkpoint]:
         with self._lock:
