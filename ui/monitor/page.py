@@ -45,6 +45,7 @@ class JobsPage(QWidget):
         self.window_: QWidget | None = None  # the detached window, when there is one
 
         self.search = QLineEdit(placeholderText="Search jobs by name, model or id")
+        self.search.setAccessibleName("Search jobs")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_search)
         self.provider_filter = QComboBox()
