@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, QTimer, Signal  # not Qt: its namespace costs 20 ms at start
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget,
@@ -80,15 +80,8 @@ class MainWindow(QMainWindow):
         self.stack.setAccessibleName("Page")
         self._pages: dict[str, QWidget] = {}
         self._keys = [key for key, *_ in PAGES]
-        for index, (key, title, _, icon) in enumerate(PAGES):
-            shortcut = QKeySequence(f"Ctrl+{index + 1}")
-            item = QListWidgetItem(nav_icon(icon), title)
-            item.setToolTip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
-            self.nav.addItem(item)
-            action = QAction(title, self)
-            action.setShortcut(shortcut)
-            action.triggered.connect(lambda _=False, k=key: self.show_page(k))
-            self.addAction(action)
+        for _key, title, _, icon in PAGES:
+            self.nav.addItem(QListWidgetItem(nav_icon(icon), title))
         self.nav.currentRowChanged.connect(self._row_changed)
 
         central = QWidget()
@@ -99,10 +92,25 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
-        self.statusBar().showMessage("Ready")
         self._started = False
         if not first_page_later:
+            self._finish_frame()
             self.show_page(self._first_page())
+
+    def _finish_frame(self) -> None:
+        """The status line and Ctrl+1..4 for the pages, each navigation item's tooltip naming its key.
+        At start they follow the first paint, with the first page: a status bar costs 7 ms, and the
+        first ``setShortcut`` builds Qt's enum namespace (20 ms)."""
+        from PySide6.QtGui import QAction, QKeySequence
+
+        self.statusBar().showMessage("Ready")
+        for index, (key, title, *_) in enumerate(PAGES):
+            shortcut = QKeySequence(f"Ctrl+{index + 1}")
+            self.nav.item(index).setToolTip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
+            action = QAction(title, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(lambda _=False, k=key: self.show_page(k))
+            self.addAction(action)
 
     def _row_changed(self, row: int) -> None:
         # A list that gets focus on show makes its first row current: not a choice while the first
@@ -119,6 +127,7 @@ class MainWindow(QMainWindow):
     def _after_first_show(self) -> None:
         self.first_shown.emit()
         if self.stack.count() == 0:
+            self._finish_frame()
             self.show_page(self._first_page())
         self.ready.emit()
         QTimer.singleShot(0, self.start_background)

@@ -35,7 +35,7 @@ def system_palette(app: QGuiApplication) -> QPalette:
     """The palette the platform gave the app, before this theme replaced it."""
     saved = app.property("fts_system_palette")
     if saved is None:
-        saved = QPalette(app.palette())
+        saved = app.palette()  # a copy; not QPalette(app.palette()): that overload check builds Qt's enums (20 ms)
         app.setProperty("fts_system_palette", saved)
     return saved
 
@@ -69,14 +69,16 @@ def dark_palette() -> QPalette:
     return p
 
 
-def apply_theme(app: QApplication, dark: bool | None = None, *, ask_scheme: bool = True) -> bool:
+def apply_theme(app: QApplication, dark: bool | None = None, *, ask_scheme: bool = True,
+                set_style: bool = True) -> bool:
     """Apply Fusion plus a palette; returns whether the dark palette was used. With ``dark`` None the
-    theme follows the system (``FTS_THEME`` overrides it)."""
+    theme follows the system (``FTS_THEME`` overrides it). ``set_style=False``: the app was made
+    with ``-style Fusion``."""
     system = system_palette(app)
     if dark is None:
         override = paths.theme_override()
         dark = override == "dark" if override else system_prefers_dark(app, ask_scheme=ask_scheme)
-    if app.style().name().lower() != "fusion":  # a new style object costs 8 ms at start
+    if set_style and app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(dark_palette() if dark else system)
     font = QFont(app.font())
