@@ -64,8 +64,8 @@ class MainWindow(QMainWindow):
     ready = Signal()
 
     def __init__(self, context: AppContext | None = None, *, first_page_later: bool = False):
-        """``first_page_later``: show the frame (navigation, title, status line) first and build the
-        first page on the event loop's next turn, as the app does at start."""
+        """``first_page_later``: paint the frame (title, navigation) first; the status line, shortcuts
+        and first page follow on the event loop's next turn, as the app does at start."""
         super().__init__()
         self.context = context or AppContext()
         self.setWindowTitle("Fine-Tune Studio")
@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
         self._started = False
+        self._frame_finished = False
         if not first_page_later:
             self._finish_frame()
             self.show_page(self._first_page())
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         first ``setShortcut`` builds Qt's enum namespace (20 ms)."""
         from PySide6.QtGui import QAction, QKeySequence
 
+        self._frame_finished = True
         self.statusBar().showMessage("Ready")
         for index, (key, title, *_) in enumerate(PAGES):
             shortcut = QKeySequence(f"Ctrl+{index + 1}")
@@ -126,8 +128,9 @@ class MainWindow(QMainWindow):
 
     def _after_first_show(self) -> None:
         self.first_shown.emit()
-        if self.stack.count() == 0:
+        if not self._frame_finished:
             self._finish_frame()
+        if self.stack.count() == 0:
             self.show_page(self._first_page())
         self.ready.emit()
         QTimer.singleShot(0, self.start_background)

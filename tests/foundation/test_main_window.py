@@ -77,26 +77,22 @@ def _text_pixels(window: MainWindow, row: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize("dark", [False, True])
 def test_the_selected_navigation_item_shows_its_title_active_or_not(qtbot, window, dark):
+    """The theme's style sheet and palette on this window only: restyling the whole application
+    would also repolish other tests' windows."""
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from ui.theme import apply_theme
+    from ui.theme import STYLE_SHEET, dark_palette
 
-    app = QApplication.instance()
-    old_palette, old_sheet, old_style = app.palette(), app.styleSheet(), app.style().name()
-    apply_theme(app, dark=dark)
-    try:
-        window.show_page("jobs")
-        qtbot.waitUntil(lambda: all(_text_pixels(window, 1)))
-        background, text = _text_pixels(window, 1)
-        assert background > text > 40  # a highlighted box with the title (and icon) drawn on it
-        other = QWidget()
-        qtbot.addWidget(other)
-        other.show()
-        other.activateWindow()
-        qtbot.waitUntil(lambda: not window.isActiveWindow())
-        background, text = _text_pixels(window, 1)
-        assert background > text > 40
-    finally:
-        app.setStyle(old_style)
-        app.setPalette(old_palette)
-        app.setStyleSheet(old_sheet)
+    window.setPalette(dark_palette() if dark else QApplication.style().standardPalette())
+    window.setStyleSheet(STYLE_SHEET)
+    window.show_page("jobs")
+    qtbot.waitUntil(lambda: all(_text_pixels(window, 1)))
+    background, text = _text_pixels(window, 1)
+    assert background > text > 40  # a highlighted box with the title (and icon) drawn on it
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
+    background, text = _text_pixels(window, 1)
+    assert background > text > 40

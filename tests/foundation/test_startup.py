@@ -38,21 +38,16 @@ def test_the_theme_can_be_forced_dark_or_light(isolated_home, theme, dark):
     assert (report["window_lightness"] < 128) is dark
 
 
-def test_a_dark_system_palette_gives_the_dark_theme(qapp):
-    """A platform theme that reports dark through its palette (as GNOME's and KDE's do)."""
-    from PySide6.QtGui import QPalette
+def test_a_dark_system_palette_means_a_dark_system(qapp):
+    """A platform theme that reports dark through its palette (as GNOME's and KDE's do); the
+    colour-scheme half is the subprocess tests' FTS_THEME and the offscreen platform's "unknown"."""
+    from ui.theme import dark_palette, system_prefers_dark
 
-    from ui.theme import apply_theme, dark_palette
-
-    before_palette, before_sheet = qapp.palette(), qapp.styleSheet()
-    before_system = qapp.property("fts_system_palette")
+    before = qapp.property("fts_system_palette")
     try:
         qapp.setProperty("fts_system_palette", dark_palette())  # what the platform gave the app
-        assert apply_theme(qapp) is True
-        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        qapp.setProperty("fts_system_palette", QPalette(before_palette))
-        assert apply_theme(qapp) is (before_palette.color(QPalette.ColorRole.Window).lightness() < 128)
+        assert system_prefers_dark(qapp) and system_prefers_dark(qapp, ask_scheme=False)
+        qapp.setProperty("fts_system_palette", qapp.style().standardPalette())
+        assert not system_prefers_dark(qapp)
     finally:
-        qapp.setProperty("fts_system_palette", before_system)
-        qapp.setPalette(before_palette)
-        qapp.setStyleSheet(before_sheet)
+        qapp.setProperty("fts_system_palette", before)
