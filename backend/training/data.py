@@ -8,6 +8,7 @@ shapes, with the same kind of message: which file, which line, what is wrong.
 from __future__ import annotations
 
 import json
+import logging
 import random
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from backend.errors import InvalidInput
 from backend.models import DataRefs, ProviderKind, TrainingConfig
 
 _ROLES = {"system", "user", "assistant", "tool", "developer"}
+log = logging.getLogger(__name__)
 
 
 def _messages(value: Any, where: str) -> list[dict]:
@@ -54,7 +56,12 @@ def _row(record: Any, method: str, where: str) -> dict:
                        f"“text”; found {', '.join(sorted(record)) or 'nothing'}.")
 
 
-def read_rows(path: Path | str, method: str, cancel: CancelToken | None = None) -> list[dict]:
+def read_rows(path: Path | str, method: str, cancel: CancelToken | None = None, *, dedupe: bool = False,
+              drop_invalid: bool = False, dropped: dict[str, int] | None = None) -> list[dict]:
+    """The examples of a JSON-lines file; duplicates and invalid lines left out (and counted in ``dropped``)
+    when asked, otherwise an invalid line stops with its line number."""
+    dropped = {} if dropped is None else dropped
+    seen: set[str] = set()
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"The data file “{path}” does not exist.")
@@ -67,11 +74,24 @@ def read_rows(path: Path | str, method: str, cancel: CancelToken | None = None) 
                 continue
             where = f"{path.name}, line {number}"
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}).",
-                                   hint="Each line must hold one JSON object.") from None
-            rows.append(_row(record, method, where))
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}).",
+                                       hint="Each line must hold one JSON object.") from None
+                row = _row(record, method, where)
+            except InvalidInput:
+                if not drop_invalid:
+                    raise
+                dropped["invalid"] = dropped.get("invalid", 0) + 1
+                continue
+            if dedupe:
+                key = json.dumps(row, sort_keys=True, ensure_ascii=False)
+                if key in seen:
+                    dropped["duplicates"] = dropped.get("duplicates", 0) + 1
+                    continue
+                seen.add(key)
+            rows.append(row)
     if not rows:
         raise InvalidInput(f"The data file “{path}” has no examples.")
     return rows
@@ -96,6 +116,32 @@ def _check_kind(prepared_file: str, method: str, source: str) -> None:
                            hint="Choose DPO for this file.")
 
 
+def _asked(config: TrainingConfig, option: str) -> bool:
+    return bool(config.options.get(option))
+
+
+def _dropped_summary(config: TrainingConfig, dropped: dict[str, int]) -> dict[str, int]:
+    """``dropped_duplicates`` / ``dropped_invalid`` (validation file's counts added in) for each option asked."""
+    out = {}
+    for option, key in (("dedupe", "duplicates"), ("drop_invalid", "invalid")):
+        if _asked(config, option):
+            out[f"dropped_{key}"] = dropped.get(key, 0) + dropped.get(f"validation_{key}", 0)
+    if out:
+        log.info("Staged %s: %s", config.training_file, ", ".join(f"{k} {v}" for k, v in out.items()))
+    return out
+
+
+def dropped_message(summary: dict) -> str | None:
+    """A sentence for the run's events: what staging left out, on the user's request (never silently)."""
+    parts = [f"{summary[key]:,} {what}" for key, what in (("dropped_duplicates", "exact duplicate(s)"),
+                                                          ("dropped_invalid", "invalid example(s)"))
+             if key in summary]
+    if not parts:
+        return None
+    return (f"Data: {summary.get('examples', 0):,} training and {summary.get('validation_examples', 0):,} "
+            f"validation example(s); left out {' and '.join(parts)}, as chosen on the data page.")
+
+
 def _prepared_by_data_package(config: TrainingConfig, out_dir: Path, progress, cancel) -> DataRefs | None:
     try:
         from backend.data import prepare_dataset
@@ -103,13 +149,15 @@ def _prepared_by_data_package(config: TrainingConfig, out_dir: Path, progress, c
         prepared = prepare_dataset(
             config.training_file, ProviderKind.HF_LOCAL, out_dir, format=config.options.get("data_format"),
             column_mapping=config.options.get("column_mapping"), validation_path=config.validation_file,
-            validation_split=config.validation_split, seed=config.split_seed, progress=progress, cancel=cancel)
+            validation_split=config.validation_split, seed=config.split_seed, dedupe=_asked(config, "dedupe"),
+            drop_invalid=_asked(config, "drop_invalid"), progress=progress, cancel=cancel)
     except (ImportError, NotImplementedError):
         return None
     _check_kind(prepared.train_path, config.method, config.training_file)
     stats = prepared.report.stats
     summary = {"examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
-               "tokens": stats.total_tokens, "longest_tokens": stats.tokens.max, "source": config.training_file}
+               "tokens": stats.total_tokens, "longest_tokens": stats.tokens.max, "source": config.training_file,
+               **_dropped_summary(config, prepared.dropped)}
     if prepared.train_examples + prepared.validation_examples and stats.total_tokens:
         # the counts above cover the whole file; scale them to the training share
         summary["tokens"] = round(stats.total_tokens * prepared.train_examples /
@@ -125,8 +173,11 @@ def stage_data(config: TrainingConfig, out_dir: Path | str, *, progress: Progres
     refs = _prepared_by_data_package(config, out_dir, progress, cancel)
     if refs is not None:
         return refs
-    train = read_rows(config.training_file, config.method, cancel)
-    validation = read_rows(config.validation_file, config.method, cancel) if config.validation_file else []
+    dropped: dict[str, int] = {}
+    flags = dict(dedupe=_asked(config, "dedupe"), drop_invalid=_asked(config, "drop_invalid"))
+    train = read_rows(config.training_file, config.method, cancel, dropped=dropped, **flags)
+    validation = (read_rows(config.validation_file, config.method, cancel, dropped=dropped, **flags)
+                  if config.validation_file else [])
     if not validation and config.validation_split > 0:
         random.Random(config.split_seed).shuffle(train)
         cut = max(1, round(len(train) * config.validation_split))
@@ -138,6 +189,6 @@ def stage_data(config: TrainingConfig, out_dir: Path | str, *, progress: Progres
         _write(validation, out_dir / "validation.jsonl")
     characters = sum(len(json.dumps(r, ensure_ascii=False)) for r in train)
     summary = {"examples": len(train), "validation_examples": len(validation), "characters": characters,
-               "approx_tokens": characters // 4, "source": config.training_file}
+               "approx_tokens": characters // 4, "source": config.training_file, **_dropped_summary(config, dropped)}
     return DataRefs(training=str(out_dir / "train.jsonl"),
                     validation=str(out_dir / "validation.jsonl") if validation else None, summary=summary)

@@ -18,7 +18,8 @@ from backend.models import TrainingConfig
 from backend.training.hardware import Hardware, ModelFacts
 from backend.training.spec import TrainSettings
 
-_OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device"}  # not TrainSettings fields
+# Not TrainSettings fields: how the data are read and staged (the wizard's data page sets the last two), where and on what.
+_OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device", "drop_invalid", "dedupe"}
 
 
 class Plan(BaseModel):
@@ -77,7 +78,7 @@ def _overrides(config: TrainingConfig) -> dict:
     unknown = set(config.options) - set(TrainSettings.model_fields) - _OWN_OPTIONS
     if unknown:
         raise InvalidInput(f"Unknown local training option(s): {', '.join(sorted(unknown))}.",
-                           hint=f"Known options: {', '.join(sorted(TrainSettings.model_fields))}.")
+                           hint=f"Known options: {', '.join(sorted(set(TrainSettings.model_fields) | _OWN_OPTIONS))}.")
     return {k: v for k, v in config.options.items() if k in TrainSettings.model_fields}
 
 

@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict
 
 # Event types. ``finished`` carries ``status``: succeeded, paused (stopped with a checkpoint),
 # cancelled (stopped without one) or failed.
-PHASE, PROGRESS, LOG, EVAL, CHECKPOINT, WARNING, ERROR, FINISHED = (
-    "phase", "progress", "log", "eval", "checkpoint", "warning", "error", "finished")
+# ``data`` is the app's note of what staging left out (duplicates, invalid examples) on request.
+PHASE, PROGRESS, LOG, EVAL, CHECKPOINT, WARNING, ERROR, FINISHED, DATA = (
+    "phase", "progress", "log", "eval", "checkpoint", "warning", "error", "finished", "data")
 
 
 class TrainEvent(BaseModel):

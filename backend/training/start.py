@@ -18,6 +18,7 @@ from backend.errors import InvalidInput, NotFound
 from backend.models import DataRefs, TrainingConfig
 from backend.training import events as ev
 from backend.training import process
+from backend.training.data import dropped_message
 from backend.training.defaults import Plan, resolve
 from backend.training.hardware import Hardware, ModelFacts, detect, model_facts
 from backend.training.recipe import DATA_FILES, write_recipe
@@ -84,14 +85,16 @@ def create_run(config: TrainingConfig, data: DataRefs, job_id: str, *, hardware:
     spec = RunSpec(job_id=job_id, config=config, data=data, model_path=str(model), settings=chosen.settings)
     folder.write_spec(spec)
     write_recipe(spec, folder.path / "data", str(folder.checkpoints), folder.recipe)
-    start(folder, warning=chosen.warning)
+    start(folder, warning=chosen.warning, data_note=dropped_message(data.summary))
     return folder, chosen
 
 
-def start(folder: RunFolder, *, resume: bool = False, warning: str | None = None) -> int:
+def start(folder: RunFolder, *, resume: bool = False, warning: str | None = None, data_note: str | None = None) -> int:
     """Mark a new session in the events file and spawn the trainer for it."""
     log = ev.EventLog(folder.events)
     log.emit(ev.PHASE, "Resuming from the last checkpoint" if resume else "Starting", phase="starting")
+    if data_note:
+        log.emit(ev.DATA, data_note)
     if warning:
         log.emit(ev.WARNING, warning, level="warning")
     log.close()

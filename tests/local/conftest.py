@@ -21,6 +21,15 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def distinct_chats(n: int = 40) -> list[dict]:
+    """``n`` chats no two of which are equal (``sample_chats`` repeats its few questions)."""
+    chats = sample_chats(n)
+    for i, chat in enumerate(chats):
+        first = chat["messages"][0]
+        chat["messages"][0] = {**first, "content": f"{first['content']} ({i + 1})"}
+    return chats
+
+
 def preference_rows(n: int = 24) -> list[dict]:
     rows = []
     for chat in sample_chats(n):
