@@ -44,6 +44,10 @@ class LoadedModel:
 _cache: OrderedDict[tuple[str, str | None], LoadedModel] = OrderedDict()
 _cache_lock = threading.Lock()
 _load_locks: dict[tuple[str, str | None], threading.Lock] = {}
+# One load at a time, whatever the model: transformers builds a model under process-wide state (the meta
+# device, its init patches), so a base and its adapter loaded at once by two panes failed with
+# "Cannot copy out of meta tensor".
+_loading = threading.Lock()
 _live: "weakref.WeakSet[LocalReply]" = weakref.WeakSet()
 
 
@@ -89,7 +93,8 @@ def load(model: str, adapter: str | None = None, *, progress: ProgressFn | None 
             if key in _cache:
                 _cache.move_to_end(key)
                 return _cache[key]
-        loaded = _load_now(base, adapter_path, progress or (lambda p: None), cancel)
+        with _loading:
+            loaded = _load_now(base, adapter_path, progress or (lambda p: None), cancel)
         with _cache_lock:
             _cache[key] = loaded
             while len(_cache) > CACHE_SIZE:

@@ -140,7 +140,7 @@ class LocalProvider:
         from backend.training.start import start
 
         folder = RunFolder(job.run_dir)
-        if process.is_running(folder.path):
+        if process.is_running(folder.path) and not self._exits_after_finishing(job):
             raise InvalidInput("This run is still training.")
         if self.get_job(job).status is JobStatus.SUCCEEDED:
             raise InvalidInput("This run has finished; there is nothing to resume.",
@@ -149,6 +149,12 @@ class LocalProvider:
             raise InvalidInput("This run has no checkpoint to resume from yet.", hint="Start it again from the wizard.")
         start(folder, resume=True)
         return self.get_job(job)
+
+    def _exits_after_finishing(self, job: Job, timeout: float = 60.0) -> bool:
+        """A trainer that has written its last event (stopped and saved) may still be exiting: wait for it."""
+        if not any(e.type == ev.FINISHED for e in self._view(job).session()):
+            return False
+        return process.wait(job.run_dir, timeout)
 
     # after training
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,

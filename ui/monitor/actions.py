@@ -36,6 +36,7 @@ def connect(page: "JobsPage") -> None:
     detail = page.detail
     detail.cancel_requested.connect(lambda job_id: cancel(page, job_id))
     detail.pause_requested.connect(lambda job_id: control(page, job_id, "pause"))
+    detail.stop_and_save_requested.connect(lambda job_id: control(page, job_id, "stop_and_save"))
     detail.resume_requested.connect(lambda job_id: control(page, job_id, "resume"))
     detail.clone_requested.connect(page.context.clone_job.emit)
     detail.playground_requested.connect(lambda job_id, model: open_in_playground(page, job_id, model))
@@ -53,7 +54,7 @@ def control(page: "JobsPage", job_id: str, verb: str) -> None:
     job = page.store.get_job(job_id)
     if job is None:
         return
-    page.message.setText(f"Asking {job.provider.label} to {verb} the job…")
+    page.message.setText(f"Asking {job.provider.label} to {verb.replace('_', ' ')} the job…")
 
     def done(fresh: Job) -> None:
         page.message.setText(f"{job.provider.label} answered: the job is {fresh.status.value}.")
@@ -72,10 +73,17 @@ def cancel(page: "JobsPage", job_id: str) -> None:
 
 
 def open_in_playground(page: "JobsPage", job_id: str, model: str) -> None:
+    """The model (or checkpoint) beside the base it was trained from, ready to compare."""
+    from backend.chat_catalog import base_ref
+
     job = page.store.get_job(job_id)
-    if job is not None:
-        page.context.open_in_playground.emit([{"provider": job.provider.value, "account_id": job.account_id,
-                                               "model": model, "job_id": job.id}])
+    if job is None:
+        return
+    kind = "fine-tuned" if model == job.fine_tuned_model else "checkpoint"
+    tuned = {"provider": job.provider.value, "account_id": job.account_id, "model": model, "job_id": job.id,
+             "kind": kind, "label": f"{job.name or job.base_model} ({kind})"}
+    base = base_ref(job)
+    page.context.open_in_playground.emit([base.model_dump(), tuned] if base is not None else [tuned])
 
 
 def remove(page: "JobsPage", job_id: str) -> None:

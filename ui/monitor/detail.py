@@ -1,7 +1,9 @@
 """One job in detail: status and reason, live charts, events log, settings and data, checkpoints.
 
 The view renders and forwards: its actions are signals the page handles (cancel with confirmation,
-pause, resume, clone, open in the playground, remove). Actions the provider lacks are hidden. All
+pause, stop and save, resume, clone, open in the playground, remove). Actions the provider lacks are hidden.
+A provider that can stop and save (training on this computer) resumes from its own checkpoints, so a
+stopped or failed run of it that left a checkpoint offers Resume too. All
 text that came from a provider (events, errors, names) is shown as plain text.
 """
 
@@ -31,6 +33,7 @@ def _plain(label: QLabel) -> QLabel:
 class JobDetail(QWidget):
     cancel_requested = Signal(str)
     pause_requested = Signal(str)
+    stop_and_save_requested = Signal(str)
     resume_requested = Signal(str)
     clone_requested = Signal(str)
     playground_requested = Signal(str, str)  # job id, model
@@ -54,6 +57,7 @@ class JobDetail(QWidget):
         actions = QHBoxLayout()
         for key, text, signal in [
             ("cancel", "Cancel job…", self.cancel_requested), ("pause", "Pause", self.pause_requested),
+            ("stop_and_save", "Stop and save", self.stop_and_save_requested),
             ("resume", "Resume", self.resume_requested), ("clone", "Clone into wizard", self.clone_requested),
             ("remove", "Remove from list…", self.remove_requested),
             ("delete", "Delete remote model…", self.delete_model_requested),
@@ -67,7 +71,9 @@ class JobDetail(QWidget):
         self.buttons["playground"].clicked.connect(
             lambda: self.job and self.job.fine_tuned_model
             and self.playground_requested.emit(self.job.id, self.job.fine_tuned_model))
-        actions.insertWidget(4, self.buttons["playground"])
+        self.buttons["stop_and_save"].setToolTip("Save what was learned at the current step, then stop; "
+                                                 "Resume continues from there")
+        actions.insertWidget(5, self.buttons["playground"])
         actions.addStretch(1)
 
         self.charts = TrainingCharts()
@@ -130,6 +136,7 @@ class JobDetail(QWidget):
         self.events.clear()
         self.charts.replace([])
         self.checkpoints.setRowCount(0)
+        self.resumable = False
         self.connection.clear()
         self.update_job(job)
 
@@ -154,7 +161,10 @@ class JobDetail(QWidget):
         visible = {
             "cancel": Capability.CANCEL in caps and active,
             "pause": Capability.PAUSE in caps and job.status is JobStatus.RUNNING,
-            "resume": Capability.RESUME in caps and job.status is JobStatus.PAUSED,
+            "stop_and_save": Capability.STOP_AND_SAVE in caps and job.status is JobStatus.RUNNING,
+            "resume": Capability.RESUME in caps and (job.status is JobStatus.PAUSED or (
+                Capability.STOP_AND_SAVE in caps and self.resumable
+                and job.status in (JobStatus.FAILED, JobStatus.CANCELLED))),
             "clone": bool(job.config) and not job.config.get("imported"),
             "playground": bool(job.fine_tuned_model),
             "remove": True,
@@ -223,6 +233,9 @@ class JobDetail(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, checkpoint.model)
                 self.checkpoints.setItem(row, column, item)
         self.charts.set_checkpoints(checkpoints)
+        # A checkpoint to resume from: one saved during training, not the finished model.
+        self.resumable = any(c.model != (self.job and self.job.fine_tuned_model) and c.id != "final"
+                             for c in checkpoints)
         if self.job is not None:
             self.update_job(self.job)
 
