@@ -33,8 +33,13 @@ class PollPolicy:
     waiting: float = 30.0  # queued, validating, paused, unknown
     backoff_first: float = 5.0
     backoff_max: float = 300.0
+    # A run on this computer, in any state: its events file costs nothing to read, and a short run can go
+    # from queued to finished within one ``waiting`` interval.
+    local: float = 1.0
 
-    def interval(self, status: JobStatus) -> float:
+    def interval(self, status: JobStatus, provider: ProviderKind | None = None) -> float:
+        if provider is ProviderKind.HF_LOCAL:
+            return min(self.local, self.running)
         return self.running if status in (JobStatus.RUNNING, JobStatus.CREATING) else self.waiting
 
     def backoff(self, failures: int) -> float:
@@ -213,7 +218,8 @@ class Monitor:
             # Metrics and checkpoints are the costly calls (OpenAI re-reads every event for them): while
             # a job runs, ask for them at most every ``running`` seconds and never for more than a tenth
             # of the time, so a slow account is not flooded. Events still arrive on every poll.
-            history_due = started - tracked.history_at >= max(self.policy.running, 10 * tracked.history_cost)
+            every = self.policy.interval(JobStatus.RUNNING, job.provider)
+            history_due = started - tracked.history_at >= max(every, 10 * tracked.history_cost)
             pending = tracked.history_pending
         try:
             provider = self._provider(job)
@@ -248,7 +254,7 @@ class Monitor:
                     tracked.last_event_id = result.events[-1].id
                 if result.metrics:
                     tracked.last_step = max(tracked.last_step or 0, result.metrics[-1].step)
-                tracked.next_at = self.clock() + self.policy.interval(fresh.status)
+                tracked.next_at = self.clock() + self.policy.interval(fresh.status, fresh.provider)
                 if fresh.status.is_terminal and history_complete(fresh):
                     self._jobs.pop(job.id, None)
             connection = self._connection(job)

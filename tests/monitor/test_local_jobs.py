@@ -15,8 +15,8 @@ from ui.monitor import actions
 from ui.monitor.detail import JobDetail
 from ui.monitor.jobs_model import ETA
 
-# Enough steps that the run is still going when the test stops it; each step is a few milliseconds.
-STEADY = {"max_steps": 40, "save_steps": 1000, "max_length": 32, "batch_size": 2, "logging_steps": 1}
+# Enough steps that the run is still going when the test stops it (each step takes ~15 ms here).
+STEADY = {"max_steps": 300, "save_steps": 1000, "max_length": 32, "batch_size": 2, "logging_steps": 1}
 TRAINING = 180_000  # ms: generous, for a shared two-core machine
 
 
@@ -52,12 +52,14 @@ def test_a_local_run_is_live_stops_and_saves_resumes_and_opens_on_its_base(qtbot
         row = page.model.row_of(job.id)
         qtbot.waitUntil(lambda: bool(page.model.index(row, ETA).data()), timeout=TRAINING)  # from the step rate
         assert visible(page, "cancel", "stop_and_save", "resume", "pause") == ["cancel", "stop_and_save"]
+        settings = page.detail.settings.toPlainText()
+        assert "Training settings (as resolved for this computer)\n" in settings and "\n  max_steps: 300\n" in settings
 
         page.detail.buttons["stop_and_save"].click()
         wait_status(qtbot, page, JobStatus.PAUSED, timeout=TRAINING)
         qtbot.waitUntil(lambda: page.detail.checkpoints.rowCount() == 1, timeout=10_000)
         stopped_at = page.detail.job.step
-        assert 3 <= stopped_at < 40 and page.detail.checkpoints.item(0, 0).text() == str(stopped_at)
+        assert 3 <= stopped_at < 300 and page.detail.checkpoints.item(0, 0).text() == str(stopped_at)
         assert visible(page, "stop_and_save", "resume") == ["resume"]
         assert page.detail.charts.loss.markers.count() == 1  # the checkpoint marked on the curve
 
@@ -65,7 +67,7 @@ def test_a_local_run_is_live_stops_and_saves_resumes_and_opens_on_its_base(qtbot
         wait_status(qtbot, page, JobStatus.SUCCEEDED, timeout=TRAINING)
     finally:
         process.kill(job.run_dir)
-    qtbot.waitUntil(lambda: page.detail.charts.point_count() == 40, timeout=10_000)  # one history, both sessions
+    qtbot.waitUntil(lambda: page.detail.charts.point_count() == 300, timeout=10_000)  # one history, both sessions
     assert "Resuming from the last checkpoint" in "\n".join(page.detail.event_lines())
     final = page.detail.job.fine_tuned_model
     assert final and final.endswith("final") and not page.model.index(row, ETA).data()
@@ -104,3 +106,13 @@ def test_resume_is_offered_for_a_stopped_or_failed_local_run_with_a_checkpoint(q
         detail.set_checkpoints(checkpoints)
         assert detail.buttons["resume"].isVisibleTo(detail) is offered, (kind, status, checkpoints)
         assert not detail.buttons["stop_and_save"].isVisibleTo(detail)
+
+
+def test_a_local_run_is_polled_often_whatever_its_state():
+    """A short local run can go from queued to finished within the remote providers' 30 s waiting poll."""
+    from backend.monitor import PollPolicy
+
+    policy = PollPolicy()
+    assert [policy.interval(s, ProviderKind.HF_LOCAL) for s in (JobStatus.QUEUED, JobStatus.RUNNING)] == [1.0, 1.0]
+    assert policy.interval(JobStatus.QUEUED, ProviderKind.OPENAI) == 30.0
+    assert PollPolicy(running=0.05).interval(JobStatus.PAUSED, ProviderKind.HF_LOCAL) == 0.05

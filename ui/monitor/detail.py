@@ -185,6 +185,9 @@ class JobDetail(QWidget):
         resolved = config.pop("resolved_hyperparameters", None)
         if resolved:
             sections.append(("Hyperparameters (as the provider resolved them)", resolved))
+        local = config.pop("local_settings", None)  # training on this computer: every "auto" resolved at launch
+        if local:
+            sections.append(("Training settings (as resolved for this computer)", local))
         if config:
             sections.append(("Configuration", config))
         if job.data_summary:
