@@ -3,13 +3,11 @@ resume, and the finished adapter opened on its base in the playground. The tiny 
 
 from __future__ import annotations
 
-import pytest
-
 from backend.models import Checkpoint, Job, JobStatus, ProviderKind
 from backend.providers.hf_local import LocalProvider
 from backend.training import process
 from tests.local.conftest import launch, quick_config, write_jsonl
-from tests.monitor.test_page import open_page, wait_status
+from tests.monitor.test_page import page_on, wait_status  # noqa: F401  (page_on: a fixture)
 from tests.tiny_model import sample_chats
 from ui.monitor import actions
 from ui.monitor.detail import JobDetail
@@ -24,28 +22,14 @@ def visible(page, *keys: str) -> list[str]:
     return [k for k in keys if page.detail.buttons[k].isVisibleTo(page)]
 
 
-@pytest.fixture
-def local_page(qtbot, store):
-    pages = []
-
-    def make():
-        pages.append(open_page(qtbot, store))
-        return pages[-1]
-
-    yield make
-    for page in pages:
-        page.driver.stop()
-        qtbot.waitUntil(lambda p=page: not p.driver.busy(), timeout=10_000)
-
-
 def test_a_local_run_is_live_stops_and_saves_resumes_and_opens_on_its_base(qtbot, tiny_model_dir, tmp_path,
-                                                                           store, local_page):
+                                                                           store, page_on):
     from ui.playground.page import PlaygroundPage
 
     data = write_jsonl(tmp_path / "chats.jsonl", sample_chats(40))
     provider = LocalProvider()
     job = store.save_job(launch(provider, quick_config(tiny_model_dir, data, **STEADY)))
-    page = local_page()
+    page = page_on()
     try:
         wait_status(qtbot, page, JobStatus.RUNNING, timeout=TRAINING)
         qtbot.waitUntil(lambda: page.detail.charts.point_count() >= 3, timeout=TRAINING)  # live loss points
