@@ -12,8 +12,8 @@ import bisect
 import math
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QScatterSeries, QValueAxis
-from PySide6.QtCore import QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QEvent, QMargins, QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from backend.models import Checkpoint, MetricPoint
@@ -156,6 +156,14 @@ class _Curve:
         return len(self.steps)
 
 
+def whole_tick_interval(last: int, ticks: int = 6) -> int:
+    """A round whole number of steps between x-axis ticks (1, 2, 5, 10, 20, 50 ...), about ``ticks`` of them
+    up to ``last``: step labels are never fractions shown twice ("0 0 1 1 2")."""
+    raw = max(1.0, last / max(1, ticks - 1))
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
+
+
 class MetricChart(QChartView):
     """One chart of a training and a validation curve over steps."""
 
@@ -188,6 +196,31 @@ class MetricChart(QChartView):
         self.smooth = True
         self.log = False
         self.checkpoint_steps: list[int] = []
+        self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.x_axis.setTickAnchor(0)
+        self._follow_palette()
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """Colours from the widget's palette, so the chart is dark in the dark theme (the series keep theirs)."""
+        palette = self.palette()
+        text, base = palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base)
+        grid = palette.color(QPalette.ColorRole.Mid)
+        chart = self.chart()
+        chart.setBackgroundBrush(base)
+        chart.setTitleBrush(text)
+        chart.legend().setLabelColor(text)
+        self.setBackgroundBrush(palette.color(QPalette.ColorRole.Window))
+        for axis in chart.axes():
+            axis.setLabelsColor(text)
+            axis.setTitleBrush(text)
+            axis.setLinePenColor(grid)
+            axis.setGridLineColor(grid.lighter(120) if base.lightness() >= 128 else grid.darker(120))
 
     def append(self, points: list[MetricPoint]) -> None:
         for curve in self.curves:
@@ -235,6 +268,7 @@ class MetricChart(QChartView):
         chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
         for series in [c.series for c in self.curves] + [self.markers]:
             series.attachAxis(self.y_axis)
+        self._follow_palette()
         self._fit()
 
     def _mark(self) -> None:
@@ -243,9 +277,14 @@ class MetricChart(QChartView):
 
     def _fit(self) -> None:
         steps = [c.steps[-1] for c in self.curves if c.steps]
-        self.x_axis.setRange(0, max(steps) if steps else 1)
+        last = max(steps) if steps else 0
+        interval = whole_tick_interval(last)
+        self.x_axis.setTickInterval(interval)
+        self.x_axis.setRange(0, max(interval, math.ceil(last / interval) * interval))
         lows = [c.low for c in self.curves if c.steps]
         highs = [c.high for c in self.curves if c.steps]
+        for axis in (self.x_axis, self.y_axis):  # an empty chart shows no made-up numbers
+            axis.setLabelsVisible(bool(lows))
         if not lows:
             return
         low, high = min(lows), max(highs)
@@ -255,6 +294,7 @@ class MetricChart(QChartView):
         else:
             pad = (high - low) * 0.05 or 0.05
             self.y_axis.setRange(max(0.0, low - pad) if low >= 0 else low - pad, high + pad)
+            self.y_axis.applyNiceNumbers()  # round tick values (0.5, 1.0, 1.5), not 2.5236
 
 
 class TrainingCharts(QWidget):
