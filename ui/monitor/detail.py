@@ -30,6 +30,9 @@ def _plain(label: QLabel) -> QLabel:
     return label
 
 
+NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
+
+
 class JobDetail(QWidget):
     cancel_requested = Signal(str)
     pause_requested = Signal(str)
@@ -144,7 +147,7 @@ class JobDetail(QWidget):
         self.job = job
         if job is None:
             self.title.setText("No job selected")
-            self.status.clear()
+            self.status.setText(NO_JOB_HINT)
             self.reason.hide()
             for button in self.buttons.values():
                 button.hide()
