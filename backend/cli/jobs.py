@@ -78,6 +78,10 @@ def progress_text(job: Job) -> str:
 
 def _list(args) -> int:
     store = JobStore()
+    if store.list_jobs(status=[JobStatus.CREATING]):  # a launch a crash left half-done: settle it first
+        from backend.launch import reconcile_pending
+
+        reconcile_pending(store)
     jobs = store.list_jobs(provider=ProviderKind(args.provider) if args.provider else None,
                            status=[JobStatus(args.status)] if args.status else None)
     if not jobs:

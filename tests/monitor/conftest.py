@@ -21,7 +21,7 @@ def account(fake_openai):
     credentials.delete_secret(account.id)
 
 
-def launch_remote(client, *, suffix: str = "monitor", validation: bool = True) -> str:
+def launch_remote(client, *, suffix: str = "monitor", validation: bool = True, metadata: dict | None = None) -> str:
     """Create a job on the fake through the SDK (as another app would); returns its id."""
     rows = "".join(json.dumps({"messages": [{"role": "user", "content": f"q{i}"},
                                             {"role": "assistant", "content": f"a{i}"}]}) + "\n" for i in range(12))
@@ -32,6 +32,8 @@ def launch_remote(client, *, suffix: str = "monitor", validation: bool = True) -
         valid = client.files.create(file=("valid.jsonl", io.BytesIO(rows.encode())), purpose="fine-tune")
         client.files.retrieve(valid.id)
         extra["validation_file"] = valid.id
+    if metadata:
+        extra["metadata"] = metadata
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id, suffix=suffix,
                                          **extra)
     return job.id

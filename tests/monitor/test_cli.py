@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from backend.cli import run
-from backend.models import JobStatus
+from backend.launch import LAUNCH_KEY
+from backend.models import Job, JobStatus, ProviderKind
+from tests.monitor.conftest import launch_remote
 
 
 def test_list_and_show(launched, capsys):
@@ -16,6 +18,20 @@ def test_list_and_show(launched, capsys):
     assert "CLI job" in out and job.remote_id in out
     assert run(["jobs", "show", "nope"]) == 1
     assert "No job “nope”" in capsys.readouterr().err
+
+
+def test_list_settles_a_launch_a_crash_left_half_done(store, account, openai_client, capsys):
+    """A CLI launch killed between the create call and its answer: the job exists remotely, the store
+    still says 'creating'. ``jobs list`` adopts the remote job by its launch key instead of showing a ghost."""
+    remote_id = launch_remote(openai_client, metadata={LAUNCH_KEY: "launch-1"})
+    pending = store.save_job(Job(provider=ProviderKind.OPENAI, account_id=account.id, name="Half done",
+                                 base_model="gpt-4o-mini-2024-07-18", status=JobStatus.CREATING,
+                                 metadata={LAUNCH_KEY: "launch-1"}))
+    assert run(["jobs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "creating" not in out and "validating_files" in out
+    adopted = store.get_job(pending.id)
+    assert adopted.remote_id == remote_id and adopted.status is JobStatus.VALIDATING_FILES
 
 
 def test_watch_streams_events_until_the_job_ends(launched, fake_openai, capsys):
