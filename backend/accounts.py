@@ -12,10 +12,13 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from backend import credentials, paths
@@ -34,7 +37,8 @@ KIND_LABELS = {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI", 
 SECRET_LABELS = {AccountKind.OPENAI: "API key", AccountKind.AZURE: "API key", AccountKind.HUGGINGFACE: "token"}
 _URL_FIELDS = {"base_url", "endpoint"}
 _KIND_ORDER = list(AccountKind)
-_lock = threading.Lock()  # one read-modify-write of the settings file at a time in this process
+_lock = threading.Lock()  # one read-modify-write of the settings file at a time in this process ...
+LOCK_TIMEOUT_S = 10.0      # ... and, through a lock file beside it, across processes (the app and a script)
 
 
 class AccountProblem(InvalidInput):
@@ -80,6 +84,25 @@ def _write_settings(data: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _locked() -> Iterator[None]:
+    """One read-modify-write of the settings file at a time, among this process's threads and among
+    processes: the window and ``main.py accounts ...`` may save at the same moment."""
+    path = paths.settings_file()
+    with _lock:
+        lock = FileLock(str(path) + ".lock")
+        try:
+            lock.acquire(timeout=LOCK_TIMEOUT_S)
+        except Timeout:
+            raise InvalidInput(f"The settings file “{path}” is being changed by another Fine-Tune Studio "
+                               f"for more than {LOCK_TIMEOUT_S:.0f} s.",
+                               hint="Try again; if it persists, close the other window or command.") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
 
 def _parse(entries: list[Any]) -> list[Account]:
@@ -177,7 +200,7 @@ def save_account(account: Account, secret: str | None = None) -> Account:
     The secret goes to the keyring first, so a keyring failure leaves the settings file unchanged.
     """
     account = clean(account)
-    with _lock:
+    with _locked():
         data = _read_settings()
         others = _parse(data.get("accounts", []))
         check(account, others)
@@ -201,7 +224,7 @@ def save_account(account: Account, secret: str | None = None) -> Account:
 
 def remove_account(account_id: str) -> None:
     """Forget the account and its secret. Jobs launched with it stay in the job store."""
-    with _lock:
+    with _locked():
         data = _read_settings()
         entries = data.get("accounts", [])
         kept = [e for e in entries if not (isinstance(e, dict) and e.get("id") == account_id)]

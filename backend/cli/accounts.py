@@ -1,4 +1,4 @@
-"""``accounts`` commands: list, add, test, remove. No display needed.
+"""``accounts`` commands: list, add, edit, test, remove. No display needed.
 
 A key is read with a hidden prompt, from standard input (``--key-stdin``) or from the provider's
 environment variable (``--from-env``), never from the command line, where other users and the shell's
@@ -28,7 +28,7 @@ _FIELD_OPTIONS = [  # option, Account field, help
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("accounts", help="list, add, test and remove provider accounts")
+    parser = subparsers.add_parser("accounts", help="list, add, edit, test and remove provider accounts")
     sub = parser.add_subparsers(dest="accounts_command", metavar="ACTION")
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
@@ -50,6 +50,20 @@ def register(subparsers) -> None:
                              "AZURE_OPENAI_ENDPOINT, or HF_TOKEN")
     p.add_argument("--test", action="store_true", help="test the connection after saving")
     p.set_defaults(func=_add)
+
+    p = sub.add_parser("edit", help="change a saved account's name, settings or key",
+                       description="Change a saved account. Options not given keep their value; an empty value "
+                                   "(--project '') clears a setting. The key stays unless --new-key (hidden "
+                                   "prompt) or --key-stdin is given.")
+    p.add_argument("account", help="account name or id")
+    p.add_argument("--name", help="a new name")
+    for option, _field, text in _FIELD_OPTIONS:
+        p.add_argument(option, help=text)
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--new-key", action="store_true", help="replace the key or token (asked with a hidden prompt)")
+    source.add_argument("--key-stdin", action="store_true", help="replace the key or token with standard input's")
+    p.add_argument("--test", action="store_true", help="test the connection after saving")
+    p.set_defaults(func=_edit)
 
     p = sub.add_parser("test", help="call the provider once with a saved account")
     p.add_argument("account", help="account name or id")
@@ -99,6 +113,28 @@ def _add(args) -> int:
                                       "command only.") from None
     print(f"Saved “{saved.name}” ({accounts.KIND_LABELS[kind]}, id {saved.id}); "
           f"its {accounts.SECRET_LABELS[kind]} is {credentials.default_store().where()}.")
+    return _report(saved) if args.test else 0
+
+
+def _edit(args) -> int:
+    account = accounts.find_account(args.account)
+    update: dict = {"name": args.name} if args.name is not None else {}
+    update |= {field: (value or None) for option, field, _ in _FIELD_OPTIONS
+               if (value := getattr(args, _dest(option))) is not None}
+    ignored = sorted(option for option, field, _ in _FIELD_OPTIONS
+                     if field in update and field not in accounts.FIELDS[account.kind])
+    if ignored:
+        raise InvalidInput(f"{accounts.KIND_LABELS[account.kind]} accounts have no {', '.join(ignored)}.",
+                           hint="See: accounts edit --help.")
+    if not update and not (args.new_key or args.key_stdin):
+        raise InvalidInput("Nothing to change.", hint="Give --name, a setting or --new-key; see accounts edit --help.")
+    edited = account.model_copy(update=update)
+    accounts.check(accounts.clean(edited), accounts.list_accounts())  # before asking for the key
+    secret = _read_secret(account.kind, args.key_stdin) if (args.new_key or args.key_stdin) else None
+    saved = accounts.save_account(edited, secret)
+    labels = {field: option.lstrip("-") for option, field, _ in _FIELD_OPTIONS} | {"name": "name"}
+    changed = [labels[k] for k in update] + ([accounts.SECRET_LABELS[account.kind]] if secret is not None else [])
+    print(f"Saved “{saved.name}”: {', '.join(changed)} changed.")
     return _report(saved) if args.test else 0
 
 

@@ -29,7 +29,7 @@ def test_accounts_round_trip_through_the_settings_file_and_keyring(isolated_home
 
     text = paths.settings_file().read_text(encoding="utf-8")
     assert json.loads(text)["version"] == 1 and key not in text
-    assert not [p.name for p in paths.config_dir().iterdir() if p.name != "settings.json"]  # no temporary left
+    assert not [p.name for p in paths.config_dir().iterdir() if p.name not in ("settings.json", "settings.json.lock")]  # no temporary left
 
     edited = accounts.save_account(openai.model_copy(update={"project": "proj_9"}))  # no secret: the key stays
     assert accounts.get_account(openai.id).project == "proj_9" == edited.project

@@ -77,3 +77,46 @@ def test_without_a_keyring_the_cli_says_how_to_go_on():
     assert out.returncode == 1 and "No system keyring is available" in out.stderr
     assert "The account was not saved" in out.stderr and "FTS_SESSION_SECRETS=1" in out.stderr
     assert saved() == []
+
+
+def test_edit_changes_what_is_given_and_keeps_the_rest(fake_openai):
+    out = cli("accounts", "add", "--provider", "openai", "--name", "Work", "--organization", "org-1",
+              "--project", "proj_1", "--key-stdin", stdin="sk-wrong-" + "w" * 20 + "\n")
+    assert out.returncode == 0, out.stderr
+    (before,) = saved()
+
+    out = cli("accounts", "edit", "work", "--name", "Fake", "--base-url", fake_openai.base_url, "--project", "")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Saved “Fake”: name, project, base-url changed."
+    (after,) = saved()
+    assert after["id"] == before["id"] and after["organization"] == "org-1" and "project" not in after
+    assert after["base_url"] == fake_openai.base_url
+    assert keyring.get_password(credentials.SERVICE, after["id"]) == "sk-wrong-" + "w" * 20  # key kept
+
+    out = cli("accounts", "edit", "Fake", "--key-stdin", "--test", stdin=fake_openai.api_key + "\n")
+    assert out.returncode == 0, out.stderr
+    assert "Saved “Fake”: API key changed." in out.stdout and "OK: Connected to OpenAI" in out.stdout
+    assert fake_openai.api_key not in out.stdout + out.stderr
+    assert keyring.get_password(credentials.SERVICE, after["id"]) == fake_openai.api_key
+
+    out = cli("accounts", "edit", "Fake", "--endpoint", "https://r.openai.azure.com")
+    assert out.returncode == 1 and "OpenAI accounts have no --endpoint" in out.stderr
+    out = cli("accounts", "edit", "Fake")
+    assert out.returncode == 1 and "Nothing to change" in out.stderr
+    out = cli("accounts", "edit", "Fake", "--base-url", "not a url")
+    assert out.returncode == 1 and "is not a web address" in out.stderr
+    assert saved() == [after]
+
+
+def test_scripts_saving_at_the_same_time_lose_no_account():
+    """The settings file is read, changed and replaced: without the lock between processes, one writer's
+    account would vanish under the other's rename."""
+    code = ("import sys\nfrom backend import accounts\nfrom backend.models import Account, AccountKind\n"
+            "for i in range(20):\n"
+            "    accounts.save_account(Account(name=f'{sys.argv[1]}-{i}', kind=AccountKind.HUGGINGFACE), 'hf_' + 'x' * 30)\n")
+    env = {k: v for k, v in os.environ.items()} | {"FTS_SESSION_SECRETS": "1"}
+    writers = [subprocess.Popen([sys.executable, "-c", code, name], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+               for name in ("a", "b", "c", "d")]
+    for w in writers:
+        assert w.wait(timeout=120) == 0, w.stderr.read()
+    assert sorted(a["name"] for a in saved()) == sorted(f"{n}-{i}" for n in "abcd" for i in range(20))
