@@ -14,6 +14,7 @@ QListWidget#nav { border: none; border-right: 1px solid palette(mid); background
 QListWidget#nav::item { padding: 9px 10px; border-radius: 6px; margin: 1px 4px; }
 QListWidget#nav::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 QLabel[role="title"] { font-size: 15pt; font-weight: 600; }
+QLabel[role="heading"] { font-size: 12pt; font-weight: 600; }
 QLabel[role="subtitle"] { color: palette(placeholder-text); }
 QLabel[role="ok"] { color: #2e9d5b; }
 QLabel[role="error"] { color: #d64545; }

@@ -48,7 +48,7 @@ def dialog_message(qtbot, dialog) -> str:
 
 def test_add_test_edit_and_remove_an_account(qtbot, page, fake_openai, nowhere, monkeypatch):
     assert not page.keyring_banner.isVisibleTo(page) and not page.edit_button.isEnabled()
-    assert "kept in the system keyring (SecretService" in page.subtitle.text()
+    assert "kept in the system keyring (SecretService" in page.storage.text()
     page.add_button.click()
     dialog = page.dialog
     fill(dialog, name="Fake", secret=fake_openai.api_key, base_url=fake_openai.base_url)
@@ -110,7 +110,7 @@ def test_without_a_keyring_the_banner_offers_session_only(qtbot, fake_openai):
     assert "No system keyring is available" in widget.keyring_banner.text.text()
     widget.session_button.click()
     assert not widget.keyring_banner.isVisibleTo(widget) and credentials.session_only()
-    assert "kept in memory for this session only" in widget.subtitle.text()
+    assert "kept in memory for this session only" in widget.storage.text()
     dialog = widget.add_account()
     fill(dialog, name="In memory", secret=fake_openai.api_key, base_url=fake_openai.base_url)
     save(qtbot, widget, dialog)

@@ -96,3 +96,38 @@ def test_the_selected_navigation_item_shows_its_title_active_or_not(qtbot, windo
     qtbot.waitUntil(lambda: not window.isActiveWindow())
     background, text = _text_pixels(window, 1)
     assert background > text > 40
+
+
+SUBTITLES = {
+    "new": "From your examples to a training job in four steps.",
+    "jobs": "Every fine-tuning job on every provider, live.",
+}
+
+
+def test_every_page_opens_with_the_same_header_at_the_same_place(qtbot, window):
+    """One title style, one line on what the page is for, the same margins: the title's top-left corner
+    is at the same point of every page, and the wizard's step title lines up under it."""
+    from PySide6.QtCore import QPoint
+
+    from ui.theme import STYLE_SHEET
+    from ui.widgets.header import PAGE_MARGINS, PageHeader
+
+    window.setStyleSheet(STYLE_SHEET)  # this window only (see above)
+    corners = {}
+    for key, title, *_rest in PAGES:
+        window.show_page(key)
+        page = window.page(key)
+        headers = page.findChildren(PageHeader)
+        assert len(headers) == 1, key
+        header = headers[0]
+        assert header.title.text() == title and header.title.property("role") == "title"
+        assert header.title.font().pointSizeF() > page.font().pointSizeF() + 2, key  # the theme's title size
+        assert header.subtitle.text() == SUBTITLES.get(key, header.subtitle.text()) and header.subtitle.text()
+        assert "\n" not in header.subtitle.text() and header.subtitle.property("role") == "subtitle"
+        qtbot.waitUntil(lambda: header.title.isVisible())
+        corners[key] = header.title.mapTo(page, QPoint(0, 0))
+    assert set(corners.values()) == {QPoint(PAGE_MARGINS[0], PAGE_MARGINS[1])}, corners
+
+    wizard = window.page("new").wizard
+    step = next(label for label in wizard.findChildren(QLabel) if label.text() == wizard.currentPage().title())
+    assert step.mapTo(window.page("new"), QPoint(0, 0)).x() == PAGE_MARGINS[0]

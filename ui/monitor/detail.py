@@ -48,7 +48,7 @@ class JobDetail(QWidget):
         self.job: Job | None = None
         self.capabilities: frozenset[Capability] = frozenset()
         self.title = _plain(QLabel("No job selected"))
-        self.title.setProperty("role", "title")
+        self.title.setProperty("role", "heading")  # under the page's title, a size smaller
         self.status = _plain(QLabel(""))
         self.reason = _plain(QLabel(""))
         self.reason.setProperty("role", "error")
@@ -126,6 +126,7 @@ class JobDetail(QWidget):
         header.addStretch(1)
         header.addWidget(self.connection)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)  # flush with the jobs table above it
         layout.addLayout(header)
         layout.addWidget(self.reason)
         layout.addLayout(actions)

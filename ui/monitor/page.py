@@ -19,6 +19,8 @@ from ui.monitor.detail import JobDetail
 from ui.monitor.history import HistoryLoader
 from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
 from ui.tasks import Task
+from ui.widgets.header import PAGE_MARGINS, PageHeader, page_layout
+from ui.widgets.note import Note
 
 REFRESH_SECONDS = 10  # how often the list is re-read from the store (jobs launched from the CLI appear)
 STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
@@ -75,9 +77,7 @@ class JobsPage(QWidget):
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setProperty("role", "warning")
         self.banner.hide()
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setWordWrap(True)
+        self.message = Note()
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -103,8 +103,10 @@ class JobsPage(QWidget):
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([220, 550])
 
+        self.header = PageHeader("Jobs", "Every fine-tuning job on every provider, live.")
         self.body = QWidget()
         body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(tools)
         body.addWidget(self.banner)
         body.addWidget(self.message)
@@ -118,10 +120,9 @@ class JobsPage(QWidget):
         placeholder.addWidget(back, 0, Qt.AlignmentFlag.AlignCenter)
         placeholder.addStretch(1)
         self.placeholder.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.body)
-        layout.addWidget(self.placeholder)
+        layout = page_layout(self, self.header)
+        layout.addWidget(self.body, 1)
+        layout.addWidget(self.placeholder, 1)
 
         self.driver.job_changed.connect(self._job_updated)
         self.driver.events_added.connect(self.history.events_added)
@@ -256,7 +257,7 @@ class JobsPage(QWidget):
         else:
             window, self.window_ = self.window_, None
             window.layout().removeWidget(self.body)
-            self.layout().insertWidget(0, self.body)
+            self.layout().insertWidget(self.layout().indexOf(self.placeholder), self.body, 1)
             self.placeholder.hide()
             self.detach_button.setText("Open in own window")
             window.close_quietly()
@@ -278,7 +279,7 @@ class _JobsWindow(QWidget):
         self.setWindowTitle("Jobs — Fine-Tune Studio")
         self.setWindowIcon(page.window().windowIcon())
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(*PAGE_MARGINS)
         self._quiet = False
 
     def close_quietly(self) -> None:

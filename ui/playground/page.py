@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
 
 from backend import chat
@@ -19,6 +19,8 @@ from ui.playground.params import ParamsBar
 from ui.playground.pane import ChatPane
 from ui.playground.stream import chat_pool
 from ui.tasks import Task
+from ui.widgets.header import PageHeader, page_layout
+from ui.widgets.note import Note
 
 MAX_PANES = 4
 
@@ -37,22 +39,19 @@ class PlaygroundPage(QWidget):
         self.panes: list[ChatPane] = []
         self._catalog_task: Task | None = None
 
-        title = QLabel("Playground")
-        title.setProperty("role", "title")
         self.new_button = QPushButton("New")
         self.open_button = QPushButton("Open…")
         self.save_button = QPushButton("Save…")
         self.add_pane_button = QPushButton("Add pane")
         self.remove_pane_button = QPushButton("Remove pane")
         self.refresh_button = QPushButton("Refresh models")
-        bar = QHBoxLayout()
-        bar.addWidget(title)
-        bar.addStretch(1)
-        for button, slot in ((self.new_button, self.new_conversation), (self.open_button, self._open_clicked),
-                             (self.save_button, self._save_clicked), (self.add_pane_button, self.add_pane),
-                             (self.remove_pane_button, self.remove_pane), (self.refresh_button, self.load_catalog)):
+        actions = ((self.new_button, self.new_conversation), (self.open_button, self._open_clicked),
+                   (self.save_button, self._save_clicked), (self.add_pane_button, self.add_pane),
+                   (self.remove_pane_button, self.remove_pane), (self.refresh_button, self.load_catalog))
+        for button, slot in actions:
             button.clicked.connect(slot)
-            bar.addWidget(button)
+        self.header = PageHeader("Playground", "Ask several models the same thing side by side: a base model and "
+                                 "its fine-tune, say.", [button for button, _ in actions])
 
         self.system = QPlainTextEdit()
         self.system.setPlaceholderText("System prompt (optional)")
@@ -78,12 +77,9 @@ class PlaygroundPage(QWidget):
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
         ask.addLayout(buttons)
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setWordWrap(True)
+        self.message = Note()
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout = page_layout(self, self.header)
         layout.addWidget(self.system)
         layout.addWidget(self.params)
         layout.addWidget(self.splitter, 1)
@@ -127,6 +123,7 @@ class PlaygroundPage(QWidget):
         if len(self.panes) >= MAX_PANES:
             return None
         pane = ChatPane(self.settings, self.provider)
+        pane.picker.setAccessibleName(f"Model for pane {len(self.panes) + 1}")
         pane.set_catalog(self.catalog)
         pane.busy_changed.connect(self._busy_changed)
         pane.model_changed.connect(self.warm_up)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTreeWidget,
-    QTreeWidgetItem, QVBoxLayout, QWidget,
+    QTreeWidgetItem, QWidget,
 )
 
 from backend import accounts, credentials, paths
@@ -21,6 +21,7 @@ from backend.models import Account, AccountKind
 from ui.context import AppContext
 from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
+from ui.widgets.header import PageHeader, page_layout
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
 OK_COLOR, ERROR_COLOR = "#2e9d5b", "#d64545"  # the theme's ok and error label colours
@@ -63,8 +64,9 @@ class AccountsPage(QWidget):
         self.tasks: list[Task] = []
         self.dialog: AccountDialog | None = None
 
-        title = _label("Accounts", "title")
-        self.subtitle = subtitle = _label(role="subtitle")
+        self.header = PageHeader("Accounts", "The accounts that train, host and chat with your models, and their keys.")
+        self.storage = _label(role="subtitle")  # where keys and settings are kept: a detail, below the list
+        self.storage.setAccessibleName("Where keys are kept")
         self._describe_storage("in the system keyring")
         self.keyring_banner = Banner("warning", "Keyring problem")
         self.session_button = self.keyring_banner.add_button(
@@ -109,16 +111,13 @@ class AccountsPage(QWidget):
         self.status = _label()
         self.status.setAccessibleName("Test result")
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(subtitle)
+        layout = page_layout(self, self.header)
         layout.addWidget(self.keyring_banner)
         layout.addWidget(self.env_banner)
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.storage)
         layout.addWidget(self.status)
         self.reload()
         self.probe()
@@ -286,7 +285,7 @@ class AccountsPage(QWidget):
         self._run(Task(accounts.env_candidates, name="environment credentials").on_success(self._offer))
 
     def _describe_storage(self, where: str) -> None:
-        self.subtitle.setText(f"Keys and tokens are kept {where}; the other settings in {paths.settings_file()}.")
+        self.storage.setText(f"Keys and tokens are kept {where}; the other settings in {paths.settings_file()}.")
 
     def use_session_only(self) -> None:
         credentials.use_session_only()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLayout, QStyle, QWidget
 
 from backend.models import TrainingConfig
+from ui.widgets.header import PAGE_MARGINS, PAGE_SPACING, PageHeader, page_layout
 from ui.wizard.draft import WizardDraft
 from ui.wizard.wizard import FineTuneWizard
 
@@ -16,8 +17,15 @@ class NewFineTunePage(QWidget):
         self._accounts = accounts
         self._open_provider = open_provider
         self.wizard: FineTuneWizard | None = None
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.header = PageHeader("New fine-tune", "From your examples to a training job in four steps.")
+        self._layout = page_layout(self, self.header)
+        # The wizard draws its own margin around each step: the page's margin less that one lines the
+        # step's title up with the page's.
+        inset = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
+        left, top, right, bottom = PAGE_MARGINS
+        self._layout.setContentsMargins(left - inset, top, right - inset, bottom - inset)
+        self.header.setContentsMargins(inset, 0, inset, 0)
+        self._layout.setSpacing(PAGE_SPACING - inset)
         # Each wizard page has its own minimum size; letting it resize the window on every Next is jumpy.
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.restart()
@@ -36,7 +44,7 @@ class NewFineTunePage(QWidget):
         self.wizard = FineTuneWizard(self.context, draft, accounts=self._accounts,
                                      open_provider=self._open_provider, parent=self)
         self.wizard.finished.connect(lambda _result: self.restart())
-        self._layout.addWidget(self.wizard)
+        self._layout.addWidget(self.wizard, 1)
         self.wizard.show()
         return self.wizard
 
