@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QMenu, QScrollArea, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QScrollArea, QStackedWidget,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from backend import chat
 from backend.chat_catalog import Catalog, group_title
@@ -15,6 +15,8 @@ from ui.playground.stream import ReplyStream
 from ui.playground.turn import TurnView, plain_label
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
+EMPTY_HINT = ("Pick a model above, then type below.\n"
+              "Add an account or train a local model to see more models here.")
 
 
 def hugging_face_account() -> str | None:
@@ -45,12 +47,16 @@ class ChatPane(QWidget):
 
         self.picker = QComboBox()
         self.picker.setAccessibleName("Model")
+        self.picker.setPlaceholderText("Choose a model…")
         self.picker.setMinimumContentsLength(10)
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.picker.activated.connect(self._picked)
         # Models outside the catalog, behind one compact button so four panes fit side by side.
         self.more_button = QToolButton(text="Other…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_button.setToolTip("Chat with a model that is not in the list")
+        self.more_button.setAccessibleName("Other model")
+        # The ellipsis already says a menu follows; Fusion's arrow in the corner would crowd the text.
+        self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         menu = QMenu(self.more_button)
         menu.addAction("Model or adapter folder on this computer…", self._choose_folder)
         menu.addAction("Hub model (Hugging Face Inference Providers)…", self._choose_hub_model)
@@ -69,16 +75,25 @@ class ChatPane(QWidget):
         self.turns_layout.setContentsMargins(4, 4, 4, 4)
         self.turns_layout.addStretch(1)
         self.scroll = QScrollArea()
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)  # the frame is the content stack's, around both
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps instead
         self.scroll.setWidget(self.turns_box)
+        self.hint = QLabel(EMPTY_HINT, textFormat=Qt.TextFormat.PlainText, wordWrap=True,
+                           alignment=Qt.AlignmentFlag.AlignCenter)
+        self.hint.setProperty("role", "subtitle")
+        self.hint.setMargin(10)
+        self.content = QStackedWidget()  # the hint while the pane has no turns, else the turns
+        self.content.setFrameShape(QFrame.Shape.StyledPanel)
+        self.content.addWidget(self.hint)
+        self.content.addWidget(self.scroll)
         self.status = plain_label()
         self.status.setProperty("role", "subtitle")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.content, 1)
         layout.addWidget(self.status)
 
     # -- model -------------------------------------------------------------------------------------
@@ -154,6 +169,10 @@ class ChatPane(QWidget):
             view = self._add_view(turn.role, turn.content)
             view.show_stats(turn.stats.summary() if turn.stats else "")
             view.show_error(turn.error)
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        self.content.setCurrentWidget(self.scroll if self.views else self.hint)
 
     def _add_view(self, role: str, text: str) -> TurnView:
         view = TurnView(len(self.views), role, text)
@@ -162,6 +181,7 @@ class ChatPane(QWidget):
         view.add_to_dataset.connect(lambda i: self.add_to_dataset.emit(self.messages(i + 1)))
         self.turns_layout.insertWidget(self.turns_layout.count() - 1, view)
         self.views.append(view)
+        self._show_hint()
         return view
 
     def messages(self, upto: int | None = None) -> list[ChatMessage]:
