@@ -221,3 +221,24 @@ def test_a_method_that_does_not_match_the_data_blocks_next_with_a_reason(qtbot, 
     for widget in (model.model_combo, model.method_combo, model.epochs, model.batch, model.lr, model.beta,
                    model.suffix, model.seed):
         assert widget.toolTip(), widget.accessibleName()
+
+
+def test_each_field_of_the_first_step_has_its_notes_under_it(qtbot, page, accounts):
+    """The provider's description and the missing-account note start where their field starts, just
+    below it, not in the labels' column nor with a gap above."""
+    accounts.clear()
+    page.restart()
+    step = page.wizard.page(W.PROVIDER)
+    qtbot.waitUntil(step.no_account.isVisible)
+
+    def left(widget):
+        return widget.mapTo(step, widget.rect().topLeft()).x()
+
+    def gap(upper, lower):
+        return lower.mapTo(step, lower.rect().topLeft()).y() - upper.mapTo(step, upper.rect().bottomLeft()).y()
+
+    field = left(step.provider_combo)
+    assert left(step.about) == left(step.account_combo) == left(step.no_account) == left(step.add_account) == field
+    assert step.about.text() and 0 <= gap(step.provider_combo, step.about) <= 8
+    assert 0 <= gap(step.account_combo, step.no_account) <= 8
+    assert step.account_combo.currentIndex() == -1 and step.account_combo.placeholderText()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget, QWizardPage
 
 from backend.models import ProviderKind
 
@@ -14,6 +14,16 @@ CHOICES = [
     (ProviderKind.HF_LOCAL, "An open model from Hugging Face, trained on this computer with TRL and LoRA. "
                             "Free, private, slower without a GPU."),
 ]
+
+
+def _column(*widgets: QWidget) -> QVBoxLayout:
+    """A form field with its notes below it, close together; buttons keep their own width."""
+    column = QVBoxLayout()
+    column.setSpacing(4)
+    for widget in widgets:
+        column.addWidget(widget, 0, Qt.AlignmentFlag.AlignLeft if isinstance(widget, QPushButton) else
+                         Qt.AlignmentFlag(0))
+    return column
 
 
 class ProviderPage(QWizardPage):
@@ -27,21 +37,20 @@ class ProviderPage(QWizardPage):
             self.provider_combo.addItem(kind.label, kind.value)
         self.about = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.about.setProperty("role", "subtitle")
-        self.account_combo = QComboBox(accessibleName="Account")
+        self.account_combo = QComboBox(accessibleName="Account", placeholderText="No account yet")
         self.account_combo.setToolTip("The saved account whose key is used. Keys live in the system keyring.")
         self.no_account = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.add_account = QPushButton("Add an account…", accessibleName="Open the Accounts page")
         self.add_account.setToolTip("Opens Accounts, where you save an API key; come back here afterwards.")
         self.add_account.clicked.connect(self._open_accounts)
 
+        # Each field's explanation sits under it, in the field column, so the labels' column stays clear.
         form = QFormLayout()
-        form.addRow("Provider:", self.provider_combo)
-        form.addRow("", self.about)
-        form.addRow("Account:", self.account_combo)
+        form.setVerticalSpacing(14)
+        form.addRow("Provider:", _column(self.provider_combo, self.about))
+        form.addRow("Account:", _column(self.account_combo, self.no_account, self.add_account))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.no_account)
-        layout.addWidget(self.add_account, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
         self.account_combo.currentIndexChanged.connect(self._store)
