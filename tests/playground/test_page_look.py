@@ -4,6 +4,7 @@ name for every field a screen reader announces."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from backend.chat import ModelRef
@@ -62,3 +63,27 @@ def test_every_field_has_an_accessible_name_and_each_picker_its_own(page):
     names = [field.accessibleName() for field in fields]
     assert all(names), names
     assert len(set(names)) == len(names)  # four pickers, four names a screen reader can tell apart
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # the offscreen platform, on resize
+def test_narrow_panes_shorten_the_reply_actions_instead_of_clipping_them(qtbot, page, fake_openai):
+    fake_openai.set_reply("Hi there.", chunks=2)
+    page.resize(1400, 700)
+    page.show()
+    ask(qtbot, page, "Hello?")
+    reply = page.panes[0].views[-1]
+    qtbot.waitUntil(lambda: reply.regen_button.text() == "Regenerate")  # two wide panes: the full words
+    assert reply.dataset_button.text() == "Add to dataset…"
+
+    while page.add_pane():
+        pass
+    page.resize(900, 700)
+    qtbot.waitUntil(lambda: reply.regen_button.text() == "Redo")
+    assert reply.dataset_button.text() == "Dataset…" and "training file" in reply.dataset_button.toolTip()
+    last = reply.dataset_button
+    qtbot.waitUntil(lambda: last.geometry().right() <= reply.contentsRect().right())  # nothing cut off
+
+    page.resize(1400, 700)
+    while len(page.panes) > 1:
+        page.remove_pane()
+    qtbot.waitUntil(lambda: reply.regen_button.text() == "Regenerate")

@@ -106,15 +106,19 @@ class TurnView(QFrame):
         self.actions = QHBoxLayout()
         self.actions.setContentsMargins(0, 0, 0, 0)
         self.actions.setSpacing(0)
-        # Narrow panes (four side by side) may clip the last action rather than scroll sideways.
+        # Narrow panes (four side by side) shorten the actions' labels (see resizeEvent); narrower
+        # still, the last action is clipped rather than the pane scrolling sideways.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self._labels: list[tuple[QToolButton, str, str]] = []
         self.copy_button = self._button("Copy", self.copy)
         self.edit_button = self._button("Edit", self.start_edit)
         self.save_button = self._button("Done", self.finish_edit)
         self.save_button.hide()
         if role == "assistant":
-            self.regen_button = self._button("Regenerate", lambda: self.regenerate.emit(self.index))
-            self.dataset_button = self._button("Add to dataset…", lambda: self.add_to_dataset.emit(self.index))
+            self.regen_button = self._button("Regenerate", lambda: self.regenerate.emit(self.index), short="Redo")
+            self.regen_button.setToolTip("Ask this pane's model again for this reply")
+            self.dataset_button = self._button("Add to dataset…", lambda: self.add_to_dataset.emit(self.index),
+                                               short="Dataset…")
             self.dataset_button.setToolTip("Append this exchange (as corrected) to a chat JSONL training file")
         self.actions.addStretch(1)
 
@@ -129,14 +133,33 @@ class TurnView(QFrame):
         layout.addLayout(self.actions)
         self.set_busy(False)
 
-    def _button(self, text: str, slot) -> QToolButton:
+    def _button(self, text: str, slot, *, short: str | None = None) -> QToolButton:
         button = QToolButton()
         button.setText(text)
+        if short:
+            self._labels.append((button, text, short))
         button.setAutoRaise(True)  # flat until hovered: actions stay quiet beside the text
         button.setCursor(_HAND)
         button.clicked.connect(slot)
         self.actions.addWidget(button)
         return button
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_labels(event.size().width())
+
+    def _fit_labels(self, width: int) -> None:
+        """Full labels when they fit the pane's width, short ones when they do not."""
+        margins = self.layout().contentsMargins()
+        metrics = self.fontMetrics()
+        full = {id(b): text for b, text, _ in self._labels}
+        shown = [w for i in range(self.actions.count())
+                 if (w := self.actions.itemAt(i).widget()) is not None and not w.isHidden()]
+        needed = sum(w.sizeHint().width() + (metrics.horizontalAdvance(full[id(w)]) - metrics.horizontalAdvance(w.text())
+                                             if id(w) in full else 0) for w in shown)
+        fits = needed <= width - margins.left() - margins.right()
+        for button, text, short in self._labels:
+            button.setText(text if fits else short)
 
     @property
     def text(self) -> str:
