@@ -1,5 +1,6 @@
-"""A fake Hugging Face Hub on 127.0.0.1: serves one model's files, and answers for gated, missing and
-refused repositories the way the Hub does (status codes and X-Error-Code headers), for the real SDK."""
+"""A fake Hugging Face Hub on 127.0.0.1: serves one model's files and any number of dataset repos, and
+answers for gated, missing and refused repositories the way the Hub does (status codes and X-Error-Code
+headers), for the real ``huggingface_hub`` and ``datasets``. ``requests`` records every (method, path)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,32 @@ ERRORS = {
 }
 
 
+def _tree(files: dict[str, bytes], under: str, recursive: bool) -> list[dict] | None:
+    """The Hub's tree listing of ``under`` ("" for the root): files and folders, one level unless recursive."""
+    prefix = under.strip("/") + "/" if under.strip("/") else ""
+    if prefix and not any(name.startswith(prefix) for name in files):
+        return None
+    entries: dict[str, dict] = {}
+    for name, body in sorted(files.items()):
+        if not name.startswith(prefix):
+            continue
+        parts = name[len(prefix):].split("/")
+        for depth in range(1, len(parts)):
+            folder = prefix + "/".join(parts[:depth])
+            if recursive or depth == 1:
+                entries.setdefault(folder, {"type": "directory", "path": folder,
+                                            "oid": hashlib.sha1(folder.encode()).hexdigest()})
+        if recursive or len(parts) == 1:
+            entries[name] = {"type": "file", "path": name, "size": len(body), "oid": hashlib.sha1(body).hexdigest()}
+    return list(entries.values())
+
+
 class FakeHub:
-    def __init__(self, model_dir: Path, repo_id: str = "org/tiny"):
+    def __init__(self, model_dir: Path, repo_id: str = "org/tiny",
+                 datasets: dict[str, dict[str, bytes]] | None = None):
         self.repo_id = repo_id
+        self.datasets = datasets or {}  # dataset repo id -> path in the repo -> content
+        self.requests: list[tuple[str, str]] = []
         self.token = GOOD_TOKEN  # the token whoami accepts; a test may choose its own
         self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
         self.created: dict[str, dict] = {}  # repo id -> create_repo's JSON body
@@ -44,7 +68,10 @@ class FakeHub:
 
             def _route(self, head: bool):
                 path = unquote(urlparse(self.path).path)
+                hub.requests.append((self.command, path))
                 parts = path.strip("/").split("/")
+                if parts[:2] == ["api", "datasets"] or parts[:1] == ["datasets"]:
+                    return self._dataset(parts, head)
                 if parts == ["api", "whoami-v2"]:
                     if self.headers.get("Authorization") == f"Bearer {hub.token}":
                         return self._reply(200, json.dumps({"name": "alice", "type": "user"}).encode(), head=head)
@@ -84,9 +111,61 @@ class FakeHub:
                 if not head:
                     self.wfile.write(body)
 
+            def _dataset(self, parts: list[str], head: bool, form: dict | None = None):
+                """/api/datasets/{repo}[/revision/{rev}], /api/datasets/{repo}/tree/{rev}[/{path}],
+                /api/datasets/{repo}/paths-info/{rev} (POST) and /datasets/{repo}/resolve/{rev}/{path}."""
+                api = parts[0] == "api"
+                repo = "/".join(parts[2:4] if api else parts[1:3])
+                rest = parts[4:] if api else parts[3:]
+                if repo in ERRORS:
+                    status, headers = ERRORS[repo]
+                    return self._reply(status, json.dumps({"error": headers["X-Error-Message"]}).encode(), headers, head)
+                files = hub.datasets.get(repo)
+                if files is None:
+                    return self._reply(404, b'{"error": "Repository not found"}', ERRORS["org/missing"][1], head)
+                if api and rest[:1] not in (["tree"], ["paths-info"]):  # dataset_info
+                    info = {"_id": hashlib.sha1(repo.encode()).hexdigest()[:24], "id": repo, "author": repo.split("/")[0],
+                            "sha": COMMIT, "private": False, "gated": False, "disabled": False, "tags": [],
+                            "lastModified": "2026-01-01T00:00:00.000Z", "cardData": {},
+                            "siblings": [{"rfilename": name} for name in sorted(files)]}
+                    return self._reply(200, json.dumps(info).encode(), {"Content-Type": "application/json"}, head)
+                if api and rest[:1] == ["tree"]:
+                    under = "/".join(rest[2:])
+                    recursive = "recursive=true" in urlparse(self.path).query.lower()
+                    entries = _tree(files, under, recursive)
+                    if entries is None:
+                        return self._reply(404, b'{"error": "Entry not found"}', {"X-Error-Code": "EntryNotFound"}, head)
+                    return self._reply(200, json.dumps(entries).encode(), {"Content-Type": "application/json"}, head)
+                if api:  # paths-info
+                    wanted = (form or {}).get("paths", [])
+                    known = _tree(files, "", True) or []
+                    entries = [e for e in known if e["path"] in wanted]
+                    return self._reply(200, json.dumps(entries).encode(), {"Content-Type": "application/json"}, head)
+                if rest[:1] != ["resolve"]:
+                    return self._reply(404, b"{}", head=head)
+                body = files.get("/".join(rest[2:]))
+                if body is None:
+                    return self._reply(404, b"Entry not found", {"X-Error-Code": "EntryNotFound",
+                                                                 "X-Error-Message": "Entry not found"}, head)
+                headers = {"X-Repo-Commit": COMMIT, "ETag": f'"{hashlib.sha1(body).hexdigest()}"',
+                           "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes"}
+                wanted = self.headers.get("Range")
+                if wanted and wanted.startswith("bytes="):
+                    first, _, last = wanted[6:].partition("-")
+                    start, end = int(first or 0), min(int(last) if last else len(body) - 1, len(body) - 1)
+                    headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                    return self._reply(206, body[start:end + 1], headers, head)
+                return self._reply(200, body, headers, head)
+
             def do_POST(self):
                 path = urlparse(self.path).path.strip("/").split("/")
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if path[:2] == ["api", "datasets"]:
+                    hub.requests.append(("POST", urlparse(self.path).path))
+                    from urllib.parse import parse_qs
+
+                    form = parse_qs(body.decode()) if body and not body.startswith(b"{") else json.loads(body or b"{}")
+                    return self._dataset(path, False, form)
                 if path == ["api", "repos", "create"]:
                     request = json.loads(body)
                     repo = f"{request.get('organization') or 'me'}/{request['name']}"
