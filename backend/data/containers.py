@@ -4,12 +4,16 @@ Face dataset folders and Hub datasets. Each yields ``(record number, record | Re
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from backend.data.readers import CHUNK, ReadError, _decoded_lines
 from backend.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 
 def json_array(path: Path) -> Iterator[tuple[int, Any]]:
@@ -124,9 +128,26 @@ def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
                            hint="Connect to the internet, or download the dataset and choose the local file.")
     load_dataset = _optional("datasets", "Hub datasets").load_dataset
     try:
-        stream = load_dataset(dataset_id, split="train", streaming=True)
+        stream = load_dataset(dataset_id, split="train", streaming=True, token=_hub_token())
         for index, row in enumerate(stream, 1):
             yield index, row
     except Exception as exc:  # noqa: BLE001 - datasets wraps network and lookup errors in many types
         raise InvalidInput(f"{offline} it could not be loaded: {str(exc)[:200]}",
-                           hint="Check the id and your connection, or choose a local file.") from exc
+                           hint="Check the id and your connection, or choose a local file. For a private or "
+                                "gated dataset, save your Hugging Face token in Accounts.") from exc
+
+
+def _hub_token() -> str | None:
+    """The token for private and gated datasets: the saved Hugging Face account's when there is exactly
+    one; otherwise None, and huggingface_hub uses its own (HF_TOKEN, or its login)."""
+    from backend import accounts, credentials
+    from backend.models import AccountKind
+
+    if os.environ.get("HF_TOKEN"):
+        return None
+    try:
+        saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
+        return credentials.get_secret(saved[0].id) if len(saved) == 1 else None
+    except Exception as exc:  # noqa: BLE001 - no keyring, a damaged settings file: a public dataset still loads
+        log.info("No saved Hugging Face token for the Hub dataset: %s", exc)
+        return None

@@ -24,7 +24,8 @@ def hub(tmp_path):
     files = {"README.md": b"# Support chats\n",
              "data/train-00000-of-00001.jsonl": "".join(json.dumps(r) + "\n" for r in rows).encode()}
     (tmp_path / "no-model").mkdir()
-    with FakeHub(tmp_path / "no-model", datasets={"acme/support-chats": files}) as fake:
+    with FakeHub(tmp_path / "no-model", datasets={"acme/support-chats": files, "acme/private-chats": files},
+                 private=frozenset({"acme/private-chats"})) as fake:
         yield fake
 
 
@@ -56,3 +57,20 @@ def test_a_dataset_the_hub_does_not_give_is_one_sentence(hub, tmp_path, dataset_
     assert out.stderr.startswith(f"error: '{dataset_id}' looks like a Hugging Face Hub dataset id, but it could not "
                                  "be loaded: ") and words in out.stderr
     assert "Check the id and your connection" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_private_dataset_loads_with_the_saved_hugging_face_account(hub, tmp_path):
+    from backend import accounts
+    from backend.models import Account, AccountKind
+
+    out = validate(hub, tmp_path, "acme/private-chats")  # no account: the Hub hides it
+    assert out.returncode == 1 and "cannot be accessed" in out.stderr
+    assert "save your Hugging Face token in Accounts" in out.stderr
+
+    saved = accounts.save_account(Account(name="Me", kind=AccountKind.HUGGINGFACE), hub.token)  # the real keyring
+    try:
+        out = validate(hub, tmp_path, "acme/private-chats")
+        assert "acme/private-chats: Hugging Face Hub dataset, 13 example(s), 12 valid" in out.stdout, out.stderr
+        assert hub.token not in out.stdout + out.stderr
+    finally:
+        accounts.remove_account(saved.id)

@@ -43,9 +43,10 @@ def _tree(files: dict[str, bytes], under: str, recursive: bool) -> list[dict] | 
 
 class FakeHub:
     def __init__(self, model_dir: Path, repo_id: str = "org/tiny",
-                 datasets: dict[str, dict[str, bytes]] | None = None):
+                 datasets: dict[str, dict[str, bytes]] | None = None, private: frozenset[str] = frozenset()):
         self.repo_id = repo_id
         self.datasets = datasets or {}  # dataset repo id -> path in the repo -> content
+        self.private = private  # dataset repos only ``token`` may see
         self.requests: list[tuple[str, str]] = []
         self.token = GOOD_TOKEN  # the token whoami accepts; a test may choose its own
         self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
@@ -121,6 +122,8 @@ class FakeHub:
                     status, headers = ERRORS[repo]
                     return self._reply(status, json.dumps({"error": headers["X-Error-Message"]}).encode(), headers, head)
                 files = hub.datasets.get(repo)
+                if repo in hub.private and self.headers.get("Authorization") != f"Bearer {hub.token}":  # hidden: 401
+                    return self._reply(401, b'{"error": "Repository not found"}', ERRORS["org/missing"][1], head)
                 if files is None:
                     return self._reply(404, b'{"error": "Repository not found"}', ERRORS["org/missing"][1], head)
                 if api and rest[:1] not in (["tree"], ["paths-info"]):  # dataset_info
