@@ -64,6 +64,7 @@ def print_report(report, out=None) -> None:
     out = out or sys.stdout
     s = report.stats
     w = out.write
+    place = DataFormat(report.format).place
     w(f"{report.path}: {DataFormat(report.format).label}, {s.examples:,} example(s), {s.valid_examples:,} valid, "
       f"method {report.method}\n")
     for title, items, total in (("Errors", report.errors, report.error_count),
@@ -72,7 +73,7 @@ def print_report(report, out=None) -> None:
             continue
         w(f"\n{title} ({total:,}):\n")
         for f in items[:SHOWN_PER_SEVERITY]:
-            where = f"line {f.line}" + (f", column {f.column}" if f.column else "") if f.line else "file"
+            where = f"{place} {f.line}" + (f", column {f.column}" if f.column else "") if f.line else "file"
             w(f"  {where}: [{f.check}] {f.message} {f.how_to_fix}\n")
         if total > SHOWN_PER_SEVERITY:
             w(f"  ... and {total - SHOWN_PER_SEVERITY:,} more (--json lists up to 200 per check)\n")
@@ -81,7 +82,7 @@ def print_report(report, out=None) -> None:
     if s.valid_examples:
         w(f"\nTokens ({s.tokenizer}): {s.total_tokens:,} in all; per example mean {s.tokens.mean:,.0f}, "
           f"median {s.tokens.median:,.0f}, max {s.tokens.max:,}; messages per example mean {s.messages.mean:.1f}\n")
-        w("Longest: " + ", ".join(f"line {line} ({n:,} tokens)" for line, n in s.longest[:5]) + "\n")
+        w("Longest: " + ", ".join(f"{place} {line} ({n:,} tokens)" for line, n in s.longest[:5]) + "\n")
         w(f"Default epochs: {s.default_epochs}; billed tokens: {s.billed_tokens_per_epoch:,} x {s.default_epochs} = "
           f"{s.billed_tokens:,}\n")
     if report.price is not None:

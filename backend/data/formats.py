@@ -32,6 +32,12 @@ class DataFormat(str, Enum):
     def is_jsonl(self) -> bool:
         return self in JSONL_FORMATS
 
+    @property
+    def place(self) -> str:
+        """What a finding's number counts: physical lines of a text file, else records ("row")."""
+        return "row" if self in (DataFormat.PARQUET, DataFormat.JSON_ARRAY, DataFormat.HF_DATASET_DIR,
+                                 DataFormat.HUB_DATASET) else "line"
+
 
 _LABELS = {
     DataFormat.OPENAI_CHAT: "OpenAI chat (JSONL)",

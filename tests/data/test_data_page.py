@@ -168,3 +168,24 @@ def test_histogram_axes_have_whole_round_ticks(qtbot, page, write_jsonl):
     validated(qtbot, page, write_jsonl(chats(12) + [chat("long " * 50, "x")]))
     y = next(a for a in page.stats.chart.axes() if a.alignment() == Qt.AlignmentFlag.AlignLeft)
     assert (y.min(), y.max(), y.tickCount()) == (0, 15, 4)  # 12 in one bin: 0, 5, 10, 15
+
+
+def test_a_parquet_file_is_counted_in_rows_not_lines(qtbot, page, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = chats(12) + [{"messages": [{"role": "user", "content": "No reply here"}]}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "chats.parquet")
+    report = validated(qtbot, page, tmp_path / "chats.parquet")
+    assert report.error_count == 1 and report.errors[0].line == 13
+    assert page.findings.headerData(0, Qt.Orientation.Horizontal) == "Row"
+    assert page.stats.figures["longest"].text().startswith("row ")
+    page.table.clicked.emit(page.findings.index(0, 3))
+    qtbot.waitUntil(lambda: page.example_view.toPlainText().startswith("Row 13 (example_missing_assistant_message)"),
+                    timeout=5000)
+    lines = tmp_path / "chats.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    page.set_path(str(lines))
+    qtbot.waitUntil(lambda: page.report is not None and page.report.path.endswith(".jsonl"), timeout=15000)
+    assert page.findings.headerData(0, Qt.Orientation.Horizontal) == "Line"
+    assert page.stats.figures["longest"].text().startswith("line ")

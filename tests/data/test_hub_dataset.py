@@ -40,7 +40,7 @@ def test_a_hub_dataset_streams_and_validates_online(hub, tmp_path):
     out = validate(hub, tmp_path, "acme/support-chats")
     assert out.returncode == 1, out.stderr  # it has an error: the example without a reply
     assert out.stdout.startswith("acme/support-chats: Hugging Face Hub dataset, 13 example(s), 12 valid")
-    assert "line 6: [example_missing_assistant_message]" in out.stdout
+    assert "row 6: [example_missing_assistant_message]" in out.stdout and "Longest: row 1 (" in out.stdout
     assert "Result: USABLE if the invalid examples are dropped" in out.stdout and "Traceback" not in out.stderr
     # Streamed from the data file, over HTTP, not from any cache or local copy.
     assert ("GET", f"/datasets/acme/support-chats/resolve/{'0123456789abcdef' * 2 + '01234567'}"

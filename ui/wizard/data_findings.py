@@ -18,11 +18,14 @@ class FindingsModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._findings: list[Finding] = []
+        self._place = "line"
 
-    def set_findings(self, findings: list[Finding]) -> None:
+    def set_findings(self, findings: list[Finding], place: str = "line") -> None:
+        """``place``: what the numbers count, "line" or "row" (``DataFormat.place``)."""
         # A new report is a new data set: a reset is the honest signal (not a refresh of the same rows).
         self.beginResetModel()
         self._findings = sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.line, f.check))
+        self._place = place
         self.endResetModel()
 
     def finding(self, row: int) -> Finding | None:
@@ -36,7 +39,7 @@ class FindingsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(_COLUMNS):
-            return _COLUMNS[section]
+            return self._place.capitalize() if section == 0 else _COLUMNS[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):

@@ -292,7 +292,8 @@ class DataPage(QWizardPage):
 
     def _show(self, report: ValidationReport | None) -> None:
         self.report = report
-        self.findings.set_findings(report.findings if report else [])
+        self.findings.set_findings(report.findings if report else [],
+                                   DataFormat(report.format).place if report else "line")
         self.example_view.clear()
         self.stats.show_report(report)
         self.preview.clear()
@@ -337,7 +338,7 @@ class DataPage(QWizardPage):
         if generation != self._generation:
             return
         examples, rendered = result
-        self.preview.show_examples(examples)
+        self.preview.show_examples(examples, DataFormat(self.report.format).place if self.report else "line")
         if rendered is not None:
             self.template.show_rendered(rendered)
             self.tabs.setTabVisible(3, True)
@@ -360,7 +361,8 @@ class DataPage(QWizardPage):
         column = finding.column if finding.check == "invalid_json" else None  # other columns count bytes
         marked = bool(column) and column <= len(text)
         where = f", column {column}" + (" (marked)" if marked else " (the end of the line)") if column else ""
-        head = f"Line {finding.line}{where} ({finding.check}): {finding.message}\n{finding.how_to_fix}\n\n"
+        place = DataFormat(self.report.format).place.capitalize()
+        head = f"{place} {finding.line}{where} ({finding.check}): {finding.message}\n{finding.how_to_fix}\n\n"
         self.example_view.setPlainText(head + text)
         self.example_view.setExtraSelections([])
         if marked:

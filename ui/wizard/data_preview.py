@@ -51,10 +51,10 @@ class ChatPreview(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(self._inner)
 
-    def show_examples(self, examples: list[CanonicalExample]) -> None:
+    def show_examples(self, examples: list[CanonicalExample], place: str = "line") -> None:
         self.clear()
         for ex in examples:
-            title = QLabel(f"Line {ex.line}")
+            title = QLabel(f"{place.capitalize()} {ex.line}")
             title.setStyleSheet("font-weight: 600;")
             self._layout.insertWidget(self._layout.count() - 1, title)
             turns = [(m.get("role", "?"), message_text(m)) for m in ex.messages] if ex.text is None else [("text", ex.text)]

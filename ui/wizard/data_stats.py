@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
 
-from backend.data import ValidationReport
+from backend.data import DataFormat, ValidationReport
 
 
 def _label() -> QLabel:
@@ -68,7 +68,8 @@ class StatsView(QWidget):
         f["tokens"].setText(f"{s.tokens.mean:,.0f} on average, median {s.tokens.median:,.0f}, "
                             f"95% under {s.tokens.p95:,.0f}, at most {s.tokens.max:,} ({s.tokenizer})")
         f["total"].setText(f"{s.total_tokens:,}")
-        f["longest"].setText(", ".join(f"line {line} ({n:,})" for line, n in s.longest[:5]) or "-")
+        place = DataFormat(report.format).place
+        f["longest"].setText(", ".join(f"{place} {line} ({n:,})" for line, n in s.longest[:5]) or "-")
         f["epochs"].setText(f"{s.default_epochs} (what the provider picks for {s.valid_examples:,} examples)")
         f["billed"].setText(f"{s.billed_tokens_per_epoch:,} x {s.default_epochs} epochs = {s.billed_tokens:,}")
         if report.price is not None:
