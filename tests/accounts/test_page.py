@@ -108,6 +108,7 @@ def test_without_a_keyring_the_banner_offers_session_only(qtbot, fake_openai):
     qtbot.waitUntil(lambda: not widget.tasks)
     assert widget.keyring_banner.isVisibleTo(widget)
     assert "No system keyring is available" in widget.keyring_banner.text.text()
+    assert "kept nowhere yet: no keyring works" in widget.storage.text()  # never "in the system keyring"
     widget.session_button.click()
     assert not widget.keyring_banner.isVisibleTo(widget) and credentials.session_only()
     assert "kept in memory for this session only" in widget.storage.text()

@@ -67,7 +67,7 @@ class AccountsPage(QWidget):
         self.header = PageHeader("Accounts", "The accounts that train, host and chat with your models, and their keys.")
         self.storage = _label(role="subtitle")  # where keys and settings are kept: a detail, below the list
         self.storage.setAccessibleName("Where keys are kept")
-        self._describe_storage("in the system keyring")
+        self._describe_storage(None)
         self.keyring_banner = Banner("warning", "Keyring problem")
         self.session_button = self.keyring_banner.add_button(
             "Keep keys for this session only", "Keys stay in memory until the app closes; nothing is written to disk",
@@ -282,10 +282,13 @@ class AccountsPage(QWidget):
             self.keyring_banner.text.setText(f"{status.message} You can keep keys in memory for this session "
                                              "only: you will enter them again next time.")
             self.keyring_banner.show()
+            self._describe_storage("nowhere yet: no keyring works (see above)")
         self._run(Task(accounts.env_candidates, name="environment credentials").on_success(self._offer))
 
-    def _describe_storage(self, where: str) -> None:
-        self.storage.setText(f"Keys and tokens are kept {where}; the other settings in {paths.settings_file()}.")
+    def _describe_storage(self, where: str | None) -> None:
+        """Where keys go, once the keyring's probe says (None: not known yet)."""
+        keys = f"Keys and tokens are kept {where}" if where else "Looking for the system keyring"
+        self.storage.setText(f"{keys}; the other settings in {paths.settings_file()}.")
 
     def use_session_only(self) -> None:
         credentials.use_session_only()
