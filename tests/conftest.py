@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"  # read once, when huggingface_hub is first imported
+# Hugging Face's cache, login token and registry files in a throwaway folder, for this process and the CLI
+# processes tests start, never the user's ~/.cache/huggingface (read once, at import, like HF_HUB_OFFLINE).
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="fts-test-hf-")
+atexit.register(shutil.rmtree, os.environ["HF_HOME"], ignore_errors=True)
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -85,7 +85,7 @@ def parquet(path: Path) -> Iterator[tuple[int, Any]]:
         for batch in table.iter_batches(batch_size=1024):
             for row in batch.to_pylist():
                 index += 1
-                yield index, row
+                yield index, _without_nulls(row)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
         yield 0, ReadError("unreadable", f"The Parquet file cannot be read: {str(exc)[:200]}.")
 
@@ -100,7 +100,7 @@ def hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
             if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
                 dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
             for index, row in enumerate(dataset, 1):
-                yield index, row
+                yield index, _without_nulls(row)
         except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many types for a damaged folder
             after = f" after record {index}" if index else ""
             yield 0, ReadError("unreadable", f"The dataset folder cannot be read{after}: {str(exc)[:200]}.")
@@ -120,6 +120,7 @@ def hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
+    """The rows of a Hub dataset's train split (else its first split), streamed: nothing is downloaded whole."""
     from huggingface_hub import constants
 
     offline = f"{dataset_id!r} looks like a Hugging Face Hub dataset id, but"
@@ -127,14 +128,64 @@ def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
         raise InvalidInput(f"{offline} the app is offline (HF_HUB_OFFLINE is set).",
                            hint="Connect to the internet, or download the dataset and choose the local file.")
     load_dataset = _optional("datasets", "Hub datasets").load_dataset
+    token, index = _hub_token(), 0
     try:
-        stream = load_dataset(dataset_id, split="train", streaming=True, token=_hub_token())
-        for index, row in enumerate(stream, 1):
-            yield index, row
+        splits = load_dataset(dataset_id, streaming=True, token=token)
+        split = "train" if "train" in splits else next(iter(splits), None)
+        if split is None:
+            raise ValueError("The dataset has no splits.")
+        if split != "train":
+            log.info("Hub dataset %s has no train split; reading %r", dataset_id, split)
+        for index, row in enumerate(splits[split], 1):
+            yield index, _without_nulls(row)
     except Exception as exc:  # noqa: BLE001 - datasets wraps network and lookup errors in many types
-        raise InvalidInput(f"{offline} it could not be loaded: {str(exc)[:200]}",
+        after = f" after row {index}" if index else ""
+        raise InvalidInput(f"{offline} it could not be loaded{after}: {_hub_failure(exc, token)}",
                            hint="Check the id and your connection, or choose a local file. For a private or "
                                 "gated dataset, save your Hugging Face token in Accounts.") from exc
+
+
+def _without_nulls(row: dict) -> dict:
+    """A row read through Arrow, with the nulls Arrow adds inside nested records dropped: a struct has every
+    field any row has, so a message without "weight" or "tool_calls" comes back with ``None`` there (and
+    would fail the checks a JSONL file of the same rows passes). Top-level columns stay: they are the table's."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return {k: clean(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
+
+
+def _hub_failure(exc: BaseException, token: str | None) -> str:
+    """Why a Hub dataset could not be read, in one plain sentence: datasets' own words where it has them
+    (missing, gated, no data files), else what the Hub answered, never a URL and a status-code dump."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 8:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for err in chain:
+        if isinstance(err, HfHubHTTPError) and err.response is not None and err.response.status_code == 401 \
+                and "Invalid credentials" in (err.server_message or ""):
+            whose = ("the saved Hugging Face account's token" if token else
+                     "the token in HF_TOKEN" if os.environ.get("HF_TOKEN") else "your Hugging Face login's token")
+            return f"the Hub refused {whose} (wrong or revoked). Replace it with a valid one, or remove it."
+    if any(type(err).__name__ in ("ConnectError", "ConnectTimeout", "ReadTimeout") for err in chain) or (
+            isinstance(exc, ConnectionError) and "Couldn't reach" in str(exc)):
+        from huggingface_hub import constants
+
+        return f"the Hugging Face Hub ({constants.ENDPOINT}) cannot be reached."
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        reply = exc.response
+        said = f": {exc.server_message.strip()}" if exc.server_message else ""
+        return f"the Hub answered {reply.status_code} {reply.reason_phrase}{said}".rstrip(".") + "."
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
+    return text if text.endswith((".", "…")) else text + "."
 
 
 def _hub_token() -> str | None:

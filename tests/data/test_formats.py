@@ -117,6 +117,27 @@ def test_hf_dataset_folder(tmp_path):
     assert len(list(iter_canonical(plain))) == 4
 
 
+@pytest.mark.parametrize("container", ["parquet", "folder"])
+def test_arrow_containers_read_messages_back_without_the_nulls_arrow_adds(tmp_path, container):
+    """In Arrow every message has every key any message has: a "weight" on one reply and a "name" on one
+    question come back as None on all the others, which the checks would reject (weight None on a user message)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import Dataset
+
+    rows = chats(12)
+    rows[0]["messages"][-1]["weight"] = 1
+    rows[1]["messages"][0]["name"] = "alice"
+    path = tmp_path / ("d.parquet" if container == "parquet" else "ds")
+    if container == "parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    else:
+        Dataset.from_list(rows).save_to_disk(str(path))
+    assert [e.messages for e in iter_canonical(path)] == [r["messages"] for r in rows]
+    report = validate_file(path, provider="openai")
+    assert (report.stats.examples, report.stats.valid_examples, report.errors) == (12, 12, [])
+
+
 def test_hub_id_offline_says_so():
     assert detect_format("someone/some-dataset") is DataFormat.HUB_DATASET
     with pytest.raises(InvalidInput, match="offline") as info:

@@ -1,6 +1,13 @@
 """A fake Hugging Face Hub on 127.0.0.1: serves one model's files and any number of dataset repos, and
-answers for gated, missing and refused repositories the way the Hub does (status codes and X-Error-Code
-headers), for the real ``huggingface_hub`` and ``datasets``. ``requests`` records every (method, path)."""
+answers for gated, private, missing and refused repositories the way the Hub does (status codes and
+X-Error-Code headers), for the real ``huggingface_hub`` and ``datasets``. ``requests`` records every
+(method, path).
+
+Dataset repos follow the Hub's rules: revisions are "main" or the one commit (others: 404 RevisionNotFound);
+a wrong token is refused with 401 even on a public repo; an anonymous request for a missing or private repo
+gets 401 RepoNotFound, an authenticated one 404; a gated repo lists its files and gives its README.md and
+.gitattributes to anyone, its other files only with ``token`` (401 GatedRepo without one); oids and ETags are
+git blob ids; byte ranges follow RFC 9110 (suffix ranges, 416 past the end)."""
 
 from __future__ import annotations
 
@@ -14,11 +21,30 @@ from urllib.parse import unquote, urlparse
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 GOOD_TOKEN = "hf_" + "g" * 34  # the one token the fake accepts
-ERRORS = {
+ERRORS = {  # model repos; dataset repos follow the rules above
     "org/gated": (403, {"X-Error-Code": "GatedRepo", "X-Error-Message": "Access to model org/gated is restricted."}),
     "org/missing": (404, {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}),
     "org/refused": (401, {"X-Error-Message": "Invalid credentials in Authorization header"}),
 }
+
+
+def _oid(body: bytes) -> str:
+    """Git's blob id: the oid the Hub lists for a file, and the ETag of a file stored in git (not LFS)."""
+    return hashlib.sha1(b"blob %d\0" % len(body) + body).hexdigest()
+
+
+def _byte_range(spec: str | None, size: int) -> tuple[int, int] | None | bool:
+    """(first, last) byte of a single "bytes=" range; None without a valid one (or for several: the whole
+    body is an allowed answer); False when it starts past the end (416)."""
+    first, dash, last = spec[6:].strip().partition("-") if spec and spec.startswith("bytes=") else ("", "", "")
+    if not dash or "," in spec or not all(n.isdigit() for n in (first, last) if n) or not (first or last):
+        return None
+    if not first:  # "bytes=-N": the last N bytes
+        return (max(size - int(last), 0), size - 1) if size and int(last) else False
+    start, end = int(first), int(last) if last else size - 1
+    if last and end < start:  # not a valid range: ignored
+        return None
+    return (start, min(end, size - 1)) if start < size else False
 
 
 def _tree(files: dict[str, bytes], under: str, recursive: bool) -> list[dict] | None:
@@ -34,19 +60,21 @@ def _tree(files: dict[str, bytes], under: str, recursive: bool) -> list[dict] | 
         for depth in range(1, len(parts)):
             folder = prefix + "/".join(parts[:depth])
             if recursive or depth == 1:
-                entries.setdefault(folder, {"type": "directory", "path": folder,
-                                            "oid": hashlib.sha1(folder.encode()).hexdigest()})
+                entries.setdefault(folder, {"type": "directory", "oid": hashlib.sha1(folder.encode()).hexdigest(),
+                                            "size": 0, "path": folder})
         if recursive or len(parts) == 1:
-            entries[name] = {"type": "file", "path": name, "size": len(body), "oid": hashlib.sha1(body).hexdigest()}
+            entries[name] = {"type": "file", "oid": _oid(body), "size": len(body), "path": name}
     return list(entries.values())
 
 
 class FakeHub:
     def __init__(self, model_dir: Path, repo_id: str = "org/tiny",
-                 datasets: dict[str, dict[str, bytes]] | None = None, private: frozenset[str] = frozenset()):
+                 datasets: dict[str, dict[str, bytes]] | None = None, private: frozenset[str] = frozenset(),
+                 gated: frozenset[str] = frozenset()):
         self.repo_id = repo_id
         self.datasets = datasets or {}  # dataset repo id -> path in the repo -> content
         self.private = private  # dataset repos only ``token`` may see
+        self.gated = gated  # dataset repos whose data files only ``token`` may download
         self.requests: list[tuple[str, str]] = []
         self.token = GOOD_TOKEN  # the token whoami accepts; a test may choose its own
         self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
@@ -68,9 +96,9 @@ class FakeHub:
                     self.wfile.write(body)
 
             def _route(self, head: bool):
-                path = unquote(urlparse(self.path).path)
-                hub.requests.append((self.command, path))
-                parts = path.strip("/").split("/")
+                path = urlparse(self.path).path
+                hub.requests.append((self.command, unquote(path)))
+                parts = [unquote(part) for part in path.strip("/").split("/")]
                 if parts[:2] == ["api", "datasets"] or parts[:1] == ["datasets"]:
                     return self._dataset(parts, head)
                 if parts == ["api", "whoami-v2"]:
@@ -91,9 +119,7 @@ class FakeHub:
                 if repo != hub.repo_id:
                     return self._reply(404, b"{}", ERRORS["org/missing"][1], head)
                 if parts[:2] == ["api", "models"] and len(parts) > 4 and parts[4] == "tree":
-                    tree = [{"type": "file", "path": name, "size": len(body),
-                             "oid": hashlib.sha1(body).hexdigest()} for name, body in sorted(hub.files.items())]
-                    return self._reply(200, json.dumps(tree).encode(), {"Content-Type": "application/json"}, head)
+                    return self._listing(hub.files, "/".join(parts[6:]), head)
                 if parts[:2] == ["api", "models"]:
                     info = {"id": repo, "modelId": repo, "sha": COMMIT, "private": False,
                             "siblings": [{"rfilename": name} for name in sorted(hub.files)]}
@@ -112,59 +138,81 @@ class FakeHub:
                 if not head:
                     self.wfile.write(body)
 
+            def _json(self, status: int, value, head: bool, headers: dict | None = None):
+                self._reply(status, json.dumps(value).encode(), {"Content-Type": "application/json", **(headers or {})},
+                            head)
+
+            def _listing(self, files: dict[str, bytes], under: str, head: bool):
+                """The tree API: one folder's entries, or all below it with ?recursive=true."""
+                entries = _tree(files, under, "recursive=true" in urlparse(self.path).query.lower())
+                if entries is None:
+                    return self._json(404, {"error": "Entry not found"}, head, {"X-Error-Code": "EntryNotFound"})
+                return self._json(200, entries, head)
+
             def _dataset(self, parts: list[str], head: bool, form: dict | None = None):
                 """/api/datasets/{repo}[/revision/{rev}], /api/datasets/{repo}/tree/{rev}[/{path}],
                 /api/datasets/{repo}/paths-info/{rev} (POST) and /datasets/{repo}/resolve/{rev}/{path}."""
                 api = parts[0] == "api"
                 repo = "/".join(parts[2:4] if api else parts[1:3])
                 rest = parts[4:] if api else parts[3:]
-                if repo in ERRORS:
-                    status, headers = ERRORS[repo]
-                    return self._reply(status, json.dumps({"error": headers["X-Error-Message"]}).encode(), headers, head)
                 files = hub.datasets.get(repo)
-                if repo in hub.private and self.headers.get("Authorization") != f"Bearer {hub.token}":  # hidden: 401
-                    return self._reply(401, b'{"error": "Repository not found"}', ERRORS["org/missing"][1], head)
-                if files is None:
-                    return self._reply(404, b'{"error": "Repository not found"}', ERRORS["org/missing"][1], head)
-                if api and rest[:1] not in (["tree"], ["paths-info"]):  # dataset_info
-                    info = {"_id": hashlib.sha1(repo.encode()).hexdigest()[:24], "id": repo, "author": repo.split("/")[0],
-                            "sha": COMMIT, "private": False, "gated": False, "disabled": False, "tags": [],
+                auth = self.headers.get("Authorization")
+                if auth is not None and auth != f"Bearer {hub.token}":  # a wrong token: refused, public repo or not
+                    return self._json(401, {"error": "Invalid credentials in Authorization header"}, head,
+                                      {"X-Error-Message": "Invalid credentials in Authorization header"})
+                if files is None or (repo in hub.private and auth is None):  # anonymous: 401, signed in: 404
+                    return self._json(401 if auth is None else 404, {"error": "Repository not found"}, head,
+                                      {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
+                kind = rest[0] if rest else "revision"
+                if kind not in (("revision", "tree", "paths-info") if api else ("resolve",)):
+                    return self._json(404, {"error": "Not found"}, head)
+                revision = rest[1] if len(rest) > 1 else "main"
+                if revision not in ("main", COMMIT):
+                    message = f"Invalid rev id: {revision}"
+                    return self._json(404, {"error": message}, head,
+                                      {"X-Error-Code": "RevisionNotFound", "X-Error-Message": message})
+                if kind == "revision":  # dataset_info
+                    blobs = "blobs=true" in urlparse(self.path).query.lower()  # sizes and blob ids of siblings
+                    info = {"_id": hashlib.sha1(repo.encode()).hexdigest()[:24], "id": repo,
+                            "author": repo.split("/")[0], "sha": COMMIT, "private": repo in hub.private,
+                            "gated": "manual" if repo in hub.gated else False, "disabled": False, "tags": [],
+                            "downloads": 0, "likes": 0, "createdAt": "2026-01-01T00:00:00.000Z",
                             "lastModified": "2026-01-01T00:00:00.000Z", "cardData": {},
-                            "siblings": [{"rfilename": name} for name in sorted(files)]}
-                    return self._reply(200, json.dumps(info).encode(), {"Content-Type": "application/json"}, head)
-                if api and rest[:1] == ["tree"]:
-                    under = "/".join(rest[2:])
-                    recursive = "recursive=true" in urlparse(self.path).query.lower()
-                    entries = _tree(files, under, recursive)
-                    if entries is None:
-                        return self._reply(404, b'{"error": "Entry not found"}', {"X-Error-Code": "EntryNotFound"}, head)
-                    return self._reply(200, json.dumps(entries).encode(), {"Content-Type": "application/json"}, head)
-                if api:  # paths-info
+                            "siblings": [{"rfilename": name} | (
+                                {"size": len(body), "blobId": _oid(body)} if blobs else {})
+                                for name, body in sorted(files.items())]}
+                    return self._json(200, info, head)
+                if kind == "tree":
+                    return self._listing(files, "/".join(rest[2:]), head)
+                if kind == "paths-info":
                     wanted = (form or {}).get("paths", [])
-                    known = _tree(files, "", True) or []
-                    entries = [e for e in known if e["path"] in wanted]
-                    return self._reply(200, json.dumps(entries).encode(), {"Content-Type": "application/json"}, head)
-                if rest[:1] != ["resolve"]:
-                    return self._reply(404, b"{}", head=head)
-                body = files.get("/".join(rest[2:]))
+                    return self._json(200, [e for e in _tree(files, "", True) or [] if e["path"] in wanted], head)
+                name = "/".join(rest[2:])
+                if repo in hub.gated and auth is None and name not in ("README.md", ".gitattributes"):
+                    message = (f"Access to dataset {repo} is restricted. You must have access to it and be "
+                               "authenticated to access it. Please log in.")
+                    return self._json(401, {"error": message}, head,
+                                      {"X-Error-Code": "GatedRepo", "X-Error-Message": message})
+                body = files.get(name)
                 if body is None:
-                    return self._reply(404, b"Entry not found", {"X-Error-Code": "EntryNotFound",
-                                                                 "X-Error-Message": "Entry not found"}, head)
-                headers = {"X-Repo-Commit": COMMIT, "ETag": f'"{hashlib.sha1(body).hexdigest()}"',
+                    return self._json(404, {"error": "Entry not found"}, head,
+                                      {"X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found"})
+                headers = {"X-Repo-Commit": COMMIT, "ETag": f'"{_oid(body)}"',
                            "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes"}
-                wanted = self.headers.get("Range")
-                if wanted and wanted.startswith("bytes="):
-                    first, _, last = wanted[6:].partition("-")
-                    start, end = int(first or 0), min(int(last) if last else len(body) - 1, len(body) - 1)
+                wanted = _byte_range(self.headers.get("Range"), len(body))
+                if wanted is False:
+                    return self._reply(416, b"", {**headers, "Content-Range": f"bytes */{len(body)}"}, head)
+                if wanted:
+                    start, end = wanted
                     headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
                     return self._reply(206, body[start:end + 1], headers, head)
                 return self._reply(200, body, headers, head)
 
             def do_POST(self):
-                path = urlparse(self.path).path.strip("/").split("/")
+                path = [unquote(part) for part in urlparse(self.path).path.strip("/").split("/")]
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if path[:2] == ["api", "datasets"]:
-                    hub.requests.append(("POST", urlparse(self.path).path))
+                    hub.requests.append(("POST", unquote(urlparse(self.path).path)))
                     from urllib.parse import parse_qs
 
                     form = parse_qs(body.decode()) if body and not body.startswith(b"{") else json.loads(body or b"{}")
