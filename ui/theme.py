@@ -8,6 +8,9 @@ from PySide6.QtWidgets import QApplication
 
 from backend import paths
 
+#: The colours that mean something, in both palettes: done well, failed, needs a look.
+OK_COLOUR, ERROR_COLOUR, WARNING_COLOUR = "#2e9d5b", "#d64545", "#c98a12"
+
 STYLE_SHEET = """
 QListWidget#nav { border: none; border-right: 1px solid palette(mid); background: palette(base);
                   padding: 8px 4px; font-size: 10.5pt; }
@@ -16,9 +19,9 @@ QListWidget#nav::item:selected { background: palette(highlight); color: palette(
 QLabel[role="title"] { font-size: 15pt; font-weight: 600; }
 QLabel[role="heading"] { font-size: 12pt; font-weight: 600; }
 QLabel[role="subtitle"] { color: palette(placeholder-text); }
-QLabel[role="ok"] { color: #2e9d5b; }
-QLabel[role="error"] { color: #d64545; }
-QLabel[role="warning"] { color: #c98a12; }
+""" + f"""QLabel[role="ok"] {{ color: {OK_COLOUR}; }}
+QLabel[role="error"] {{ color: {ERROR_COLOUR}; }}
+QLabel[role="warning"] {{ color: {WARNING_COLOUR}; }}
 """
 
 

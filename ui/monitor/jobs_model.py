@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from backend.models import Job, JobStatus, ProviderKind
+from ui.theme import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR
 from backend.monitor import duration_text, eta_seconds
 
 COLUMNS = ["Name", "Provider", "Base model", "Status", "Progress", "Elapsed", "ETA", "Resulting model"]
@@ -21,9 +22,9 @@ JOB_ROLE = Qt.ItemDataRole.UserRole + 1  # the Job itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts naturally (numbers, not text)
 
 STATUS_COLOURS = {
-    JobStatus.CREATING: "#8a8f98", JobStatus.VALIDATING_FILES: "#c98a12", JobStatus.QUEUED: "#c98a12",
-    JobStatus.RUNNING: "#3b82f6", JobStatus.PAUSED: "#8b5cf6", JobStatus.SUCCEEDED: "#2e9d5b",
-    JobStatus.FAILED: "#d64545", JobStatus.CANCELLED: "#8a8f98", JobStatus.UNKNOWN: "#8a8f98",
+    JobStatus.CREATING: "#8a8f98", JobStatus.VALIDATING_FILES: WARNING_COLOUR, JobStatus.QUEUED: WARNING_COLOUR,
+    JobStatus.RUNNING: "#3b82f6", JobStatus.PAUSED: "#8b5cf6", JobStatus.SUCCEEDED: OK_COLOUR,
+    JobStatus.FAILED: ERROR_COLOUR, JobStatus.CANCELLED: "#8a8f98", JobStatus.UNKNOWN: "#8a8f98",
 }
 STATUS_LABELS = {JobStatus.VALIDATING_FILES: "Validating files"}
 _icons: dict[JobStatus, QIcon] = {}

@@ -21,10 +21,10 @@ from backend.models import Account, AccountKind
 from ui.context import AppContext
 from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
+from ui.theme import ERROR_COLOUR, OK_COLOUR
 from ui.widgets.header import PageHeader, page_layout
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
-OK_COLOR, ERROR_COLOR = "#2e9d5b", "#d64545"  # the theme's ok and error label colours
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
@@ -204,7 +204,7 @@ class AccountsPage(QWidget):
         result = self.results.get(item.data(0, ACCOUNT_ROLE).id)
         item.setText(2, "" if result is None else "Connected" if result.ok else "Failed")
         if result is not None:
-            item.setForeground(2, QColor(OK_COLOR if result.ok else ERROR_COLOR))
+            item.setForeground(2, QColor(OK_COLOUR if result.ok else ERROR_COLOUR))
         item.setToolTip(2, result.message if result else "Not tested in this session")
 
     def _changed(self, account_id: str | None = None) -> None:

@@ -6,9 +6,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from backend.data import Finding, Severity
+from ui.theme import ERROR_COLOUR, WARNING_COLOUR
 
 _COLUMNS = ("Line", "Severity", "Check", "What is wrong", "How to fix it")
-_COLOURS = {Severity.ERROR: QColor("#d64545"), Severity.WARNING: QColor("#c98a12")}
+_COLOURS = {Severity.ERROR: QColor(ERROR_COLOUR), Severity.WARNING: QColor(WARNING_COLOUR)}
 Index = QModelIndex | QPersistentModelIndex
 
 

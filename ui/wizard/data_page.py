@@ -20,6 +20,7 @@ from backend.cancel import Progress
 from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text, validate_file
 from backend.models import ProviderKind
 from ui.tasks import Task
+from ui.theme import ERROR_COLOUR
 from ui.wizard.data_columns import ColumnMappingDialog
 from ui.wizard.data_findings import FindingsModel
 from ui.wizard.data_preview import ChatPreview, TemplatePreview
@@ -370,6 +371,6 @@ class DataPage(QWizardPage):
             mark.cursor = self.example_view.textCursor()
             mark.cursor.setPosition(len(head) + column - 1)
             mark.cursor.movePosition(QTextCursor.MoveOperation.NextCharacter, QTextCursor.MoveMode.KeepAnchor)
-            mark.format.setBackground(QColor("#d64545"))
+            mark.format.setBackground(QColor(ERROR_COLOUR))
             mark.format.setForeground(QColor("white"))
             self.example_view.setExtraSelections([mark])
