@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from backend import paths
 from backend.data.readers import CHUNK, ReadError, _decoded_lines
 from backend.errors import InvalidInput
 
@@ -172,7 +173,7 @@ def _hub_failure(exc: BaseException, token: str | None) -> str:
         if isinstance(err, HfHubHTTPError) and err.response is not None and err.response.status_code == 401 \
                 and "Invalid credentials" in (err.server_message or ""):
             whose = ("the saved Hugging Face account's token" if token else
-                     "the token in HF_TOKEN" if os.environ.get("HF_TOKEN") else "your Hugging Face login's token")
+                     "the token in HF_TOKEN" if os.environ.get(paths.HF_TOKEN) else "your Hugging Face login's token")
             return f"the Hub refused {whose} (wrong or revoked). Replace it with a valid one, or remove it."
     if any(type(err).__name__ in ("ConnectError", "ConnectTimeout", "ReadTimeout") for err in chain) or (
             isinstance(exc, ConnectionError) and "Couldn't reach" in str(exc)):
@@ -194,7 +195,7 @@ def _hub_token() -> str | None:
     from backend import accounts, credentials
     from backend.models import AccountKind
 
-    if os.environ.get("HF_TOKEN"):
+    if os.environ.get(paths.HF_TOKEN):
         return None
     try:
         saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
