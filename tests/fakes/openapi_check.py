@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "openai-openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parent / "specs" / "openai-openapi.yaml"  # vendored: see specs/refresh_openai.py
 _EXTRA_JOB_STATUSES = {"paused", "pending"}  # returned by the services, missing from the spec's enum
 
 
