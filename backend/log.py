@@ -69,7 +69,7 @@ _configured = False
 def file_handler() -> logging.handlers.RotatingFileHandler:
     """The app's log file in the user's log folder: 2 MB, then rotated, five old files kept; redacted."""
     handler = logging.handlers.RotatingFileHandler(
-        paths.log_dir() / "finetune-studio.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        paths.log_file(), maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())

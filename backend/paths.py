@@ -83,6 +83,11 @@ def runs_dir() -> Path:
     return _ensure(data_dir() / "runs")
 
 
+def log_file() -> Path:
+    """The app's rotating log (``backend.log``)."""
+    return log_dir() / "finetune-studio.log"
+
+
 def settings_file() -> Path:
     return config_dir() / "settings.json"
 
