@@ -55,4 +55,3 @@ def test_mistakes_get_one_sentence(env_account, fake_openai, chat_file, capsys):
     fake_openai.state.refusal = None
     assert run(["jobs", "create", "--provider", "openai", "--data", chat_file, "--model", "gpt-9"]) == 1
     assert "not available for fine-tuning" in capsys.readouterr().err
-    fake_openai.violations.clear()  # the unknown model is the service's refusal, sent on purpose
