@@ -125,23 +125,31 @@ def _create_upload(state: FakeOpenAIState, body: Any) -> dict:
         raise APIFailure(400, f"Invalid purpose: {body['purpose']}", param="purpose")
     upload = {"id": short_id("upload_"), "object": "upload", "created_at": now(), "filename": body["filename"],
               "bytes": body["bytes"], "purpose": body["purpose"], "status": "pending",
-              "expires_at": now() + 3600, "file": None}
+              "expires_at": now() + state.upload_lifetime, "file": None}
     state.uploads[upload["id"]] = upload
     state.upload_parts[upload["id"]] = {}
     return upload
 
 
-def _upload(state: FakeOpenAIState, upload_id: str) -> dict:
+def _upload(state: FakeOpenAIState, upload_id: str, *, pending: bool = True) -> dict:
+    """An upload by id; with ``pending``, one that still takes parts (an hour after its creation it has expired:
+    status ``expired``, and adding a part, completing or cancelling it is refused with a 400)."""
     upload = state.uploads.get(upload_id)
     if upload is None:
         raise APIFailure(404, f"No such Upload: {upload_id}", param="upload_id")
+    if upload["status"] == "pending" and now() >= upload["expires_at"]:
+        upload["status"] = "expired"
+        state.upload_parts[upload_id].clear()  # the service drops an expired upload's bytes
+    if pending and upload["status"] != "pending":
+        raise APIFailure(400, f"Upload {upload_id} is {upload['status']}; only a pending Upload takes parts, "
+                              "completes or is cancelled." + (" Uploads expire an hour after they are created: "
+                                                              "create a new one." if upload["status"] == "expired"
+                                                              else ""))
     return upload
 
 
 def _add_part(state: FakeOpenAIState, upload_id: str, form: Any) -> dict:
-    upload = _upload(state, upload_id)
-    if upload["status"] != "pending":
-        raise APIFailure(400, f"Upload {upload_id} is {upload['status']}; parts can only be added while pending.")
+    _upload(state, upload_id)
     if not isinstance(form, dict) or not isinstance(form.get("data"), tuple):
         raise APIFailure(400, "Missing required parameter: 'data'.", param="data")
     part_id = short_id("part_")

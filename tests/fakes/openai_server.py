@@ -109,6 +109,14 @@ class FakeOpenAI:
                       code: str = "invalid_training_file") -> None:
         self.state.fail_next_job = (code, message)
 
+    def expire_uploads(self) -> None:
+        """Let an hour pass for the Uploads API: every pending upload expires (as it would an hour after its
+        creation); adding a part to it or completing it is then refused with a 400."""
+        with self.state.lock:
+            for upload in self.state.uploads.values():
+                if upload["status"] == "pending":
+                    upload["expires_at"] = min(upload["expires_at"], int(time.time()))
+
     def fail_next_file(self, details: str) -> None:
         self.state.file_error_next = details
 

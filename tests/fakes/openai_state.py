@@ -77,6 +77,7 @@ class FakeOpenAIState:
         self.file_bytes: dict[str, bytes] = {}
         self.uploads: dict[str, dict] = {}
         self.upload_parts: dict[str, dict[str, bytes]] = {}
+        self.upload_lifetime = 3600  # seconds from creation until an upload expires, as the Uploads API says
         self.jobs: dict[str, FakeJob] = {}  # insertion order = creation order
         self.extra_models: list[dict] = []
         self.refusal: str | None = None
