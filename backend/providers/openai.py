@@ -130,10 +130,6 @@ class OpenAIProvider:
             try:
                 remote = once.fine_tuning.jobs.create(**request)
                 return mapping.to_job(remote, job, self)
-            except openai.PermissionDeniedError as exc:
-                if openai_sdk.is_fine_tuning_closed(exc):
-                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
-                raise openai_sdk.translate(exc, self.service) from None
             except openai.RateLimitError as exc:  # refused before anything was created: safe to repeat
                 last = exc
             except (openai.APIConnectionError, openai.InternalServerError) as exc:
@@ -141,7 +137,9 @@ class OpenAIProvider:
                 found = self.find_launched(key) if key else None
                 if found is not None:
                     return mapping.to_job(found, job, self)
-            except openai.APIError as exc:
+            except openai.APIError as exc:  # refused: the wind-down says so in its own words
+                if self.kind is ProviderKind.OPENAI and openai_sdk.is_fine_tuning_closed(exc):
+                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
                 raise openai_sdk.translate(exc, self.service) from None
             time.sleep(self.retry_pause * (attempt + 1))
         raise openai_sdk.translate(last, self.service)

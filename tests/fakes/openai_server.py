@@ -101,9 +101,15 @@ class FakeOpenAI:
         with self.state.lock:
             self.faults.clear()
 
-    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE, code: str = "fine_tuning_unavailable") -> None:
-        """Refuse every job creation with a 403, by default as the wind-down does."""
-        self.state.refusal, self.state.refusal_code = message, code
+    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE, code: str | None = "fine_tuning_unavailable", *,
+                            status: int = 403, type: str = "invalid_request_error", param: str | None = None) -> None:
+        """Refuse every job creation (until ``allow_job_creation``) with this error, by default a 403 as the
+        wind-down sends one; the other reads, lists and chat keep working, as they do on the real service."""
+        self.state.refusal = APIFailure(status, message, type=type, param=param, code=code).body()["error"]
+        self.state.refusal["status"] = status
+
+    def allow_job_creation(self) -> None:
+        self.state.refusal = None
 
     def fail_next_job(self, message: str = "The job failed due to an invalid training file.",
                       code: str = "invalid_training_file") -> None:

@@ -80,8 +80,7 @@ class FakeOpenAIState:
         self.upload_lifetime = 3600  # seconds from creation until an upload expires, as the Uploads API says
         self.jobs: dict[str, FakeJob] = {}  # insertion order = creation order
         self.extra_models: list[dict] = []
-        self.refusal: str | None = None
-        self.refusal_code = "fine_tuning_unavailable"
+        self.refusal: dict | None = None  # status, message, type, param, code of a refused job creation
         self.fail_next_job: tuple[str, str] | None = None
         self.file_error_next: str | None = None
         self.reply_text = "Hello from the fake model."
@@ -118,7 +117,7 @@ class FakeOpenAIState:
     # -- jobs ---------------------------------------------------------------------------------------
     def create_job(self, body: dict) -> dict:
         if self.refusal:
-            raise APIFailure(403, self.refusal, code=self.refusal_code)
+            raise APIFailure(**self.refusal)
         for name in ("model", "training_file"):
             if not body.get(name):
                 raise APIFailure(400, f"Missing required parameter: '{name}'.", param=name)
