@@ -14,7 +14,7 @@ from pathlib import Path
 
 from backend import paths
 from backend.cancel import CancelToken, ProgressFn
-from backend.errors import InvalidInput
+from backend.errors import InvalidInput, Refused
 from backend.launch import LAUNCH_KEY
 from backend.models import (
     Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
@@ -32,7 +32,8 @@ class OpenAIProvider:
     service = "OpenAI"
     capabilities = frozenset({
         Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
-        Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT})
+        Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT,
+        Capability.DELETE_MODEL})
     #: Tests lower these to send a small file through the multipart path and to poll quickly.
     simple_upload_limit = openai_upload.SIMPLE_UPLOAD_LIMIT
     part_size = openai_upload.PART_SIZE
@@ -203,6 +204,12 @@ class OpenAIProvider:
 
     def resume(self, job: Job) -> Job:
         return mapping.to_job(self._call(self.client.fine_tuning.jobs.resume, job.remote_id), job, self)
+
+    def delete_model(self, model: str) -> None:
+        """``DELETE /models/{model}``: only a fine-tuned model of the account's organisation (its Owner role)."""
+        deleted = self._call(self.client.models.delete, model)
+        if not deleted.deleted:
+            raise Refused(f"{self.service} did not delete the model {model}.")
 
     # -- chat ---------------------------------------------------------------------------------------
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,

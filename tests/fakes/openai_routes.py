@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from tests.fakes.openai_state import SIMPLE_UPLOAD_LIMIT, APIFailure, FakeOpenAIState, now, short_id
 
@@ -32,13 +33,15 @@ def spec_path(path: str) -> str | None:
 
 def route(fake: "FakeOpenAI", method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
     state = fake.state
-    parts = [p for p in path.split("/") if p]
+    parts = [unquote(p) for p in path.split("/") if p]
     with state.lock:
         match (method, parts):
             case ("GET", ["models"]):
                 return 200, {"object": "list", "data": state.models()}
             case ("GET", ["models", model_id]):
                 return 200, _model(state, model_id)
+            case ("DELETE", ["models", model_id]):
+                return 200, _delete_model(state, model_id)
             case ("POST", ["files"]):
                 return 200, _public(_create_file(state, body))
             case ("GET", ["files"]):
@@ -89,6 +92,17 @@ def _model(state: FakeOpenAIState, model_id: str) -> dict:
         if model["id"] == model_id:
             return model
     raise APIFailure(404, f"The model '{model_id}' does not exist", param="model", code="model_not_found")
+
+
+def _delete_model(state: FakeOpenAIState, model_id: str) -> dict:
+    """Only a fine-tuned model the organisation owns can be deleted (the API: "Delete a fine-tuned model");
+    a base model, or one this organisation cannot see, is refused."""
+    model = _model(state, model_id)  # 404 model_not_found for one that does not exist (or was deleted)
+    if model["owned_by"] != state.organization:
+        raise APIFailure(403, f"You do not have permission to delete the model {model_id}: only fine-tuned models "
+                              "owned by your organization can be deleted.", param="model")
+    state.deleted_models.add(model_id)
+    return {"id": model_id, "object": "model", "deleted": True}
 
 
 def _public(record: dict) -> dict:

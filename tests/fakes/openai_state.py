@@ -80,6 +80,7 @@ class FakeOpenAIState:
         self.upload_lifetime = 3600  # seconds from creation until an upload expires, as the Uploads API says
         self.jobs: dict[str, FakeJob] = {}  # insertion order = creation order
         self.extra_models: list[dict] = []
+        self.deleted_models: set[str] = set()  # fine-tuned models deleted through DELETE /models/{model}
         self.refusal: dict | None = None  # status, message, type, param, code of a refused job creation
         self.fail_next_job: tuple[str, str] | None = None
         self.file_error_next: str | None = None
@@ -125,7 +126,8 @@ class FakeOpenAIState:
         method = body.get("method") or {"type": "supervised", "supervised": {}}
         kind = method.get("type", "supervised")
         base = model.split(":")[1] if model.startswith("ft:") else model
-        if model.startswith("ft:") and not any(j.data.get("fine_tuned_model") == model for j in self.jobs.values()):
+        if model.startswith("ft:") and (model in self.deleted_models or not any(
+                j.data.get("fine_tuned_model") == model for j in self.jobs.values())):
             raise APIFailure(400, f"Model {model} is not available for fine-tuning or does not exist.",
                              param="model", code="model_not_available")
         if base not in FINE_TUNABLE:
@@ -275,7 +277,7 @@ class FakeOpenAIState:
                 **({"shutdown_date": SHUTDOWN[n]} if n in SHUTDOWN else {})} for n in names]
         out += [{"id": j.data["fine_tuned_model"], "object": "model", "created": j.data["finished_at"],
                  "owned_by": self.organization} for j in self.jobs.values() if j.data["fine_tuned_model"]]
-        return out + self.extra_models
+        return [m for m in out + self.extra_models if m["id"] not in self.deleted_models]
 
 
 def _jsonl_problem(content: bytes) -> str | None:
