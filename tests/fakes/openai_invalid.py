@@ -12,7 +12,7 @@ older, still answers an invalid enum value in jsonschema's words ("'bogus' is no
 from __future__ import annotations
 
 from tests.fakes.openai_state import APIFailure
-from tests.fakes.openapi_check import Problem
+from tests.fakes.openapi_problems import Problem
 
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization header using "
           "Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from "

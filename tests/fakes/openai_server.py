@@ -32,7 +32,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes import openai_invalid, openai_routes
 from tests.fakes.openai_state import APIFailure, FakeOpenAIState
-from tests.fakes.openapi_check import Problem, SpecChecker, parse_json
+from tests.fakes.openapi_check import SpecChecker, parse_json
+from tests.fakes.openapi_problems import Problem
 
 API_KEY = "sk-test-fake-0123456789"
 WIND_DOWN_MESSAGE = (
