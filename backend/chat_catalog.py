@@ -71,7 +71,7 @@ def job_refs(job: Job, store: JobStore) -> list[ModelRef]:
         if run.final.is_dir():
             refs.append(local_refs(run.final, f"{name} (fine-tuned)", "fine-tuned"))
         return list(reversed(refs))  # the final model first, then the newest checkpoint
-    if job.status is JobStatus.SUCCEEDED and job.fine_tuned_model:
+    if job.status is JobStatus.SUCCEEDED and job.fine_tuned_model and job.model_deleted_at is None:
         refs.append(ModelRef(provider=job.provider, account_id=job.account_id, model=job.fine_tuned_model,
                              label=f"{name} (fine-tuned)", kind="fine-tuned"))
     for checkpoint in sorted(store.checkpoints(job.id), key=lambda c: c.step, reverse=True):

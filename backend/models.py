@@ -180,6 +180,7 @@ class Job(BaseModel):
     finished_at: datetime | None = None
     estimated_finish: datetime | None = None
     fine_tuned_model: str | None = None
+    model_deleted_at: datetime | None = None  # the fine-tuned model was deleted on the provider (the name stays)
     error: str | None = None
     step: int | None = None
     total_steps: int | None = None

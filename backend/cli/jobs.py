@@ -1,4 +1,5 @@
-"""``jobs`` commands: list, show, watch (events and a progress line until the job ends), cancel, import.
+"""``jobs`` commands: list, show, watch (events and a progress line until the job ends), cancel, delete-model,
+import.
 
 ``jobs create`` lives in ``jobs_create.py`` and is added here when that module is present.
 """
@@ -36,6 +37,11 @@ def register(subparsers) -> None:
     p = sub.add_parser("cancel", help="cancel a running or queued job")
     p.add_argument("id")
     p.set_defaults(func=_cancel)
+
+    p = sub.add_parser("delete-model", help="delete a succeeded job's fine-tuned model on its provider (asks first)")
+    p.add_argument("id")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
+    p.set_defaults(func=_delete_model)
 
     p = sub.add_parser("import", help="add the jobs of an account that were created elsewhere")
     p.add_argument("--provider", choices=[k.value for k in ProviderKind], default=ProviderKind.OPENAI.value)
@@ -103,7 +109,9 @@ def _show(args) -> int:
             ("Base model", job.base_model), ("Method", job.method), ("Status", progress_text(job)),
             ("Created", job.created_at.isoformat(timespec="seconds")),
             ("Finished", job.finished_at.isoformat(timespec="seconds") if job.finished_at else None),
-            ("Model", job.fine_tuned_model), ("Error", job.error)]
+            ("Model", job.fine_tuned_model and job.fine_tuned_model + (
+                f" (deleted {job.model_deleted_at:%Y-%m-%d %H:%M} UTC)" if job.model_deleted_at else "")),
+            ("Error", job.error)]
     for label, value in rows:
         if value:
             print(f"{label + ':':12} {value}")
@@ -176,6 +184,34 @@ def _cancel(args) -> int:
     job = store.save_job(provider.cancel(job))
     print(f"Cancel requested: {progress_text(job)}")
     return 0
+
+
+def _delete_model(args) -> int:
+    from backend import model_deletion
+    from backend.providers import open_provider
+
+    store = JobStore()
+    job = find_job(store, args.id)
+    provider = open_provider(job.provider, job.account_id)
+    reason = model_deletion.why_not(job, provider.capabilities)
+    if reason is not None:
+        raise InvalidInput(reason)
+    question = (f"Delete the model {job.fine_tuned_model} on {job.provider.label}? It cannot be used again, and "
+                "this cannot be undone. [y/N] ")
+    if not args.yes and not _ask(question):
+        print("Nothing was deleted.", file=sys.stderr)
+        return 1
+    _job, event = model_deletion.delete_job_model(store, provider, job)
+    print(event.message)
+    return 0
+
+
+def _ask(question: str) -> bool:
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:  # no terminal and nothing piped in: no answer is no
+        print("\nNo answer (add --yes to delete without asking).", file=sys.stderr)
+        return False
 
 
 def _import(args) -> int:

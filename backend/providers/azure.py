@@ -3,7 +3,9 @@
 Azure lists its models with a ``capabilities.fine_tune`` flag, which is used where present.
 Deploying a fine-tuned model needs the Azure management API (a subscription, a resource group and
 an Entra token), which this provider does not implement: DEPLOY is declared absent, so the UI
-tells the user to deploy in the Azure portal and then chat with the deployment's name.
+tells the user to deploy in the Azure portal and then chat with the deployment's name. Deleting a
+fine-tuned model (``DELETE /openai/models/{model}``) is inherited; Azure refuses it while the model has
+a deployment, and that refusal reaches the user in Azure's words.
 """
 
 from __future__ import annotations

@@ -84,6 +84,10 @@ class Provider(Protocol):
 
     def resume(self, job: Job) -> Job: ...
 
+    def delete_model(self, model: str) -> None:
+        """Delete a fine-tuned model on the provider for good (only where ``DELETE_MODEL`` is declared);
+        ``backend.model_deletion`` records it on the job. Raises StudioError with the provider's reason."""
+
     def chat_stream(
         self,
         model: str,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from backend import paths
 from backend.cancel import CancelToken, ProgressFn
-from backend.errors import InvalidInput
+from backend.errors import InvalidInput, Refused
 from backend.launch import LAUNCH_KEY
 from backend.models import (
     Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
@@ -32,7 +32,8 @@ class OpenAIProvider:
     service = "OpenAI"
     capabilities = frozenset({
         Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
-        Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT})
+        Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT,
+        Capability.DELETE_MODEL})
     #: Tests lower these to send a small file through the multipart path and to poll quickly.
     simple_upload_limit = openai_upload.SIMPLE_UPLOAD_LIMIT
     part_size = openai_upload.PART_SIZE
@@ -130,10 +131,6 @@ class OpenAIProvider:
             try:
                 remote = once.fine_tuning.jobs.create(**request)
                 return mapping.to_job(remote, job, self)
-            except openai.PermissionDeniedError as exc:
-                if openai_sdk.is_fine_tuning_closed(exc):
-                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
-                raise openai_sdk.translate(exc, self.service) from None
             except openai.RateLimitError as exc:  # refused before anything was created: safe to repeat
                 last = exc
             except (openai.APIConnectionError, openai.InternalServerError) as exc:
@@ -141,7 +138,9 @@ class OpenAIProvider:
                 found = self.find_launched(key) if key else None
                 if found is not None:
                     return mapping.to_job(found, job, self)
-            except openai.APIError as exc:
+            except openai.APIError as exc:  # refused: the wind-down says so in its own words
+                if self.kind is ProviderKind.OPENAI and openai_sdk.is_fine_tuning_closed(exc):
+                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
                 raise openai_sdk.translate(exc, self.service) from None
             time.sleep(self.retry_pause * (attempt + 1))
         raise openai_sdk.translate(last, self.service)
@@ -205,6 +204,12 @@ class OpenAIProvider:
 
     def resume(self, job: Job) -> Job:
         return mapping.to_job(self._call(self.client.fine_tuning.jobs.resume, job.remote_id), job, self)
+
+    def delete_model(self, model: str) -> None:
+        """``DELETE /models/{model}``: only a fine-tuned model of the account's organisation (its Owner role)."""
+        deleted = self._call(self.client.models.delete, model)
+        if not deleted.deleted:
+            raise Refused(f"{self.service} did not delete the model {model}.")
 
     # -- chat ---------------------------------------------------------------------------------------
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,

@@ -36,17 +36,57 @@ class FineTuningClosed(Refused):
         self.api_message = api_message
 
 
-_CLOSED_WORDS = ("no longer", "winding down", "wind-down", "wind down", "not available", "unavailable", "deprecat")
+# How OpenAI refuses to create a fine-tuning job once it no longer offers it, from what it has published and sent:
+# - The self-serve wind-down ("Update to OpenAI's self-serve fine-tuning", developers.openai.com/api/docs/deprecations,
+#   notice of 2026-05-07): creating fine-tuning jobs became "unavailable to organizations without prior fine-tuning
+#   history" on 2026-05-07, "no longer available to organizations without inference on a fine-tuned model in the
+#   past 60 days" on 2026-07-02, and ends for every organisation on 2027-01-06; inference on fine-tuned models
+#   stays available until their base models are retired. Such refusals reach `fine_tuning.jobs.create` as
+#   permission errors (403; github.com/ed-donner/llm_engineering/issues/3258, 2026-05-26).
+# - Retired models and endpoints: "The model `text-davinci-003` has been deprecated, learn more here:
+#   https://platform.openai.com/docs/deprecations" (404, code model_not_found; github.com/orhanerday/open-ai/issues/135),
+#   and the endpoints the SDKs dropped because "the fine tunes and edits APIs are no longer provided by OpenAI"
+#   (openai-node #621). A route that is gone for good answers 410.
+# The exact code of the wind-down's refusal is not published, so it is recognised by its shape: a 4xx the service
+# uses for refusals (400, 403, 404, 410) that is not about one of the request's own fields, with a code naming a
+# closed feature or a text saying the service is closed, retired or not offered to this organisation. A refusal of
+# an argument ("Invalid 'n_epochs'...", a file not processed, "Model x is not available for fine-tuning or does not
+# exist") is an ordinary invalid request and is shown as itself.
+_CLOSED_STATUSES = frozenset({400, 403, 404, 410})
+_CLOSED_CODES = frozenset({
+    "fine_tuning_unavailable", "fine_tuning_not_available", "fine_tuning_disabled", "fine_tuning_deprecated",
+    "feature_not_available", "feature_unavailable", "feature_disabled", "feature_deprecated", "deprecated",
+    "endpoint_deprecated", "model_deprecated", "unsupported", "unsupported_feature", "not_available"})
+_CLOSED_PHRASES = (
+    "no longer available", "no longer accessible", "no longer supported", "no longer offered", "no longer provided",
+    "no longer possible", "no longer be created", "no longer able", "no longer create", "winding down", "wind-down",
+    "wind down", "wound down", "deprecated", "deprecation", "shut down", "sunset", "retired", "discontinued")
+#: "not available" alone is also how a wrong model id is refused; it counts when it is said of fine-tuning itself,
+#: of the organisation, or of new customers.
+_CLOSED_WORDS = ("not available", "unavailable", "disabled", "not enabled", "not allowed", "closed")
+_CLOSED_SUBJECTS = ("fine-tun", "fine tun", "finetun", "organization", "organisation", "new customer", "new user")
 
 
 def is_fine_tuning_closed(exc: Any) -> bool:
-    """Whether a refused job creation reads as the wind-down (not, say, a key without the needed scope)."""
+    """Whether a refused job creation reads as fine-tuning being closed to this organisation (the wind-down),
+    rather than as a fault in the request (a bad hyperparameter, a file) or a key without the needed scope."""
+    status = getattr(exc, "status_code", None)
+    if status not in _CLOSED_STATUSES:
+        return False
     body = getattr(exc, "body", None)
     inner = body.get("error", body) if isinstance(body, dict) else {}
-    code = inner.get("code") if isinstance(inner, dict) else None
+    inner = inner if isinstance(inner, dict) else {}
+    if inner.get("param") not in (None, "", "model"):
+        return False  # the service names one of the request's own fields: an ordinary invalid request
+    if status == 410:
+        return True
+    code = str(inner.get("code") or "").lower()
     text = api_message(exc).lower()
-    return code == "fine_tuning_unavailable" or ("fine-tun" in text or "fine tun" in text) and any(
-        word in text for word in _CLOSED_WORDS)
+    if code in _CLOSED_CODES or any(phrase in text for phrase in _CLOSED_PHRASES):
+        return True
+    # "Fine-tuning is not available ..." (the feature), not "Model x is not available for fine-tuning" (a model).
+    return (any(w in text for w in _CLOSED_WORDS) and any(w in text for w in _CLOSED_SUBJECTS)
+            and "for fine-tun" not in text and "does not exist" not in text)
 
 
 def openai_client(account: Account | None, secret: str | None, *, max_retries: int = 2, timeout: float = 60.0):

@@ -2,8 +2,10 @@
 
 Files up to ``simple_limit`` go in one request. Larger ones go through the Uploads API in parts;
 the upload id and the parts already sent are remembered in a small state file keyed by the
-file's content, so a second attempt after an interruption sends only the missing parts. A file
-with the same content that was already uploaded and processed is reused, not sent again.
+file's content, so a second attempt after an interruption sends only the missing parts. An upload
+expires an hour after its creation: one past its ``expires_at``, or that the service says has expired, is
+started afresh (all parts again). A file with the same content that was already uploaded and processed is
+reused, not sent again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from backend.errors import InvalidInput
 
 SIMPLE_UPLOAD_LIMIT = 512 * 1024 * 1024  # the Files API's per-request limit
 PART_SIZE = 64 * 1024 * 1024  # the Uploads API's largest part
+EXPIRY_MARGIN = 60  # seconds: an upload this close to its ``expires_at`` is not continued
 
 
 def content_key(path: Path, purpose: str, where: str) -> str:
@@ -86,14 +90,33 @@ def upload_file(client, path: str | Path, *, purpose: str = "fine-tune", progres
 
 def _upload_in_parts(client, path: Path, size: int, purpose: str, state: UploadState,
                      progress: ProgressFn | None, cancel: CancelToken | None, part_size: int) -> str:
+    """Continue the remembered upload, or start one; an upload the service has let expire (an hour after its
+    creation) or cancelled is started afresh once, within this call, so an interrupted launch retried later
+    still completes: every part is sent again, and the expired upload never becomes a file."""
     import openai
 
+    try:
+        return _send_parts(client, path, size, purpose, state, progress, cancel, part_size)
+    except openai.APIStatusError as exc:
+        if exc.status_code not in (400, 404):
+            raise  # a passing fault (the SDK has retried it): the next try continues this upload
+        state.forget()  # expired, cancelled or refused: a later try must not continue it
+        if not _upload_gone(exc):
+            raise
+    return _send_parts(client, path, size, purpose, state, progress, cancel, part_size)
+
+
+def _send_parts(client, path: Path, size: int, purpose: str, state: UploadState,
+                progress: ProgressFn | None, cancel: CancelToken | None, part_size: int) -> str:
     upload_id = state.data.get("upload_id")
     if state.data.get("part_size") != part_size:
         upload_id = None  # parts of another size cannot be continued
+    expires_at = state.data.get("expires_at")
+    if upload_id is not None and expires_at is not None and time.time() >= expires_at - EXPIRY_MARGIN:
+        upload_id = None  # expired (or about to) by the service's own date: asking would only be refused
     if upload_id is None:
         upload = client.uploads.create(bytes=size, filename=path.name, mime_type="application/jsonl", purpose=purpose)
-        state.save(upload_id=upload.id, part_size=part_size, part_ids=[])
+        state.save(upload_id=upload.id, part_size=part_size, part_ids=[], expires_at=upload.expires_at)
         upload_id = upload.id
     part_ids: list[str] = list(state.data.get("part_ids", []))
     clock = EtaClock(size)
@@ -107,12 +130,7 @@ def _upload_in_parts(client, path: Path, size: int, purpose: str, state: UploadS
             chunk = fh.read(part_size)
             if not chunk:
                 break
-            try:
-                part = client.uploads.parts.create(upload_id=upload_id, data=chunk)
-            except openai.APIStatusError as exc:
-                if exc.status_code in (400, 404):  # expired or cancelled: forget it so a retry starts afresh
-                    state.forget()
-                raise
+            part = client.uploads.parts.create(upload_id=upload_id, data=chunk)
             part_ids.append(part.id)
             state.save(part_ids=part_ids)
     completed = client.uploads.complete(upload_id=upload_id, part_ids=part_ids)
@@ -122,6 +140,14 @@ def _upload_in_parts(client, path: Path, size: int, purpose: str, state: UploadS
     state.save(file_id=completed.file.id, upload_id=None, part_ids=[])
     _report(progress, clock, size, f"Uploaded {path.name}")
     return completed.file.id
+
+
+def _upload_gone(exc) -> bool:
+    """Whether the service refused because the upload no longer takes parts (expired or cancelled) or is gone."""
+    from backend.providers.openai_sdk import api_message
+
+    text = api_message(exc).lower()
+    return exc.status_code == 404 or (exc.status_code == 400 and ("expired" in text or "cancelled" in text))
 
 
 def wait_until_processed(client, file_id: str, name: str, *, cancel: CancelToken | None = None,
@@ -142,8 +168,6 @@ def wait_until_processed(client, file_id: str, name: str, *, cancel: CancelToken
         if cancel is not None and cancel.wait(poll_seconds):
             cancel.raise_if_cancelled()
         elif cancel is None:
-            import time
-
             time.sleep(poll_seconds)
         waited += poll_seconds
 

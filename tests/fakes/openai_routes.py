@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from tests.fakes.openai_state import SIMPLE_UPLOAD_LIMIT, APIFailure, FakeOpenAIState, now, short_id
 
@@ -32,13 +33,15 @@ def spec_path(path: str) -> str | None:
 
 def route(fake: "FakeOpenAI", method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
     state = fake.state
-    parts = [p for p in path.split("/") if p]
+    parts = [unquote(p) for p in path.split("/") if p]
     with state.lock:
         match (method, parts):
             case ("GET", ["models"]):
                 return 200, {"object": "list", "data": state.models()}
             case ("GET", ["models", model_id]):
                 return 200, _model(state, model_id)
+            case ("DELETE", ["models", model_id]):
+                return 200, _delete_model(state, model_id)
             case ("POST", ["files"]):
                 return 200, _public(_create_file(state, body))
             case ("GET", ["files"]):
@@ -91,6 +94,17 @@ def _model(state: FakeOpenAIState, model_id: str) -> dict:
     raise APIFailure(404, f"The model '{model_id}' does not exist", param="model", code="model_not_found")
 
 
+def _delete_model(state: FakeOpenAIState, model_id: str) -> dict:
+    """Only a fine-tuned model the organisation owns can be deleted (the API: "Delete a fine-tuned model");
+    a base model, or one this organisation cannot see, is refused."""
+    model = _model(state, model_id)  # 404 model_not_found for one that does not exist (or was deleted)
+    if model["owned_by"] != state.organization:
+        raise APIFailure(403, f"You do not have permission to delete the model {model_id}: only fine-tuned models "
+                              "owned by your organization can be deleted.", param="model")
+    state.deleted_models.add(model_id)
+    return {"id": model_id, "object": "model", "deleted": True}
+
+
 def _public(record: dict) -> dict:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
@@ -125,23 +139,31 @@ def _create_upload(state: FakeOpenAIState, body: Any) -> dict:
         raise APIFailure(400, f"Invalid purpose: {body['purpose']}", param="purpose")
     upload = {"id": short_id("upload_"), "object": "upload", "created_at": now(), "filename": body["filename"],
               "bytes": body["bytes"], "purpose": body["purpose"], "status": "pending",
-              "expires_at": now() + 3600, "file": None}
+              "expires_at": now() + state.upload_lifetime, "file": None}
     state.uploads[upload["id"]] = upload
     state.upload_parts[upload["id"]] = {}
     return upload
 
 
-def _upload(state: FakeOpenAIState, upload_id: str) -> dict:
+def _upload(state: FakeOpenAIState, upload_id: str, *, pending: bool = True) -> dict:
+    """An upload by id; with ``pending``, one that still takes parts (an hour after its creation it has expired:
+    status ``expired``, and adding a part, completing or cancelling it is refused with a 400)."""
     upload = state.uploads.get(upload_id)
     if upload is None:
         raise APIFailure(404, f"No such Upload: {upload_id}", param="upload_id")
+    if upload["status"] == "pending" and now() >= upload["expires_at"]:
+        upload["status"] = "expired"
+        state.upload_parts[upload_id].clear()  # the service drops an expired upload's bytes
+    if pending and upload["status"] != "pending":
+        raise APIFailure(400, f"Upload {upload_id} is {upload['status']}; only a pending Upload takes parts, "
+                              "completes or is cancelled." + (" Uploads expire an hour after they are created: "
+                                                              "create a new one." if upload["status"] == "expired"
+                                                              else ""))
     return upload
 
 
 def _add_part(state: FakeOpenAIState, upload_id: str, form: Any) -> dict:
-    upload = _upload(state, upload_id)
-    if upload["status"] != "pending":
-        raise APIFailure(400, f"Upload {upload_id} is {upload['status']}; parts can only be added while pending.")
+    _upload(state, upload_id)
     if not isinstance(form, dict) or not isinstance(form.get("data"), tuple):
         raise APIFailure(400, "Missing required parameter: 'data'.", param="data")
     part_id = short_id("part_")

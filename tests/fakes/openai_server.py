@@ -5,6 +5,13 @@ Serves the OpenAI routes under ``/v1`` and Azure OpenAI's under ``/openai`` (``a
 request and response is checked against the official API description; violations are kept in
 ``violations`` and fail the test that used the ``fake_openai`` fixture. Faults (429, 500, slow
 answers, dropped connections) are injected per route for the next N requests.
+
+A request that breaks the description is refused as the real service refuses it (400 in its words, see
+``openai_invalid``) and is a violation: the app must not send it. A test that sends one on purpose says so
+with ``expect_invalid()``; the request then lands in ``refused`` instead, but only if the fake's answer was a
+4xx (an answer that broke ErrorResponse is a violation of its own, from the response check). A request the
+description allows and the service refuses for its own reasons (an unknown model, a file not processed yet,
+the wind-down) is no violation at all: only its answer is checked, against ErrorResponse.
 """
 
 from __future__ import annotations
@@ -16,14 +23,17 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes import openai_routes
+from tests.fakes import openai_invalid, openai_routes
 from tests.fakes.openai_state import APIFailure, FakeOpenAIState
 from tests.fakes.openapi_check import SpecChecker, parse_json
+from tests.fakes.openapi_problems import Problem
 
 API_KEY = "sk-test-fake-0123456789"
 WIND_DOWN_MESSAGE = (
@@ -50,6 +60,8 @@ class FakeOpenAI:
         self.api_key = API_KEY
         self.checker = SpecChecker() if check_spec else None
         self.violations: list[str] = []
+        self.refused: list[str] = []  # invalid requests sent on purpose (``expect_invalid``) and refused
+        self._invalid_expected: list[str] = []
         self.requests: list[tuple[str, str]] = []  # (method, path without prefix), in order
         self.faults: list[Fault] = []
         self.advance_on_poll = False
@@ -90,13 +102,27 @@ class FakeOpenAI:
         with self.state.lock:
             self.faults.clear()
 
-    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE, code: str = "fine_tuning_unavailable") -> None:
-        """Refuse every job creation with a 403, by default as the wind-down does."""
-        self.state.refusal, self.state.refusal_code = message, code
+    def refuse_job_creation(self, message: str = WIND_DOWN_MESSAGE, code: str | None = "fine_tuning_unavailable", *,
+                            status: int = 403, type: str = "invalid_request_error", param: str | None = None) -> None:
+        """Refuse every job creation (until ``allow_job_creation``) with this error, by default a 403 as the
+        wind-down sends one; the other reads, lists and chat keep working, as they do on the real service."""
+        self.state.refusal = APIFailure(status, message, type=type, param=param, code=code).body()["error"]
+        self.state.refusal["status"] = status
+
+    def allow_job_creation(self) -> None:
+        self.state.refusal = None
 
     def fail_next_job(self, message: str = "The job failed due to an invalid training file.",
                       code: str = "invalid_training_file") -> None:
         self.state.fail_next_job = (code, message)
+
+    def expire_uploads(self) -> None:
+        """Let an hour pass for the Uploads API: every pending upload expires (as it would an hour after its
+        creation); adding a part to it or completing it is then refused with a 400."""
+        with self.state.lock:
+            for upload in self.state.uploads.values():
+                if upload["status"] == "pending":
+                    upload["expires_at"] = min(upload["expires_at"], int(time.time()))
 
     def fail_next_file(self, details: str) -> None:
         self.state.file_error_next = details
@@ -116,6 +142,27 @@ class FakeOpenAI:
 
     def count(self, method: str, path_pattern: str) -> int:
         return sum(1 for m, p in self.requests if m == method and fnmatch.fnmatchcase(p, path_pattern))
+
+    @contextmanager
+    def expect_invalid(self, pattern: str = "*") -> Iterator[list[str]]:
+        """Requests matching ``pattern`` (as ``inject``) break the description on purpose inside the block;
+        yields ``refused``, where their problems are listed once the fake has refused them."""
+        with self.state.lock:
+            self._invalid_expected.append(pattern)
+        try:
+            yield self.refused
+        finally:
+            with self.state.lock:
+                self._invalid_expected.remove(pattern)
+
+    def _settle(self, method: str, path: str, problems: list[Problem], status: int | None) -> None:
+        """File a request's problems: refused on purpose (a 4xx inside ``expect_invalid``) or violations."""
+        if not problems:
+            return
+        with self.state.lock:
+            expected = any(fnmatch.fnmatchcase(f"{method} {path}", p) for p in self._invalid_expected)
+            target = self.refused if expected and status is not None and 400 <= status < 500 else self.violations
+            target += [str(p) for p in problems]
 
     def assert_no_violations(self) -> None:
         assert not self.violations, "The fake saw traffic outside the API description:\n" + "\n".join(
@@ -152,7 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        pairs = parse_qsl(url.query, keep_blank_values=True)
+        query = dict(pairs)  # the last value of each name
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         azure, path = _strip_prefix(url.path)
         fake = self.fake
@@ -160,27 +208,44 @@ class _Handler(BaseHTTPRequestHandler):
         spec_path = openai_routes.spec_path(path)
         content_type = self.headers.get("Content-Type", "")
         body = _parse_body(content_type, raw)
-        if fake.checker and spec_path:
-            fake.violations += fake.checker.check_request(method, spec_path, content_type, _spec_form(body))
+        problems = self._problems(method, spec_path, content_type, body, pairs, azure)
         fault = fake._take_fault(method, path)
         if fault and fault.kind == "slow":
             time.sleep(fault.seconds)
         if fault and fault.kind == "drop":
+            fake._settle(method, path, problems, None)
             return self._drop()
         if fault and fault.kind in ("429", "500"):  # refused before anything happens
+            fake._settle(method, path, problems, None)
             return self._respond(method, spec_path, int(fault.kind), _fault_body(int(fault.kind)))
         try:
             _authorise(self.headers, azure, query, fake.api_key)
+            if problems:  # the service refuses what breaks its description before doing anything
+                raise openai_invalid.refusal(problems[0], multipart=content_type.startswith("multipart/"))
             status, payload = openai_routes.route(fake, method, path, query, body)
         except APIFailure as failure:
             status, payload = failure.status, failure.body()
         if fault and fault.kind == "drop_after":  # the work is done, the answer is lost
+            fake._settle(method, path, problems, None)
             return self._drop()
         if fault and fault.kind == "500_after":
             status, payload = 500, _fault_body(500)
+        fake._settle(method, path, problems, status)
         if isinstance(payload, openai_routes.Stream):
             return self._stream(method, spec_path, payload)
         self._respond(method, spec_path, status, payload)
+
+    def _problems(self, method: str, spec_path: str | None, content_type: str, body: Any,
+                  pairs: list[tuple[str, str]], azure: bool) -> list[Problem]:
+        checker = self.fake.checker
+        if not checker or not spec_path:
+            return []
+        if checker.operation(method, spec_path) is None:
+            self.fake.violations.append(f"{method} {spec_path}: no such operation in the API description")
+            return []
+        # Azure's routes authenticate with ``api-key`` (or an Entra bearer token): not the description's scheme.
+        return checker.request_problems(method, spec_path, content_type, _spec_form(body), query=pairs,
+                                        headers=self.headers, bearer=not azure)
 
     def _respond(self, method: str, spec_path: str | None, status: int, payload: Any) -> None:
         if isinstance(payload, bytes):
@@ -255,6 +320,8 @@ def _authorise(headers: Any, azure: bool, query: dict, api_key: str) -> None:
             raise APIFailure(401, "Access denied due to invalid subscription key or wrong API endpoint.",
                              code="401")
         return
+    if not headers.get("Authorization", "").removeprefix("Bearer ").strip():
+        raise APIFailure(401, openai_invalid.NO_KEY)
     if headers.get("Authorization") != f"Bearer {api_key}":
         raise APIFailure(401, "Incorrect API key provided. You can find your API key at "
                               "https://platform.openai.com/account/api-keys.", code="invalid_api_key")

@@ -77,10 +77,11 @@ class FakeOpenAIState:
         self.file_bytes: dict[str, bytes] = {}
         self.uploads: dict[str, dict] = {}
         self.upload_parts: dict[str, dict[str, bytes]] = {}
+        self.upload_lifetime = 3600  # seconds from creation until an upload expires, as the Uploads API says
         self.jobs: dict[str, FakeJob] = {}  # insertion order = creation order
         self.extra_models: list[dict] = []
-        self.refusal: str | None = None
-        self.refusal_code = "fine_tuning_unavailable"
+        self.deleted_models: set[str] = set()  # fine-tuned models deleted through DELETE /models/{model}
+        self.refusal: dict | None = None  # status, message, type, param, code of a refused job creation
         self.fail_next_job: tuple[str, str] | None = None
         self.file_error_next: str | None = None
         self.reply_text = "Hello from the fake model."
@@ -117,7 +118,7 @@ class FakeOpenAIState:
     # -- jobs ---------------------------------------------------------------------------------------
     def create_job(self, body: dict) -> dict:
         if self.refusal:
-            raise APIFailure(403, self.refusal, code=self.refusal_code)
+            raise APIFailure(**self.refusal)
         for name in ("model", "training_file"):
             if not body.get(name):
                 raise APIFailure(400, f"Missing required parameter: '{name}'.", param=name)
@@ -125,7 +126,8 @@ class FakeOpenAIState:
         method = body.get("method") or {"type": "supervised", "supervised": {}}
         kind = method.get("type", "supervised")
         base = model.split(":")[1] if model.startswith("ft:") else model
-        if model.startswith("ft:") and not any(j.data.get("fine_tuned_model") == model for j in self.jobs.values()):
+        if model.startswith("ft:") and (model in self.deleted_models or not any(
+                j.data.get("fine_tuned_model") == model for j in self.jobs.values())):
             raise APIFailure(400, f"Model {model} is not available for fine-tuning or does not exist.",
                              param="model", code="model_not_available")
         if base not in FINE_TUNABLE:
@@ -275,7 +277,7 @@ class FakeOpenAIState:
                 **({"shutdown_date": SHUTDOWN[n]} if n in SHUTDOWN else {})} for n in names]
         out += [{"id": j.data["fine_tuned_model"], "object": "model", "created": j.data["finished_at"],
                  "owned_by": self.organization} for j in self.jobs.values() if j.data["fine_tuned_model"]]
-        return out + self.extra_models
+        return [m for m in out + self.extra_models if m["id"] not in self.deleted_models]
 
 
 def _jsonl_problem(content: bytes) -> str | None:

@@ -52,7 +52,6 @@ def test_mistakes_get_one_sentence(env_account, fake_openai, chat_file, capsys):
     err = capsys.readouterr().err
     assert "\nerror: OpenAI did not create the job" in err and "Hugging Face" in err
     assert "Traceback" not in err
-    fake_openai.state.refusal = None
+    fake_openai.allow_job_creation()
     assert run(["jobs", "create", "--provider", "openai", "--data", chat_file, "--model", "gpt-9"]) == 1
     assert "not available for fine-tuning" in capsys.readouterr().err
-    fake_openai.violations.clear()  # the unknown model is the service's refusal, sent on purpose

@@ -96,19 +96,27 @@ def remove(page: "JobsPage", job_id: str) -> None:
 
 
 def delete_model(page: "JobsPage", job_id: str) -> None:
+    """Delete a succeeded job's fine-tuned model on its provider, after a confirmation that names it."""
+    from backend import model_deletion
+
     job = page.store.get_job(job_id)
-    if job is None or not job.fine_tuned_model or not page.confirm(
-            "Delete the model?", f"Delete the model {job.fine_tuned_model} on {job.provider.label}? "
-                                 "It cannot be used again, and this cannot be undone."):
+    if job is None or not model_deletion.can_delete(job, capabilities(job.provider)) or not page.confirm(
+            "Delete the model?", f"Delete the model {job.fine_tuned_model} on {job.provider.label}? It cannot be "
+                                 "used again (in the playground or by your apps), and this cannot be undone."):
         return
+    page.message.setText(f"Deleting {job.fine_tuned_model} on {job.provider.label}…")
 
-    def worker() -> None:
+    def worker():
         provider = page.driver.monitor.open_provider(job.provider, job.account_id)
-        provider.delete_model(job)  # only offered when the provider declares DELETE_MODEL
+        return model_deletion.delete_job_model(page.store, provider, job)
 
-    Task(worker, name="delete model").on_success(
-        lambda _r: page.message.setText(f"Deleted {job.fine_tuned_model}.")).on_error_message(
-        page.message.setText).start()
+    def done(result) -> None:
+        fresh, event = result
+        page._job_updated(fresh)
+        page.history.events_added(fresh.id, [event])
+        page.message.setText(event.message)
+
+    Task(worker, name="delete model").on_success(done).on_error_message(page.message.setText).start()
 
 
 def _import_all(store, open_provider) -> list[Job]:

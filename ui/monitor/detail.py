@@ -1,7 +1,8 @@
 """One job in detail: status and reason, live charts, events log, settings and data, checkpoints.
 
 The view renders and forwards: its actions are signals the page handles (cancel with confirmation,
-pause, stop and save, resume, clone, open in the playground, remove). Actions the provider lacks are hidden.
+pause, stop and save, resume, clone, open in the playground, remove, delete the remote model of a
+succeeded job). Actions the provider lacks are hidden; a deleted model is no longer offered.
 A provider that can stop and save (training on this computer) resumes from its own checkpoints, so a
 stopped or failed run of it that left a checkpoint offers Resume too. All
 text that came from a provider (events, errors, names) is shown as plain text.
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
+from backend import model_deletion
 from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
 from backend.providers.base import Capability
 from ui.monitor.charts import TrainingCharts
@@ -157,6 +159,7 @@ class JobDetail(QWidget):
         self.title.setText(job.name or job.remote_id or job.id[:10])
         progress = f" · step {job.step}/{job.total_steps}" if job.step is not None and job.total_steps else ""
         model = f" · {job.fine_tuned_model}" if job.fine_tuned_model else ""
+        model += " (deleted)" if job.fine_tuned_model and job.model_deleted_at else ""
         self.status.setText(f"{status_label(job.status)}{progress} · {job.provider.label}{model}")
         self.status.setStyleSheet(f"color: {STATUS_COLOURS[job.status]}")
         self.reason.setText(f"Reason: {job.error}" if job.error else "")
@@ -170,9 +173,9 @@ class JobDetail(QWidget):
                 Capability.STOP_AND_SAVE in caps and self.resumable
                 and job.status in (JobStatus.FAILED, JobStatus.CANCELLED))),
             "clone": bool(job.config) and not job.config.get("imported"),
-            "playground": bool(job.fine_tuned_model),
+            "playground": bool(job.fine_tuned_model) and job.model_deleted_at is None,
             "remove": True,
-            "delete": Capability.DELETE_MODEL in caps and bool(job.fine_tuned_model),
+            "delete": model_deletion.can_delete(job, caps),
         }
         for key, button in self.buttons.items():
             button.setVisible(visible[key])

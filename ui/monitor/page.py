@@ -263,7 +263,12 @@ class JobsPage(QWidget):
             window.close_quietly()
 
     def confirm(self, title: str, text: str) -> bool:
-        return QMessageBox.question(self.body, title, text) == QMessageBox.StandardButton.Yes
+        """Yes or no; ``text`` names jobs and models (provider text), so it is shown as plain text."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.body)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
+        return box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.driver.stop()
