@@ -6,9 +6,11 @@ import pytest
 from PySide6.QtWidgets import QWizard
 
 from backend import bounds
-from backend.models import ProviderKind
+from backend.models import Job, JobStatus, ProviderKind
+from ui.context import AppContext
 from ui.wizard.draft import WizardDraft
 from ui.wizard.model_page import ModelPage
+from ui.wizard.page import NewFineTunePage
 
 
 class BareWizard(QWizard):
@@ -68,3 +70,19 @@ def test_a_value_the_configuration_refuses_is_said_and_blocks_next(open_page, mo
     assert not page.isComplete() and not page.validatePage()
     page.epochs.setValue(10)
     assert page.limits_note.text() == "" and page.validatePage()
+
+
+def test_a_job_recorded_before_the_bounds_clones_with_its_wrong_values_on_auto(qtbot, store, provider, account):
+    context = AppContext(store)
+    old = store.save_job(Job(provider=ProviderKind.OPENAI, status=JobStatus.SUCCEEDED, base_model="gpt-4o-mini",
+                             config={"provider": "openai", "base_model": "gpt-4o-mini", "training_file": "t.jsonl",
+                                     "suffix": "kept", "seed": -7,
+                                     "hyperparameters": {"n_epochs": -1, "batch_size": 8, "beta": 9.0}}))
+    page = NewFineTunePage(context, accounts=lambda: [account], open_provider=lambda kind, account_id: provider)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(context.navigate):
+        context.clone_job.emit(old.id)
+    draft = page.wizard.draft
+    assert draft.hyperparameters.n_epochs == "auto" and draft.hyperparameters.beta is None and draft.seed is None
+    assert draft.hyperparameters.batch_size == 8 and draft.suffix == "kept" and draft.base_model == "gpt-4o-mini"
+    qtbot.waitUntil(lambda: not page.reconciling.running, timeout=10_000)
