@@ -106,7 +106,7 @@ class LocalProvider:
         for spec_file in sorted(paths.runs_dir().glob("*/config.json"), reverse=True):
             try:
                 spec = RunFolder(spec_file.parent).read_spec()
-            except (OSError, ValueError):
+            except (OSError, ValueError, InvalidInput):
                 continue
             job = Job(id=spec.job_id or spec_file.parent.name, provider=self.kind, run_dir=str(spec_file.parent),
                       remote_id=spec_file.parent.name, data_summary=spec.data.summary,

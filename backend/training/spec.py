@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from backend.bounds import LOCAL
+from backend.bounds import LOCAL, refusal
+from backend.errors import InvalidInput
 from backend.models import DataRefs, TrainingConfig
 
 Device = Literal["cuda", "mps", "cpu"]
@@ -87,7 +88,13 @@ class RunFolder:
     recipe = property(lambda self: self.path / "trl_config.yaml")
 
     def read_spec(self) -> RunSpec:
-        return RunSpec.model_validate_json(self.spec.read_text(encoding="utf-8"))
+        """The run's record; InvalidInput when it holds what this version refuses (a value out of range)."""
+        try:
+            return RunSpec.model_validate_json(self.spec.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise InvalidInput(f"The run's record “{self.spec}” holds a setting this version refuses: "
+                               f"{refusal(exc, provider='hf-local')}",
+                               hint="Clone the job in the wizard to train it again with valid settings.") from None
 
     def write_spec(self, spec: RunSpec) -> None:
         tmp = self.spec.with_suffix(".tmp")
