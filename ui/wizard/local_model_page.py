@@ -88,7 +88,7 @@ class LocalModelPage(QWizardPage):
                                     accessibleName="Base model")
         self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
                                    "when you launch) or a folder with config.json, weights and a tokenizer.")
-        self.model_note = QLabel("", textFormat=Qt.TextFormat.PlainText)
+        self.model_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.model_note.setProperty("role", "subtitle")
         browse = QPushButton("Folder…", accessibleName="Choose a model folder")
         browse.clicked.connect(self._choose_folder)
