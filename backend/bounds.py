@@ -82,7 +82,8 @@ _OPENAI = {"n_epochs": Range(1, 50), "batch_size": Range(1, 256), "learning_rate
 LOCAL = {
     "n_epochs": Range(1, 100), "epochs": Range(0, 100, low_open=True), "batch_size": Range(1, 1024),
     "learning_rate_multiplier": Range(0, 100, low_open=True), "learning_rate": Range(0, 1, low_open=True),
-    "beta": Range(0, 10, low_open=True), "max_steps": Range(-1, 1_000_000), "gradient_accumulation_steps": Range(1, 1024),
+    "beta": Range(0, 10, low_open=True), "max_steps": Range(-1, 1_000_000),
+    "gradient_accumulation_steps": Range(1, 1024),
     "max_length": Range(16, 1_048_576), "warmup_ratio": Range(0, 1, high_open=True), "lora_r": Range(1, 1024),
     "lora_alpha": Range(1, 4096), "lora_dropout": Range(0, 1, high_open=True), "eval_steps": Range(1, 1_000_000),
     "save_steps": Range(1, 1_000_000), "save_total_limit": Range(1, 1000), "logging_steps": Range(1, 1_000_000),
@@ -94,17 +95,20 @@ PROVIDERS: dict[str, tuple[str, Mapping[str, Range]]] = {
     "hf-local": ("Training on this computer", LOCAL), "hf-jobs": ("Hugging Face", LOCAL),
 }
 #: Fields of ``TrainingConfig`` itself, the same for every provider (OpenAI's seed range).
-CONFIG = {"seed": Range(0, 2**31 - 1), "validation_split": Range(0, 1, high_open=True), "split_seed": Range(0, 2**31 - 1)}
+CONFIG = {"seed": Range(0, 2**31 - 1), "validation_split": Range(0, 1, high_open=True),
+          "split_seed": Range(0, 2**31 - 1)}
 HYPERPARAMETERS = ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
 
 #: What a message calls a field when the caller gives no name of its own (the wizard's labels).
-LABELS = {"base_model": "Base model", "training_file": "Training data", "n_epochs": "Epochs", "epochs": "Epochs", "batch_size": "Batch size", "learning_rate_multiplier":
-          "Learning-rate multiplier", "beta": "Beta", "seed": "Seed", "suffix": "Suffix", "validation_split":
-          "Validation share", "split_seed": "Split seed", "learning_rate": "Learning rate", "max_steps": "Maximum steps",
-          "gradient_accumulation_steps": "Gradient accumulation", "max_length": "Maximum length",
-          "warmup_ratio": "Warm-up share", "lora_r": "LoRA rank", "lora_alpha": "LoRA alpha",
-          "lora_dropout": "LoRA dropout", "eval_steps": "Evaluation interval", "save_steps": "Checkpoint interval",
-          "save_total_limit": "Checkpoints kept", "logging_steps": "Logging interval"}
+LABELS = {
+    "base_model": "Base model", "training_file": "Training data", "n_epochs": "Epochs", "epochs": "Epochs",
+    "batch_size": "Batch size", "learning_rate_multiplier": "Learning-rate multiplier", "beta": "Beta", "seed": "Seed",
+    "suffix": "Suffix", "validation_split": "Validation share", "split_seed": "Split seed",
+    "learning_rate": "Learning rate", "max_steps": "Maximum steps", "gradient_accumulation_steps":
+    "Gradient accumulation", "max_length": "Maximum length", "warmup_ratio": "Warm-up share", "lora_r": "LoRA rank",
+    "lora_alpha": "LoRA alpha", "lora_dropout": "LoRA dropout", "eval_steps": "Evaluation interval",
+    "save_steps": "Checkpoint interval", "save_total_limit": "Checkpoints kept", "logging_steps": "Logging interval",
+}
 
 
 def hyperparameter(provider: str, name: str) -> Range:
@@ -145,7 +149,8 @@ def _range_for(field: str, provider: str | None) -> tuple[str | None, Range | No
     return None, None
 
 
-def refusal(exc: ValidationError, *, names: Mapping[str, str] | None = None, provider: str | None = None) -> InvalidInput:
+def refusal(exc: ValidationError, *, names: Mapping[str, str] | None = None,
+            provider: str | None = None) -> InvalidInput:
     """pydantic's first complaint as one sentence that names the field, the value and what is allowed.
 
     ``names`` maps a field to how the caller shows it, with ``{value}`` where the value goes (the command line:

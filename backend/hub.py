@@ -42,7 +42,8 @@ def is_local(name: str) -> bool:
 def _not_an_id(name: str, exc: Exception) -> InvalidInput:
     reason = str(exc).split(f": '{name}'")[0].strip().rstrip(".")  # the Hub's rule, without the name again
     return InvalidInput(f"“{name}” is not a Hugging Face model id: {reason[:1].lower()}{reason[1:]}.",
-                        hint="An id looks like “owner/name”; a model folder on this computer starts with /, ./ or ~.")
+                        hint="An id looks like “owner/name”; a model folder on this computer starts with "
+                             "/, ./ or ~.")
 
 
 def check_model_id(name: str) -> str:
