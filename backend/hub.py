@@ -2,7 +2,8 @@
 
 Downloads go through ``huggingface_hub.snapshot_download`` into the standard Hugging Face cache,
 so models are shared with every other Hugging Face tool on the computer. The Hub's errors
-(gated, missing, no token, offline) are turned into sentences that say what to do.
+(gated, missing, no token, offline, a name that cannot be an id) are turned into sentences that say
+what to do; a name is checked as an id before any Hub function sees it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
-from backend.errors import CredentialsError, NetworkError, NotFound
+from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound
 from backend.models import BaseModelInfo
 
 # Small instruct models that fine-tune on one consumer GPU (and the smallest on a CPU).
@@ -38,10 +39,32 @@ def is_local(name: str) -> bool:
     return Path(name).expanduser().is_dir() or name.startswith(("/", "~", ".")) or (len(name) > 1 and name[1] == ":")
 
 
+def _not_an_id(name: str, exc: Exception) -> InvalidInput:
+    reason = str(exc).split(f": '{name}'")[0].strip().rstrip(".")  # the Hub's rule, without the name again
+    return InvalidInput(f"“{name}” is not a Hugging Face model id: {reason[:1].lower()}{reason[1:]}.",
+                        hint="An id looks like “owner/name”; a model folder on this computer starts with "
+                             "/, ./ or ~.")
+
+
+def check_model_id(name: str) -> str:
+    """``name`` when it can be a Hub model id; else InvalidInput with the Hub's reason (spaces, shell
+    characters, "..", too many slashes, too long), so that no Hub call sees it."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(name)
+    except HFValidationError as exc:
+        raise _not_an_id(name, exc) from None
+    return name
+
+
 def explain_error(repo_id: str, exc: Exception) -> Exception:
     """The Hub's exception as a StudioError with a sentence that says what to do."""
     from huggingface_hub import errors
 
+    if isinstance(exc, errors.HFValidationError):
+        return _not_an_id(repo_id, exc)
     if isinstance(exc, errors.GatedRepoError):
         return CredentialsError(f"“{repo_id}” is a gated model: its authors must grant you access first.",
                                 hint=f"Accept its licence on https://huggingface.co/{repo_id} while signed in, "
@@ -60,12 +83,14 @@ def explain_error(repo_id: str, exc: Exception) -> Exception:
 
 
 def local_path(name: str) -> Path | None:
-    """The folder of a local model or of a Hub model already in the cache; None if it must be downloaded."""
+    """The folder of a local model or of a Hub model already in the cache; None if it must be downloaded.
+    Raises NotFound for a missing folder and InvalidInput for a name that is neither a folder nor an id."""
     if is_local(name):
         path = Path(name).expanduser()
         if not path.is_dir():
             raise NotFound(f"The model folder “{path}” does not exist.", hint="Choose an existing folder.")
         return path
+    check_model_id(name)
     from huggingface_hub import snapshot_download
 
     try:
@@ -79,7 +104,7 @@ def model_state(name: str) -> str:
     """Where a base model is, in a sentence for the model page."""
     try:
         folder = local_path(name)
-    except NotFound as exc:
+    except (NotFound, InvalidInput) as exc:
         return str(exc)
     if folder is None:
         size = next((m.label.split("(")[1].split(",")[0].rstrip(")") for m in SUGGESTED if m.id == name), None)

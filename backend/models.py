@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from backend import bounds
 
 
 def utcnow() -> datetime:
@@ -120,7 +122,8 @@ Auto = Literal["auto"]
 
 
 class Hyperparameters(BaseModel):
-    """What a provider tunes. ``"auto"`` lets the provider choose."""
+    """What a provider tunes. ``"auto"`` lets the provider choose. Each number is within the widest range any
+    provider allows (``backend.bounds``); ``TrainingConfig`` narrows that to its provider's."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -128,6 +131,11 @@ class Hyperparameters(BaseModel):
     batch_size: int | Auto = "auto"
     learning_rate_multiplier: float | Auto = "auto"
     beta: float | Auto | None = None  # DPO only
+
+    @field_validator(*bounds.HYPERPARAMETERS)
+    @classmethod
+    def _within_any_provider(cls, value, info: ValidationInfo):
+        return bounds.check(info.field_name, value, bounds.widest(info.field_name), None)
 
 
 class TrainingConfig(BaseModel):
@@ -141,14 +149,24 @@ class TrainingConfig(BaseModel):
     method: Method = "supervised"
     training_file: str  # a local path (or Hub dataset id) before preparation
     validation_file: str | None = None
-    validation_split: float = 0.0
-    split_seed: int = 42
-    suffix: str | None = None
-    seed: int | None = None
+    validation_split: float = Field(0.0, **bounds.CONFIG["validation_split"].field())
+    split_seed: int = Field(42, **bounds.CONFIG["split_seed"].field())
+    suffix: str | None = Field(None, min_length=1, max_length=64)  # OpenAI's limits
+    seed: int | None = Field(None, **bounds.CONFIG["seed"].field())
     metadata: dict[str, str] = Field(default_factory=dict)
     hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
     #: Provider-specific options (local trainer: LoRA rank, max length, device, ...).
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("hyperparameters")
+    @classmethod
+    def _within_the_providers_limits(cls, hp: Hyperparameters, info: ValidationInfo) -> Hyperparameters:
+        provider = info.data.get("provider")  # absent when the provider itself was refused
+        if provider is not None:
+            who, table = bounds.PROVIDERS[provider.value]
+            for name in bounds.HYPERPARAMETERS:
+                bounds.check(name, getattr(hp, name), table[name], who)
+        return hp
 
 
 class DataRefs(BaseModel):

@@ -24,7 +24,8 @@ from backend.store import JobStore
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Callbacks", "Connection", "Monitor", "PollPolicy", "PollResult", "duration_text", "eta_seconds", "import_jobs"]
+__all__ = ["Callbacks", "Connection", "Monitor", "PollPolicy", "PollResult", "duration_text", "eta_seconds", "import_jobs",
+           "refresh_local"]
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,16 @@ class Monitor:
             with self._lock:
                 self._providers.setdefault(key, provider)
         return provider
+
+
+def refresh_local(store: JobStore, jobs: list[Job] | None = None) -> None:
+    """Bring runs on this computer up to date from their folders with one poll of the app's monitor (reading
+    a run folder costs nothing): for commands that show jobs without watching them. Others are left as stored."""
+    monitor = Monitor(store)
+    for job in store.list_jobs(provider=ProviderKind.HF_LOCAL) if jobs is None else jobs:
+        if job.provider is ProviderKind.HF_LOCAL:
+            monitor.track(job)
+    monitor.tick()
 
 
 def _is_connection_error(exc: BaseException) -> bool:

@@ -63,6 +63,8 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+#: Bytes the write-ahead log may reach before a write checkpoints it back into the database and empties it.
+WAL_LIMIT = 4 * 2**20
 
 
 class StoreError(StudioError):
@@ -76,11 +78,14 @@ class JobStore:
         self.path = Path(path) if path else paths.store_file()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._wal = Path(f"{self.path}-wal")
+        self._checkpoint_at = WAL_LIMIT
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             self._db.execute("PRAGMA busy_timeout=30000")
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -118,6 +123,31 @@ class JobStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._keep_wal_small()
+
+    def _keep_wal_small(self) -> None:
+        """Empty the write-ahead log once it passes ``WAL_LIMIT`` (called after a commit, lock held).
+
+        SQLite's own checkpoints copy pages back but start the log over only at a moment when no reader is
+        using it, which steady polling never leaves: the log grew to 282 MB. A TRUNCATE checkpoint waits for
+        the readers of the moment (later ones read the database itself) and empties the file. Readers can
+        still hold it off now and then: it is tried again after another quarter of the limit, with a short
+        wait, so a reader that keeps a transaction open costs a writer a little now and then, never a
+        30 s wait per write."""
+        try:
+            size = self._wal.stat().st_size
+        except OSError:
+            return
+        if size <= self._checkpoint_at:
+            return
+        self._db.execute("PRAGMA busy_timeout=250")
+        try:
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError:
+            busy = 1
+        finally:
+            self._db.execute("PRAGMA busy_timeout=30000")
+        self._checkpoint_at = size + WAL_LIMIT // 4 if busy else WAL_LIMIT
 
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -162,6 +192,7 @@ class JobStore:
                 " status=excluded.status, updated_at=excluded.updated_at, doc=excluded.doc",
                 row,
             )
+            self._keep_wal_small()
         return job
 
     def get_job(self, job_id: str) -> Job | None:
@@ -197,6 +228,7 @@ class JobStore:
     def remove_job(self, job_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+            self._keep_wal_small()
 
     # -- history ------------------------------------------------------------------------
     def add_events(self, job_id: str, events: Iterable[JobEvent]) -> int:

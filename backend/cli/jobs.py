@@ -1,5 +1,5 @@
-"""``jobs`` commands: list, show, watch (events and a progress line until the job ends), cancel, delete-model,
-import.
+"""``jobs`` commands: list, show, watch (events and a progress line until the job ends), cancel,
+stop-and-save, resume, delete-model, import. ``list`` and ``show`` first bring runs on this computer up to date.
 
 ``jobs create`` lives in ``jobs_create.py`` and is added here when that module is present.
 """
@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-from backend.errors import CapabilityMissing, InvalidInput
+from backend.errors import InvalidInput
 from backend.models import Job, JobStatus, ProviderKind
 from backend.store import JobStore
 
@@ -37,6 +37,14 @@ def register(subparsers) -> None:
     p = sub.add_parser("cancel", help="cancel a running or queued job")
     p.add_argument("id")
     p.set_defaults(func=_cancel)
+
+    p = sub.add_parser("stop-and-save", help="stop a run on this computer at its next step, keeping a checkpoint")
+    p.add_argument("id")
+    p.set_defaults(func=lambda args: _control(args, "stop_and_save"))
+
+    p = sub.add_parser("resume", help="continue a paused job (a local run: from its last checkpoint)")
+    p.add_argument("id")
+    p.set_defaults(func=lambda args: _control(args, "resume"))
 
     p = sub.add_parser("delete-model", help="delete a succeeded job's fine-tuned model on its provider (asks first)")
     p.add_argument("id")
@@ -83,11 +91,14 @@ def progress_text(job: Job) -> str:
 
 
 def _list(args) -> int:
+    from backend.monitor import refresh_local
+
     store = JobStore()
     if store.list_jobs(status=[JobStatus.CREATING]):  # a launch a crash left half-done: settle it first
         from backend.launch import reconcile_pending
 
         reconcile_pending(store)
+    refresh_local(store)  # a run's folder says how far it got; the store knows only the last poll's answer
     jobs = store.list_jobs(provider=ProviderKind(args.provider) if args.provider else None,
                            status=[JobStatus(args.status)] if args.status else None)
     if not jobs:
@@ -103,8 +114,12 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
+    from backend.monitor import refresh_local
+
     store = JobStore()
     job = find_job(store, args.id)
+    refresh_local(store, [job])
+    job = store.get_job(job.id) or job
     rows = [("Job", job.id), ("Name", job.name), ("Provider", job.provider.label), ("Remote id", job.remote_id),
             ("Base model", job.base_model), ("Method", job.method), ("Status", progress_text(job)),
             ("Created", job.created_at.isoformat(timespec="seconds")),
@@ -170,19 +185,27 @@ def _watch(args) -> int:
 
 
 def _cancel(args) -> int:
-    from backend.providers import open_provider
-    from backend.providers.base import Capability
-
     store = JobStore()
     job = find_job(store, args.id)
     if job.status.is_terminal:
         print(f"The job has already {job.status.value}.")
         return 0
-    provider = open_provider(job.provider, job.account_id)
-    if Capability.CANCEL not in provider.capabilities:
-        raise CapabilityMissing(f"{job.provider.label} jobs cannot be cancelled.")
-    job = store.save_job(provider.cancel(job))
-    print(f"Cancel requested: {progress_text(job)}")
+    return _control(args, "cancel", store=store, job=job)
+
+
+_ASKED = {"cancel": "Cancel requested", "stop_and_save": "Stop requested: the trainer saves a checkpoint at its "
+          "next step, then ends (`jobs resume` continues from it)", "resume": "Resumed"}
+
+
+def _control(args, action: str, *, store: JobStore | None = None, job: Job | None = None) -> int:
+    """Ask the job's provider, then record its answer: the Jobs page's own call (``backend.control``)."""
+    from backend.control import control
+    from backend.providers import open_provider
+
+    store = store or JobStore()
+    job = job or find_job(store, args.id)
+    job = control(store, open_provider(job.provider, job.account_id), job, action)
+    print(f"{_ASKED[action]}: {progress_text(job)}")
     return 0
 
 

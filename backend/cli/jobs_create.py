@@ -13,9 +13,17 @@ import os
 import sys
 import time
 
+from pydantic import ValidationError
+
 from backend import paths
+from backend.bounds import PROVIDERS, refusal
 from backend.errors import InvalidInput
 from backend.models import Account, AccountKind, Hyperparameters, ProviderKind, TrainingConfig
+
+# How a refusal names each field: by the flag that set it ("--epochs 0 is out of range: OpenAI allows 1 to 50.").
+FLAGS = {"n_epochs": "--epochs {value}", "batch_size": "--batch-size {value}", "learning_rate_multiplier":
+         "--lr-multiplier {value}", "beta": "--beta {value}", "suffix": "--suffix {value}", "seed": "--seed {value}",
+         "validation_split": "--split {value}"}
 
 
 def register_create(jobs_subparsers) -> argparse.ArgumentParser:
@@ -43,13 +51,17 @@ def register_create(jobs_subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _auto(value: str | None, kind: type, name: str):
+def _auto(value: str | None, kind: type, field: str, provider: str):
+    """A hyperparameter flag's value: "auto", or a number of ``kind`` (its range is the configuration's to check)."""
     if value is None or value == "auto":
         return value
     try:
         return kind(value)
     except ValueError:
-        raise InvalidInput(f"--{name} must be a number or auto, not {value!r}.") from None
+        who, table = PROVIDERS[provider]
+        whole = "whole numbers " if kind is int else ""
+        raise InvalidInput(f"{FLAGS[field].split()[0]} must be a number or auto, not {value!r}: {who} allows "
+                           f"{whole}{table[field].describe()}.") from None
 
 
 def build_config(args, account_id: str | None) -> TrainingConfig:
@@ -62,16 +74,25 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
-    beta = _auto(args.beta, float, "beta")
+    beta = _auto(args.beta, float, "beta", args.provider)
     if beta is not None and args.method != "dpo":
         raise InvalidInput("--beta applies only to --method dpo.")
-    hyper = Hyperparameters(n_epochs=_auto(args.epochs, int, "epochs"), batch_size=_auto(args.batch_size, int,
-                            "batch-size"), learning_rate_multiplier=_auto(args.lr_multiplier, float, "lr-multiplier"),
-                            beta=beta)
-    return TrainingConfig(provider=ProviderKind(args.provider), account_id=account_id, base_model=args.model,
-                          method=args.method, training_file=args.data, validation_file=args.validation,
-                          validation_split=args.split or 0.0, suffix=args.suffix, seed=args.seed,
-                          hyperparameters=hyper, options=options)
+    hyper = dict(n_epochs=_auto(args.epochs, int, "n_epochs", args.provider),
+                 batch_size=_auto(args.batch_size, int, "batch_size", args.provider),
+                 learning_rate_multiplier=_auto(args.lr_multiplier, float, "learning_rate_multiplier", args.provider),
+                 beta=beta)
+    try:  # every range is checked here, before any upload, download or job record
+        config = TrainingConfig(provider=ProviderKind(args.provider), account_id=account_id, base_model=args.model,
+                                method=args.method, training_file=args.data, validation_file=args.validation,
+                                validation_split=args.split or 0.0, suffix=args.suffix, seed=args.seed,
+                                hyperparameters=Hyperparameters(**hyper), options=options)
+    except ValidationError as exc:
+        raise refusal(exc, names=FLAGS, provider=args.provider) from None
+    if config.provider is ProviderKind.HF_LOCAL:
+        from backend.training.defaults import check_options
+
+        check_options(config, names={key: f"--option {key}={{value}}" for key in options})
+    return config
 
 
 def open_for_cli(kind: ProviderKind, account_name: str | None):
@@ -117,8 +138,9 @@ def run_create(args) -> int:
     from backend.store import JobStore
 
     kind = ProviderKind(args.provider)
+    config = build_config(args, None)  # the flags first: a wrong value is said before any account is opened
     provider, account_id = open_for_cli(kind, args.account)
-    config = build_config(args, account_id)
+    config = config.model_copy(update={"account_id": account_id})
     store = JobStore()
     try:
         job = launch(config, store=store, progress=_ProgressPrinter(), provider=provider)

@@ -59,11 +59,16 @@ class LocalProvider:
     # launch
     def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> DataRefs:
-        """Download the base model if needed, then stage the data as TRL's JSON lines."""
+        """Check the settings, download the base model if needed, then stage the data as TRL's JSON lines.
+        A wrong setting or a folder that holds no model is said here, before any download or job record."""
         from backend.training.data import stage_data
+        from backend.training.defaults import check_options
+        from backend.training.hardware import model_facts
 
-        if hub.local_path(config.base_model) is None:
-            hub.download_model(config.base_model, token=self.secret, progress=progress, cancel=cancel)
+        check_options(config)
+        folder = hub.local_path(config.base_model) or hub.download_model(
+            config.base_model, token=self.secret, progress=progress, cancel=cancel)
+        check_options(config, model_facts(folder))
         return stage_data(config, paths.cache_dir() / "prepared" / new_id(), progress=progress, cancel=cancel)
 
     def plan(self, config: TrainingConfig, data: DataRefs | None = None):
@@ -101,7 +106,7 @@ class LocalProvider:
         for spec_file in sorted(paths.runs_dir().glob("*/config.json"), reverse=True):
             try:
                 spec = RunFolder(spec_file.parent).read_spec()
-            except (OSError, ValueError):
+            except (OSError, ValueError, InvalidInput):
                 continue
             job = Job(id=spec.job_id or spec_file.parent.name, provider=self.kind, run_dir=str(spec_file.parent),
                       remote_id=spec_file.parent.name, data_summary=spec.data.summary,

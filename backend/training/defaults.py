@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Mapping
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from backend.bounds import LABELS, refusal
 from backend.errors import InvalidInput
 from backend.models import TrainingConfig
 from backend.training.hardware import Hardware, ModelFacts
@@ -74,12 +77,25 @@ def estimate_seconds(settings: TrainSettings, facts: ModelFacts, hardware: Hardw
     return flops_per_token * tokens * settings.epochs / rate
 
 
-def _overrides(config: TrainingConfig) -> dict:
+def check_options(config: TrainingConfig, facts: ModelFacts | None = None, *,
+                  names: Mapping[str, str] | None = None) -> dict:
+    """The trainer settings that ``config.options`` sets, each checked against its range (``backend.bounds``)
+    and ``max_length`` against the model's context when ``facts`` are known. Raises InvalidInput naming the
+    first wrong one (as ``names`` shows it: the command line's ``--option lora_r={value}``)."""
     unknown = set(config.options) - set(TrainSettings.model_fields) - _OWN_OPTIONS
     if unknown:
         raise InvalidInput(f"Unknown local training option(s): {', '.join(sorted(unknown))}.",
                            hint=f"Known options: {', '.join(sorted(set(TrainSettings.model_fields) | _OWN_OPTIONS))}.")
-    return {k: v for k, v in config.options.items() if k in TrainSettings.model_fields}
+    overrides = {k: v for k, v in config.options.items() if k in TrainSettings.model_fields}
+    try:
+        checked = TrainSettings(**overrides)
+    except ValidationError as exc:
+        raise refusal(exc, names=names, provider="hf-local") from None
+    context = facts.max_positions if facts else None
+    if context and "max_length" in overrides and checked.max_length > context:
+        subject = (names or {}).get("max_length", f"{LABELS['max_length']} {{value}}").format(value=checked.max_length)
+        raise InvalidInput(f"{subject} is out of range: this model reads at most {context:,} tokens.")
+    return overrides
 
 
 def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, examples: int | None = None,
@@ -88,7 +104,7 @@ def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, ex
     if config.method not in ("supervised", "dpo"):
         raise InvalidInput(f"Local training does not support the “{config.method}” method.",
                            hint="Choose supervised fine-tuning or DPO.")
-    options = _overrides(config)
+    options = check_options(config, facts)
     adapter = options.get("adapter", "lora")
     if adapter == "qlora" and not hardware.quantization:
         raise InvalidInput("QLoRA needs an NVIDIA GPU and the bitsandbytes package.", hint="Choose LoRA instead.")
@@ -114,7 +130,10 @@ def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, ex
         base["beta"] = float(hp.beta)
     fixed_batch = hp.batch_size != "auto" or "batch_size" in options
     batch = int(hp.batch_size) if hp.batch_size != "auto" else options.get("batch_size", 8 if hardware.device == "cuda" else 4)
-    settings = TrainSettings(**{**base, "batch_size": batch, **options})
+    try:
+        settings = TrainSettings(**{**base, "batch_size": batch, **options})
+    except ValidationError as exc:  # a value derived from the model (its context) rather than given
+        raise refusal(exc, provider="hf-local") from None
     # Shrink the batch, then turn on activation checkpointing, until the estimate fits.
     while not fixed_batch and settings.batch_size > 1 and estimate_memory(settings, facts) > hardware.memory_bytes:
         settings = settings.model_copy(update={"batch_size": settings.batch_size // 2})

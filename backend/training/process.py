@@ -3,7 +3,9 @@
 The process is recorded as (pid, create time) in ``process.json``; a PID alone could be reused
 by another program after a reboot, so "alive" means a live process with that PID *and* that
 creation time. The child starts in its own session with no pipes to the app, so closing or
-killing the app leaves it training.
+killing the app leaves it training. It inherits only the variables on an allow-list (locations,
+language, caches and offline switches, GPU and thread settings), and never one whose name says it
+holds a secret: it trains from files on disk and needs no credential.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import psutil
@@ -21,6 +24,37 @@ from backend.training.spec import RunFolder
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _children: dict[int, subprocess.Popen] = {}  # started by this app: polled so they never linger as zombies
+
+# What the trainer may inherit. An allow-list, not a deny-list: a provider's next credential variable
+# (HUGGINGFACEHUB_API_TOKEN, OPENAI_ADMIN_KEY, AZURE_OPENAI_AD_TOKEN got through the old list) stays out.
+_PASSED = {
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "LD_LIBRARY_PATH",
+    "VIRTUAL_ENV", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONDONTWRITEBYTECODE",
+    # Windows: what Python, torch and the C runtime need to start
+    "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA", "LOCALAPPDATA",
+    "PROGRAMDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+}
+_PASSED_PREFIXES = ("LC_", "XDG_", "FTS_", "HF_", "HUGGINGFACE_HUB_", "TRANSFORMERS_", "CUDA_", "NVIDIA_",
+                    "PYTORCH_", "TORCH_", "CUBLAS_", "OMP_", "MKL_", "KMP_")
+#: A name containing one of these is never passed, whatever list it is on.
+SECRET_WORDS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
+
+
+def _passes(name: str) -> bool:
+    name = name.upper()  # Windows names are case-insensitive
+    if any(word in name for word in SECRET_WORDS):
+        return False
+    return name in _PASSED or name.startswith(_PASSED_PREFIXES)
+
+
+def child_environment(source: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The trainer's environment: the allowed variables of ``source`` (default: this process's), this
+    project on PYTHONPATH, unbuffered output."""
+    source = os.environ if source is None else source
+    environment = {name: value for name, value in source.items() if _passes(name)}
+    environment["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), source.get("PYTHONPATH")) if p)
+    environment["PYTHONUNBUFFERED"] = "1"
+    return environment
 
 
 def _write_record(folder: RunFolder, pid: int) -> None:
@@ -36,14 +70,12 @@ def record_self(folder: RunFolder) -> None:
 
 
 def launch(run_dir: Path | str, *, resume: bool = False, env: dict[str, str] | None = None) -> int:
-    """Start ``python -m backend.training RUN_DIR`` detached from this process; return its PID."""
+    """Start ``python -m backend.training RUN_DIR`` detached from this process; return its PID.
+
+    ``env``: the variables to start from (default: this process's), filtered by ``child_environment``."""
     folder = RunFolder(run_dir)
     folder.stop_request.unlink(missing_ok=True)
-    environment = dict(os.environ if env is None else env)
-    environment["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), environment.get("PYTHONPATH")) if p)
-    environment.setdefault("PYTHONUNBUFFERED", "1")
-    for secret in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"):
-        environment.pop(secret, None)  # the child needs no credentials: the model is already on disk
+    environment = child_environment(env)
     command = [sys.executable, "-m", "backend.training", str(folder.path)] + (["--resume"] if resume else [])
     kwargs: dict = {}
     if os.name == "nt":

@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from backend.bounds import LOCAL, refusal
+from backend.errors import InvalidInput
 from backend.models import DataRefs, TrainingConfig
 
 Device = Literal["cuda", "mps", "cpu"]
@@ -19,8 +21,15 @@ Precision = Literal["bf16", "fp16", "fp32"]
 Adapter = Literal["lora", "qlora", "full"]
 
 
+def _within(name: str, default):
+    """A field with ``default`` and the local range of ``name`` (``backend.bounds.LOCAL``) as its constraints."""
+    return Field(default, **LOCAL[name].field())
+
+
 class TrainSettings(BaseModel):
-    """Resolved hyperparameters and switches; every field maps onto TRL's config or PEFT's."""
+    """Resolved hyperparameters and switches; every field maps onto TRL's config or PEFT's. Every number is
+    held to the range ``backend.bounds.LOCAL`` gives it (and ``max_length`` to the model's context, by
+    ``defaults.resolve``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -28,26 +37,26 @@ class TrainSettings(BaseModel):
     adapter: Adapter = "lora"
     device: Device = "cpu"
     precision: Precision = "fp32"
-    epochs: float = 3.0
-    max_steps: int = -1  # > 0 overrides epochs (tests, quick trials)
-    learning_rate: float = 2e-4
-    batch_size: int = 4
-    gradient_accumulation_steps: int = 1
-    max_length: int = 1024
-    warmup_ratio: float = 0.03
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
+    epochs: float = _within("epochs", 3.0)
+    max_steps: int = _within("max_steps", -1)  # > 0 overrides epochs (tests, quick trials)
+    learning_rate: float = _within("learning_rate", 2e-4)
+    batch_size: int = _within("batch_size", 4)
+    gradient_accumulation_steps: int = _within("gradient_accumulation_steps", 1)
+    max_length: int = _within("max_length", 1024)
+    warmup_ratio: float = _within("warmup_ratio", 0.03)
+    lora_r: int = _within("lora_r", 16)
+    lora_alpha: int = _within("lora_alpha", 32)
+    lora_dropout: float = _within("lora_dropout", 0.05)
     lora_target_modules: list[str] | str = "all-linear"
     assistant_only_loss: bool = True
     packing: bool = False
     activation_checkpointing: bool = False
-    eval_steps: int | None = None  # None: no evaluation (no validation data)
-    save_steps: int = 100
-    save_total_limit: int = 3
-    logging_steps: int = 1
-    beta: float = 0.1  # DPO
-    seed: int = 42
+    eval_steps: int | None = _within("eval_steps", None)  # None: no evaluation (no validation data)
+    save_steps: int = _within("save_steps", 100)
+    save_total_limit: int = _within("save_total_limit", 3)
+    logging_steps: int = _within("logging_steps", 1)
+    beta: float = _within("beta", 0.1)  # DPO
+    seed: int = _within("seed", 42)
 
 
 class RunSpec(BaseModel):
@@ -79,7 +88,13 @@ class RunFolder:
     recipe = property(lambda self: self.path / "trl_config.yaml")
 
     def read_spec(self) -> RunSpec:
-        return RunSpec.model_validate_json(self.spec.read_text(encoding="utf-8"))
+        """The run's record; InvalidInput when it holds what this version refuses (a value out of range)."""
+        try:
+            return RunSpec.model_validate_json(self.spec.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise InvalidInput(f"The run's record “{self.spec}” holds a setting this version refuses: "
+                               f"{refusal(exc, provider='hf-local')}",
+                               hint="Clone the job in the wizard to train it again with valid settings.") from None
 
     def write_spec(self, spec: RunSpec) -> None:
         tmp = self.spec.with_suffix(".tmp")

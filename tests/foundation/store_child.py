@@ -1,6 +1,8 @@
 """Child processes for the job store tests: ``python -m tests.foundation.store_child MODE DB ...``.
 
 ``write DB PREFIX N``: save N jobs with an event each, one write at a time (a second writer runs beside it).
+``read DB JOB``: print "reading", then read what a poll reads (the job's last event and step, the job list)
+over two open connections, without pause, until killed (as the window and ``jobs watch`` poll while a run writes).
 ``hang DB N``: commit one job, then open a transaction holding N jobs and wait, never committing,
 until the test kills the process.
 """
@@ -24,6 +26,16 @@ def write(db: str, prefix: str, count: int) -> None:
     store.close()
 
 
+def read(db: str, job_id: str) -> None:
+    stores = [JobStore(db), JobStore(db)]
+    print("reading", flush=True)
+    while True:
+        for store in stores:
+            store.last_event_id(job_id)
+            store.last_step(job_id)
+            store.list_jobs()
+
+
 def hang(db: str, count: int) -> None:
     store = JobStore(db)
     store.save_job(Job(id="committed", provider=ProviderKind.OPENAI, name="committed"))
@@ -43,5 +55,7 @@ if __name__ == "__main__":
     mode, db, *rest = sys.argv[1:]
     if mode == "write":
         write(db, rest[0], int(rest[1]))
+    elif mode == "read":
+        read(db, rest[0])
     else:
         hang(db, int(rest[0]))

@@ -7,13 +7,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from backend.errors import StudioError
-from backend.models import Job, JobEvent, JobStatus, ProviderKind, utcnow
-from backend.store import SCHEMA_VERSION, JobStore, StoreError
+from backend.models import Job, JobEvent, JobStatus, MetricPoint, ProviderKind, utcnow
+from backend.store import SCHEMA_VERSION, WAL_LIMIT, JobStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +50,48 @@ def test_a_writer_in_this_process_and_one_in_another_do_not_lock_each_other_out(
     assert other.returncode == 0, err
     assert len(store.list_jobs()) == 400
     assert len(store.list_jobs(provider=ProviderKind.OPENAI)) == 200
+
+
+def test_the_write_ahead_log_stays_small_under_sustained_writes_while_others_read(tmp_path):
+    """A run's events and metrics stored without pause while the window's threads and another process poll:
+    the log is emptied again and again instead of growing with all that was written (it reached 282 MB)."""
+    db = tmp_path / "jobs.sqlite3"
+    wal = Path(f"{db}-wal")
+    store = JobStore(db)
+    store.save_job(Job(id="run", provider=ProviderKind.HF_LOCAL))
+    other = _child("read", str(db), "run")  # another process reading over two open connections
+    done = threading.Event()
+    reads = []
+
+    def poll() -> None:  # as the Jobs page and the monitor's workers do, each with its own connection
+        reader = JobStore(db)
+        while not done.is_set():
+            reads.append((reader.last_event_id("run"), reader.last_step("run"), reader.get_job("run"),
+                          reader.list_jobs()))
+        reader.close()
+
+    pollers = [threading.Thread(target=poll) for _ in range(2)]
+    largest = 0
+    try:
+        assert other.stdout.readline().strip() == "reading", other.stderr.read()
+        for poller in pollers:
+            poller.start()
+        for i in range(2000):
+            store.add_events("run", [JobEvent(id=f"{i}-{k}", created_at=utcnow(), message="loss 0.25 " * 20)
+                                     for k in range(20)])
+            store.add_metrics("run", [MetricPoint(step=20 * i + k, train_loss=0.25) for k in range(20)])
+            largest = max(largest, wal.stat().st_size)
+    finally:
+        done.set()
+        for poller in pollers:
+            poller.join(timeout=60)
+        other.kill()
+        other.wait(timeout=30)
+    assert other.returncode == -signal.SIGKILL, other.stderr.read()  # still reading when killed: no error
+    assert len(reads) > 10
+    assert db.stat().st_size > 3 * WAL_LIMIT  # far more went through the log than it may hold
+    assert largest <= 3 * WAL_LIMIT, f"the log reached {largest / 2**20:.1f} MB"
+    assert len(store.events("run")) == 40_000 and len(JobStore(db).metrics("run")) == 40_000
 
 
 def test_a_process_killed_in_the_middle_of_a_write_loses_only_that_write(tmp_path):

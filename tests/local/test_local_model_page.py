@@ -80,3 +80,50 @@ def test_a_hub_model_not_downloaded_says_it_will_be(page, qtbot):
     assert "(0.7 GB)" in page.model_note.text()
     qtbot.waitUntil(lambda: page.facts is not None and page.facts.parameters == 362_000_000, timeout=30_000)
     assert "362M parameters" in page.memory_label.text()
+
+
+def test_the_boxes_hold_what_local_training_allows(page, qtbot):
+    assert (page.epochs.maximum(), page.batch.maximum(), page.accumulation.maximum()) == (100, 1024, 1024)
+    assert (page.lora_r.minimum(), page.lora_alpha.minimum()) == (1, 1)
+    assert page.max_length.maximum() == 512  # the tiny model's context
+    page.epochs.setValue(1_000_000_000)
+    page.lora_r.setValue(0)
+    assert page.epochs.value() == 100 and page.lora_r.value() == 1
+    page.batch.lineEdit().selectAll()
+    qtbot.keyClicks(page.batch.lineEdit(), "99999")
+    page.batch.interpretText()
+    assert page.batch.value() <= 1024
+
+
+def test_a_learning_rate_out_of_range_or_not_a_number_is_refused_on_next(page):
+    for text, sentence in (("5", "Learning rate 5 is out of range: Training on this computer allows more than 0 "
+                                 "and at most 1."),
+                           ("-1e-4", "Learning rate -0.0001 is out of range: Training on this computer allows more "
+                                     "than 0 and at most 1."),
+                           ("fast", "The learning rate “fast” is not a number: write one such as 2e-4, or leave the "
+                                    "field empty for Auto.")):
+        page.learning_rate.setText(text)
+        page.learning_rate.editingFinished.emit()
+        assert page.warning_label.text() == sentence  # said at once
+        assert not page.validatePage()
+        assert page.warning_label.text() == sentence
+    page.learning_rate.setText("1e-4")
+    page.learning_rate.editingFinished.emit()
+    assert page.validatePage() and page.wizard().draft.options["learning_rate"] == 1e-4
+
+
+def test_a_maximum_length_below_the_least_is_refused_on_next(page):
+    page.max_length.setValue(8)
+    assert not page.validatePage()
+    assert page.warning_label.text() == ("Maximum length 8 is out of range: Training on this computer allows 16 to "
+                                         "1,048,576.")
+    page.max_length.setValue(0)  # Auto
+    assert page.validatePage()
+
+
+def test_a_model_name_that_is_no_hub_id_is_refused_on_next(page, qtbot):
+    page.model_edit.setText("a b;rm")
+    page.model_edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: "is not a Hugging Face model id" in page.model_note.text(), timeout=30_000)
+    assert not page.validatePage()
+    assert page.warning_label.text().startswith("“a b;rm” is not a Hugging Face model id: repo id must use")

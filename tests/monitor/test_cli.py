@@ -66,3 +66,21 @@ def test_import_adds_jobs_created_elsewhere_once(account, openai_client, store, 
     assert run(["jobs", "import", "--account", account.id]) == 0
     assert "No new jobs" in capsys.readouterr().out
     assert [j.remote_id for j in store.list_jobs()] == [remote_id]
+
+
+def test_stop_and_save_is_refused_by_name_where_the_provider_cannot(launched, fake_openai, store, capsys):
+    job = launched()
+    assert run(["jobs", "stop-and-save", job.id]) == 1
+    assert capsys.readouterr().err == "error: OpenAI jobs cannot be stopped and saved.\n"
+    assert fake_openai.count("POST", f"/fine_tuning/jobs/{job.remote_id}/pause") == 0
+
+
+def test_resume_reaches_the_server_for_a_paused_job(launched, fake_openai, store, openai_client, capsys):
+    job = launched()
+    fake_openai.advance(job.remote_id, times=2)  # validating_files, queued, running
+    openai_client.fine_tuning.jobs.pause(job.remote_id)
+    store.save_job(job.model_copy(update={"status": JobStatus.PAUSED}))
+    assert run(["jobs", "resume", job.id]) == 0
+    assert capsys.readouterr().out.startswith("Resumed: running")
+    assert fake_openai.count("POST", f"/fine_tuning/jobs/{job.remote_id}/resume") == 1
+    assert store.get_job(job.id).status is JobStatus.RUNNING

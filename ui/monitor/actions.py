@@ -45,9 +45,10 @@ def connect(page: "JobsPage") -> None:
 
 
 def _call(page: "JobsPage", job: Job, verb: str) -> Job:
-    """Worker: ask the provider, then record what it answered."""
-    provider = page.driver.monitor.open_provider(job.provider, job.account_id)
-    return page.store.save_job(getattr(provider, verb)(job))
+    """Worker: ask the provider, then record what it answered (the command line's way too)."""
+    from backend.control import control as ask
+
+    return ask(page.store, page.driver.monitor.open_provider(job.provider, job.account_id), job, verb)
 
 
 def control(page: "JobsPage", job_id: str, verb: str) -> None:

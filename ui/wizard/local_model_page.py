@@ -3,6 +3,9 @@
 Shows the device found, the memory the run needs (with a warning when it will not fit) and an
 estimated duration, all from ``backend.training``'s plan, recomputed as the user changes a field.
 Every value left on "Auto" is chosen by the backend from the model size, data and hardware.
+The boxes hold what local training allows (``backend.bounds``; the maximum length at most the
+model's context); a value they cannot hold back (a learning rate, a model name that is not an id)
+is refused on Next with the sentence that says why.
 Reads and writes ``wizard().draft`` only, so it works in any QWizard that has a draft.
 """
 
@@ -10,14 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
 
 from backend import hub
+from backend.bounds import LOCAL, refusal
 from backend.errors import StudioError
 from backend.models import Hyperparameters, ProviderKind
-from backend.training.defaults import Plan, resolve
+from backend.training.defaults import Plan, check_options, resolve
 from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
 from ui.tasks import Task
 
@@ -32,10 +37,15 @@ _MY_OPTIONS = ("adapter", "learning_rate", "gradient_accumulation_steps", "max_l
                "lora_dropout", "lora_target_modules", "assistant_only_loss", "packing", "save_steps")
 
 
-def _auto_spin(maximum: int, tip: str, step: int = 1) -> QSpinBox:
-    box = QSpinBox(minimum=0, maximum=maximum, singleStep=step, specialValueText="Auto")
+def _auto_spin(name: str, tip: str, step: int = 1) -> QSpinBox:
+    """0 is "Auto"; the maximum is local training's for ``name``."""
+    box = QSpinBox(minimum=0, maximum=int(LOCAL[name].high), singleStep=step, specialValueText="Auto")
     box.setToolTip(tip)
     return box
+
+
+def _spin(name: str, value: int, tip: str) -> QSpinBox:
+    return QSpinBox(minimum=int(LOCAL[name].low), maximum=int(LOCAL[name].high), value=value, toolTip=tip)
 
 
 def _inspect(name: str) -> tuple[ModelFacts | None, str]:
@@ -66,6 +76,8 @@ class LocalModelPage(QWizardPage):
         self.hardware: Hardware | None = None
         self.facts: ModelFacts | None = None
         self.plan: Plan | None = None
+        self.plan_error = ""  # why the last plan could not be made: Next is refused with it
+        self.lr_error = ""
         self._loading = False
 
         self.suggestions = QComboBox(accessibleName="Suggested models")
@@ -76,25 +88,25 @@ class LocalModelPage(QWizardPage):
                                     accessibleName="Base model")
         self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
                                    "when you launch) or a folder with config.json, weights and a tokenizer.")
-        self.model_note = QLabel("", textFormat=Qt.TextFormat.PlainText)
+        self.model_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.model_note.setProperty("role", "subtitle")
         browse = QPushButton("Folder…", accessibleName="Choose a model folder")
         browse.clicked.connect(self._choose_folder)
         self.method = QComboBox(accessibleName="Method")
         self._fill_methods(quantization=False)
 
-        self.epochs = _auto_spin(100, "Passes over the data. Auto: 3 for small data sets, fewer for large ones.")
+        self.epochs = _auto_spin("n_epochs", "Passes over the data. Auto: 3 for small data sets, fewer for large ones.")
         self.learning_rate = QLineEdit(accessibleName="Learning rate")
         self.learning_rate.setToolTip("Step size. Auto: 2e-4 for LoRA, 1-2e-5 for full weights (a tenth for DPO).")
-        self.batch = _auto_spin(512, "Examples per step on the device. Auto: as many as memory allows, up to 8.")
-        self.accumulation = _auto_spin(256, "Steps whose gradients are added before one update; the effective "
+        self.batch = _auto_spin("batch_size", "Examples per step on the device. Auto: as many as memory allows, up to 8.")
+        self.accumulation = _auto_spin("gradient_accumulation_steps", "Steps whose gradients are added before one update; the effective "
                                        "batch is batch size x this. Auto: an effective batch of 8-16.")
-        self.max_length = _auto_spin(131072, "Longest example in tokens; longer ones are cut. Auto: from your "
+        self.max_length = _auto_spin("max_length", "Longest example in tokens; longer ones are cut. Auto: from your "
                                      "data, capped at 1024 on the CPU and 2048 on a GPU.", step=128)
-        self.save_steps = _auto_spin(100000, "Save a checkpoint every this many steps (and evaluate, with "
+        self.save_steps = _auto_spin("save_steps", "Save a checkpoint every this many steps (and evaluate, with "
                                      "validation data). Auto: five checkpoints per run.", step=10)
-        self.lora_r = QSpinBox(minimum=1, maximum=512, value=16, toolTip="LoRA rank: the adapter's capacity.")
-        self.lora_alpha = QSpinBox(minimum=1, maximum=1024, value=32, toolTip="LoRA scale; usually twice the rank.")
+        self.lora_r = _spin("lora_r", 16, "LoRA rank: the adapter's capacity.")
+        self.lora_alpha = _spin("lora_alpha", 32, "LoRA scale; usually twice the rank.")
         self.lora_dropout = QDoubleSpinBox(minimum=0, maximum=0.5, singleStep=0.01, value=0.05,
                                            toolTip="Dropout on the adapter's input, against overfitting.")
         self.targets = QLineEdit("all-linear", toolTip="Layers that get an adapter: “all-linear”, or names "
@@ -203,7 +215,23 @@ class LocalModelPage(QWizardPage):
             self.warning_label.setText(f"The folder “{name}” does not exist. Choose a model folder.")
             return False
         self._store()
-        return True
+        problem = self.problem()
+        if problem:
+            self.warning_label.setText(problem)
+        return not problem
+
+    def problem(self) -> str:
+        """Why this page's values cannot be launched, in a sentence; "" when they can."""
+        name = self.model_edit.text().strip()
+        try:
+            if not hub.is_local(name):
+                hub.check_model_id(name)
+            check_options(self._draft().to_config(), self.facts)
+        except ValidationError as exc:
+            return str(refusal(exc, provider=ProviderKind.HF_LOCAL.value))
+        except StudioError as exc:
+            return str(exc)
+        return self.lr_error or self.plan_error
 
     def _store(self) -> None:
         draft = self._draft()
@@ -215,10 +243,14 @@ class LocalModelPage(QWizardPage):
             beta=draft.hyperparameters.beta)
         options = {k: v for k, v in draft.options.items() if k not in _MY_OPTIONS}
         options["adapter"] = adapter
+        text = self.learning_rate.text().strip()
+        self.lr_error = ""
         try:
-            options["learning_rate"] = float(self.learning_rate.text())
+            if text:
+                options["learning_rate"] = float(text)  # its range is checked with the other options
         except ValueError:
-            pass  # empty or not a number: Auto
+            self.lr_error = (f"The learning rate “{text}” is not a number: write one such as 2e-4, or leave the "
+                             "field empty for Auto.")
         for key, box in (("gradient_accumulation_steps", self.accumulation), ("max_length", self.max_length),
                          ("save_steps", self.save_steps)):
             if box.value():
@@ -287,6 +319,8 @@ class LocalModelPage(QWizardPage):
 
     def set_facts(self, facts: ModelFacts | None) -> None:
         self.facts = facts
+        limit = int(LOCAL["max_length"].high)
+        self.max_length.setMaximum(min(limit, facts.max_positions or limit) if facts else limit)  # its context
         self._changed()
 
     def _changed(self, *_args) -> None:
@@ -303,7 +337,10 @@ class LocalModelPage(QWizardPage):
         self._show_plan()
 
     def _show_plan(self) -> None:
-        self.plan = None
+        self.plan, self.plan_error = None, ""
+        self.warning_label.setText(self.lr_error)
+        if self.lr_error:
+            return
         if self.hardware is None or self.facts is None:
             self.memory_label.setText("Memory needed: reading the model…" if self.hardware else "")
             return
@@ -315,10 +352,14 @@ class LocalModelPage(QWizardPage):
                                 tokens=getattr(stats, "total_tokens", None),
                                 longest=getattr(getattr(stats, "tokens", None), "max", None),
                                 has_validation=bool(draft.validation_path or draft.validation_split))
-        except (StudioError, ValueError) as exc:
+        except ValidationError as exc:
+            self.plan_error = str(refusal(exc, provider=ProviderKind.HF_LOCAL.value))
+        except StudioError as exc:
+            self.plan_error = str(exc)
+        if self.plan_error:
             self.memory_label.setText("")
             self.duration_label.setText("")
-            self.warning_label.setText(str(exc))
+            self.warning_label.setText(self.plan_error)
             return
         s = self.plan.settings
         self.epochs.setSpecialValueText(f"Auto ({s.epochs:g})")

@@ -1,11 +1,14 @@
 """Wizard page 3 for OpenAI and Azure: base model (listed off the GUI thread), method, hyperparameters.
 
 Every hyperparameter starts on "Auto", which lets the service choose; beside epochs the page shows
-what Auto will pick for this data (the cookbook's rule), so the default is never a mystery.
+what Auto will pick for this data (the cookbook's rule), so the default is never a mystery. Each box
+holds at most what the provider allows (``backend.bounds``); anything the configuration still refuses is
+said under the fields and keeps Next disabled.
 """
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
@@ -13,6 +16,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from backend import bounds
 from backend.models import BaseModelInfo, Hyperparameters
 from backend.providers.openai_jobs import RECOMMENDED
 from ui.tasks import Task
@@ -21,8 +25,13 @@ METHODS = {"supervised": "Supervised (learn from example replies)", "dpo": "DPO 
                                                                            "rejected replies)"}
 
 
-def _auto_int(maximum: int, tip: str, name: str) -> QSpinBox:
-    box = QSpinBox(minimum=0, maximum=maximum, accessibleName=name, toolTip=tip)
+def _most(name: str) -> float:
+    """The most OpenAI (and Azure OpenAI, the same API) allows for a hyperparameter."""
+    return bounds.hyperparameter("openai", name).high
+
+
+def _auto_int(maximum: float, tip: str, name: str) -> QSpinBox:
+    box = QSpinBox(minimum=0, maximum=int(maximum), accessibleName=name, toolTip=tip)
     box.setSpecialValueText("Auto")
     box.setMinimumWidth(110)
     return box
@@ -58,15 +67,15 @@ class ModelPage(QWizardPage):
                                      "prefer one reply over another (needs preference data).")
         self.method_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.method_note.setProperty("role", "warning")
-        self.epochs = _auto_int(50, "Passes over your data. More passes fit the examples more closely; too many "
-                                "make the model repeat them word for word.", "Epochs")
+        self.epochs = _auto_int(_most("n_epochs"), "Passes over your data. More passes fit the examples more "
+                                "closely; too many make the model repeat them word for word.", "Epochs")
         self.epochs_hint = QLabel("", textFormat=Qt.TextFormat.PlainText)
-        self.batch = _auto_int(256, "Examples per training step. Larger batches give smoother, slower learning.",
-                               "Batch size")
+        self.batch = _auto_int(_most("batch_size"), "Examples per training step. Larger batches give smoother, "
+                               "slower learning.", "Batch size")
         self.lr = _auto_float(10.0, 0.1, "Scales the service's learning rate. Lower if the model forgets what it "
                               "knew; higher if it barely changes.", "Learning-rate multiplier")
-        self.beta = _auto_float(2.0, 0.05, "DPO only: how far the model may move away from the base model. Lower "
-                                "values follow your preferences more strongly.", "Beta")
+        self.beta = _auto_float(_most("beta"), 0.05, "DPO only: how far the model may move away from the base "
+                                "model. Lower values follow your preferences more strongly.", "Beta")
         self.suffix = QLineEdit(accessibleName="Suffix", placeholderText="e.g. support-bot", maxLength=64)
         self.suffix.setValidator(QRegularExpressionValidator(r"[A-Za-z0-9._-]{0,64}"))
         self.suffix.setToolTip("Up to 64 letters, digits, dots, dashes or underscores added to the fine-tuned "
@@ -75,6 +84,9 @@ class ModelPage(QWizardPage):
         self.seed.setValidator(QRegularExpressionValidator(r"\d{0,9}"))
         self.seed.setToolTip("A number that makes the run repeatable: the same data, settings and seed give the "
                              "same model. Empty: the service picks one.")
+        self.limits_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.limits_note.setProperty("role", "warning")
+        self.limits_note.hide()
 
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_combo, 1)
@@ -95,6 +107,7 @@ class ModelPage(QWizardPage):
             form.addRow(label, row)
         form.addRow("Suffix:", self.suffix)
         form.addRow("Seed:", self.seed)
+        form.addRow("", self.limits_note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
@@ -106,9 +119,20 @@ class ModelPage(QWizardPage):
         self.seed.textChanged.connect(self._changed)
 
     # -- filling ------------------------------------------------------------------------------------
+    def _limit_boxes(self, provider) -> None:
+        """Each box's maximum is the provider's (0 stays "Auto"; every minimum above it is 1 or just above 0)."""
+        if provider is None or provider.value not in bounds.PROVIDERS:
+            return
+        for box, name in ((self.epochs, "n_epochs"), (self.batch, "batch_size"), (self.lr, "learning_rate_multiplier"),
+                          (self.beta, "beta")):
+            high = bounds.hyperparameter(provider.value, name).high
+            if high is not None:
+                box.setMaximum(high)
+
     def initializePage(self) -> None:
         draft = self.wizard().draft
         hp = draft.hyperparameters
+        self._limit_boxes(draft.provider)
         self._filling = True
         self.epochs.setValue(hp.n_epochs if isinstance(hp.n_epochs, int) else 0)
         self.batch.setValue(hp.batch_size if isinstance(hp.batch_size, int) else 0)
@@ -207,7 +231,21 @@ class ModelPage(QWizardPage):
             self.method_note.setText("")
         self.method_note.setVisible(bool(self.method_note.text()))
         self._store()
+        self._check_limits()
         self.completeChanged.emit()
+
+    def _check_limits(self) -> None:
+        """The configuration's own refusal, if any, as a sentence under the fields (the boxes already keep
+        every number in range; this catches what they cannot, and a provider's limits changing)."""
+        draft = self.wizard().draft
+        problem = ""
+        if draft.provider is not None:
+            try:
+                draft.to_config()
+            except ValidationError as exc:
+                problem = str(bounds.refusal(exc, provider=draft.provider.value))
+        self.limits_note.setText(problem)
+        self.limits_note.setVisible(bool(problem))
 
     def _store(self) -> None:
         draft = self.wizard().draft
@@ -223,8 +261,9 @@ class ModelPage(QWizardPage):
 
     def isComplete(self) -> bool:
         return (self._task is None and self.selected() is not None and self.method_combo.count() > 0
-                and not self.method_note.text())
+                and not self.method_note.text() and not self.limits_note.text())
 
     def validatePage(self) -> bool:
         self._store()
+        self._check_limits()
         return self.isComplete()

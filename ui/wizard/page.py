@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from PySide6.QtWidgets import QLayout, QStyle, QWidget
 
 from backend.models import TrainingConfig
@@ -57,6 +58,25 @@ class NewFineTunePage(QWidget):
         fields.setdefault("provider", job.provider)
         fields.setdefault("base_model", job.base_model)
         fields.setdefault("training_file", "")
-        draft = WizardDraft.from_config(TrainingConfig.model_validate(fields))
+        draft = WizardDraft.from_config(_lenient_config(fields))
         self.restart(draft)
         self.context.navigate.emit("new")
+
+
+def _lenient_config(fields: dict) -> TrainingConfig:
+    """A job's configuration, with any value it holds out of today's ranges back on its default ("Auto"):
+    jobs recorded before values had bounds (epochs -1 was accepted once) still clone, and the user chooses
+    those values again."""
+    fields = {**fields, "hyperparameters": dict(fields.get("hyperparameters") or {})}
+    for _attempt in range(8):  # one wrong value is reported at a time by some validators
+        try:
+            return TrainingConfig.model_validate(fields)
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = [p for p in error["loc"] if isinstance(p, str)]
+                named = (error.get("ctx") or {}).get("field")
+                if where[:1] == ["hyperparameters"] and (named or len(where) > 1):
+                    fields["hyperparameters"].pop(named or where[1], None)
+                elif where and where[0] not in ("provider", "base_model", "training_file"):
+                    fields.pop(where[0], None)
+    return TrainingConfig.model_validate(fields)
