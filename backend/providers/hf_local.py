@@ -17,7 +17,7 @@ from backend.cancel import CancelToken, ProgressFn
 from backend.errors import CapabilityMissing, InvalidInput, NotFound
 from backend.log import register_secret
 from backend.models import (Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
-                            JobStatus, MetricPoint, ProviderKind, TrainingConfig, new_id)
+                            JobStatus, MetricPoint, ProviderKind, TrainingConfig)
 from backend.providers.base import Capability
 from backend.training import events as ev
 from backend.training import process
@@ -59,12 +59,21 @@ class LocalProvider:
     # launch
     def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> DataRefs:
-        """Download the base model if needed, then stage the data as TRL's JSON lines."""
+        """Download the base model if needed, then stage the data as TRL's JSON lines.
+
+        The staged copy lives until the run folder has its own (``DataRefs.staged``: the launch removes it)."""
+        from backend.launch import discard, staging_dir
         from backend.training.data import stage_data
 
         if hub.local_path(config.base_model) is None:
             hub.download_model(config.base_model, token=self.secret, progress=progress, cancel=cancel)
-        return stage_data(config, paths.cache_dir() / "prepared" / new_id(), progress=progress, cancel=cancel)
+        folder = staging_dir()
+        try:
+            refs = stage_data(config, folder, progress=progress, cancel=cancel)
+        except BaseException:
+            discard(folder)
+            raise
+        return refs.model_copy(update={"staged": str(folder)})
 
     def plan(self, config: TrainingConfig, data: DataRefs | None = None):
         """Resolved settings, memory estimate (with its warning) and duration, before launch."""
