@@ -156,6 +156,7 @@ def adopt(store: JobStore, job: Job, found: list[Job]) -> list[Job]:
     gets a record of its own (the same one each time: its id derives from both). Several jobs from one launch
     are each billed, so each record gets an event saying so. Returns the records saved."""
     found = sorted(found, key=lambda r: r.created_at)  # stable: same-second jobs keep the finder's order
+    job = store.get_job(job.id) or job  # the latest record: the launcher and the monitor may both adopt it
     records = []
     for number, remote in enumerate(found):
         update = {**(job.model_extra or {}), "id": job.id, "name": job.name, "created_at": job.created_at} \

@@ -17,7 +17,7 @@ import sys
 import time
 
 from backend.errors import InvalidInput
-from backend.models import Hyperparameters, ProviderKind, TrainingConfig
+from backend.models import Hyperparameters, JobStatus, ProviderKind, TrainingConfig
 
 
 def register_create(jobs_subparsers) -> argparse.ArgumentParser:
@@ -118,7 +118,15 @@ def run_create(args) -> int:
         for settled in reconcile_pending(store, open_provider=same_account, account=(kind, account_id)):
             print(f"An earlier launch is settled: job {settled.id} ({settled.remote_id or 'not created'}) "
                   f"is {settled.status.value}.", file=sys.stderr)
-        job = launch(config, store=store, progress=_ProgressPrinter(), provider=provider)
+        waiting = {j.id for j in store.list_jobs(status=[JobStatus.CREATING])}
+        try:
+            job = launch(config, store=store, progress=_ProgressPrinter(), provider=provider)
+        except KeyboardInterrupt:
+            if any(j.id not in waiting for j in store.list_jobs(status=[JobStatus.CREATING])):
+                print("Interrupted after the job was sent: it may exist. `jobs list` checks for it, and running "
+                      "this command again adopts it rather than creating a second one.", file=sys.stderr)
+                return 130
+            raise
         print(f"Created job {job.id} ({job.remote_id}) on {kind.label}: {job.status.value}")
         note = duplicates_note(store, job)
         if note:

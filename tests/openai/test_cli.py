@@ -141,3 +141,22 @@ def fake_api_key_nowhere(secret: str) -> bool:
         if path.is_file() and secret.encode() in path.read_bytes():
             return False
     return True
+
+
+def test_ctrl_c_after_the_job_was_sent_says_it_may_exist(env_account, fake_openai, chat_file, capsys, monkeypatch):
+    from backend.cli import jobs_create
+
+    short_window(monkeypatch)
+    fake_openai.inject("POST /fine_tuning/jobs", "hold")
+
+    def interrupt_while_checking(self, progress):
+        if "checking whether it was created" in progress.message:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs_create._ProgressPrinter, "__call__", interrupt_while_checking)
+    assert run(CREATE + ["--data", chat_file]) == 130
+    assert "Interrupted after the job was sent: it may exist" in capsys.readouterr().err
+    fake_openai.release()
+    assert fake_openai.wait_until(lambda: len(fake_openai.jobs()) == 1)
+    assert run(CREATE + ["--data", chat_file]) == 0
+    assert len(fake_openai.jobs()) == 1 and len(JobStore().list_jobs()) == 1
