@@ -27,6 +27,13 @@ class NetworkError(StudioError):
     """The provider could not be reached (no network, wrong endpoint, timeout)."""
 
 
+class Unconfirmed(NetworkError):
+    """A request that costs money was sent and its answer was lost: it may have been carried out.
+
+    Never repeated blindly: whoever catches it checks with the provider first (``backend.launch``).
+    """
+
+
 class RateLimited(StudioError):
     """The provider asked us to slow down."""
 

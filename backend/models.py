@@ -175,6 +175,9 @@ class DataRefs(BaseModel):
     training: str
     validation: str | None = None
     summary: dict[str, Any] = Field(default_factory=dict)
+    #: A local folder (in cache/prepared) that holds this launch's converted data until the job is created;
+    #: ``backend.launch`` removes it then, whether the launch succeeded or not.
+    staged: str | None = None
 
 
 class Job(BaseModel):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from backend.errors import NetworkError, RateLimited
+from backend.errors import NetworkError, RateLimited, StudioError
 from backend.models import Job, JobEvent, JobStatus, MetricPoint, ProviderKind
 from backend.monitor_sync import PollResult, history_complete, import_jobs, sync_job
 from backend.store import JobStore
@@ -233,6 +233,9 @@ class Monitor:
             self._failed(job, exc)
             return None
         self._succeeded(job, result, started)
+        for extra in result.also:  # one launch made several remote jobs: follow them all
+            self.track(extra)
+            self.callbacks.job_changed(extra)
         return result
 
     def tick(self) -> list[PollResult]:
@@ -281,8 +284,9 @@ class Monitor:
             if connection.retry_at <= now:  # jobs polled together fail together: count that once
                 connection.failures += 1
                 connection.retry_at = now + self.policy.backoff(connection.failures)
-            connection.error = str(exc)
             connection.offline = isinstance(exc, (NetworkError, RateLimited)) or _is_connection_error(exc)
+            # An outage's hint ("try again in a few minutes") is what the monitor does by itself: keep the fact.
+            connection.error = exc.message if connection.offline and isinstance(exc, StudioError) else str(exc)
             if tracked is not None:
                 tracked.in_flight = False
                 tracked.next_at = connection.retry_at

@@ -33,6 +33,8 @@ class PollResult(BaseModel):
     metrics_replaced: bool = False
     checkpoints: list[Checkpoint] | None = None  # None: not fetched this time
     moved: bool = False  # new events, status or step: metrics and checkpoints may have changed
+    #: Further records this poll added: remote jobs that one unconfirmed launch created besides ``job``.
+    also: list[Job] = Field(default_factory=list)
     history_fetched: bool = False  # metrics and checkpoints were asked for in this poll
 
     @property
@@ -62,10 +64,19 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
     (``history_pending``: something moved earlier and they were not fetched then).
     """
     if not (job.remote_id or job.run_dir):
-        # Still being launched: the launcher writes the remote id to the store; until then there is nothing to ask.
+        # Still being launched, or a launch whose answer was lost: the launcher writes the remote id to the
+        # store; where the provider can search by launch key, each poll also looks for the job itself.
         stored = store.get_job(job.id)
         if stored is None or not (stored.remote_id or stored.run_dir):
-            return PollResult(job=stored or job, previous_status=job.status)
+            pending = stored or job
+            if pending.status is JobStatus.CREATING and hasattr(provider, "find_launched") and stored is not None:
+                from backend.launch import settle
+
+                changed = settle(store, provider, pending)
+                if changed:
+                    return PollResult(job=changed[0], changed=True, previous_status=job.status, moved=True,
+                                      also=changed[1:])
+            return PollResult(job=pending, previous_status=job.status)
         job = stored
     fresh = provider.get_job(job)
     if fresh.status is JobStatus.RUNNING and fresh.started_at is None:

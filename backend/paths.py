@@ -33,6 +33,11 @@ HF_TOKEN = "HF_TOKEN"
 HF_ENDPOINT = "HF_ENDPOINT"
 
 
+def env(name: str) -> str | None:
+    """The value of one of the variables named above; an empty one counts as unset."""
+    return os.environ.get(name) or None
+
+
 def theme_override() -> str | None:
     value = os.environ.get(FTS_THEME, "").strip().lower()
     return value if value in ("dark", "light") else None

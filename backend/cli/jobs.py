@@ -141,27 +141,56 @@ def _show(args) -> int:
 
 
 def _watch(args) -> int:
-    """Poll with the monitor's scheduler on this thread; print each new event, then a progress line."""
-    from backend.monitor import Callbacks, Monitor, PollPolicy
-
     store = JobStore()
     job = find_job(store, args.id)
     for event in store.events(job.id)[-5:]:
         print(f"{event.created_at:%H:%M:%S}  {event.message}")
+    return follow(store, job, policy=cli_policy(args.interval))
+
+
+def cli_policy(interval: float):
+    """Polls every ``interval`` s while a job runs, at least every 10 s while it waits, and a failed poll backs
+    off from 5 s. Intervals under a second (tests) scale everything down with them."""
+    from backend.monitor import PollPolicy
+
+    if interval < 1:
+        quick = max(interval, 0.01)
+        return PollPolicy(running=interval, waiting=interval, backoff_first=quick, backoff_max=10 * quick)
+    return PollPolicy(running=interval, waiting=max(interval, 10.0))
+
+
+def follow(store: JobStore, job: Job, *, policy, open_provider=None) -> int:
+    """Poll ``job`` with the monitor's scheduler on this thread until it ends: each new event, a progress line
+    on a terminal, and a sentence when a poll fails (the job goes on at the provider; polls back off and
+    retry). Exit code 0 when it succeeded."""
+    from backend.monitor import Callbacks, Monitor
+
     interactive = sys.stdout.isatty()
     line = {"text": progress_text(job)}
+    told = {"error": None}
 
     def show_events(_job_id, events) -> None:
         for event in events:
             print(("\r\033[K" if interactive else "") + f"{event.created_at:%H:%M:%S}  {event.message}")
 
     def show_connection(connection) -> None:
-        line["text"] = progress_text(store.get_job(job.id) or job) + f" ({connection.describe(monitor.clock())})"
+        state = connection.describe(monitor.clock())
+        line["text"] = progress_text(store.get_job(job.id) or job) + f" ({state})"
+        if connection.ok:
+            if told["error"]:
+                print(f"{job.provider.label} answers again.", file=sys.stderr, flush=True)
+            told["error"] = None
+        elif connection.error != told["error"]:
+            told["error"] = connection.error
+            print(f"Could not check the job: {connection.error} The job itself is not affected: it goes on at "
+                  f"{job.provider.label}. Still watching ({state}); Ctrl-C stops watching, `jobs watch {job.id[:10]}`"
+                  " picks it up again.", file=sys.stderr, flush=True)
 
     def show_job(fresh: Job) -> None:
         line["text"] = progress_text(fresh)
 
-    monitor = Monitor(store, policy=PollPolicy(running=args.interval, waiting=max(args.interval, 10.0)),
+    kwargs = {"open_provider": open_provider} if open_provider else {}
+    monitor = Monitor(store, policy=policy, **kwargs,
                       callbacks=Callbacks(job_changed=show_job, events=show_events, connection=show_connection))
     monitor.track(job)
     try:
@@ -173,7 +202,7 @@ def _watch(args) -> int:
             if wait:
                 time.sleep(min(wait, 1.0))
     except KeyboardInterrupt:
-        print("\nStopped watching; the job goes on.", file=sys.stderr)
+        print(f"\nStopped watching; the job goes on (`jobs watch {job.id[:10]}` follows it again).", file=sys.stderr)
         return 130
     final = store.get_job(job.id) or job
     print(("\r\033[K" if interactive else "") + progress_text(final))

@@ -2,23 +2,25 @@
 
 ``--account NAME`` picks a saved account (its key comes from the keyring). Without it, OpenAI and
 Azure read the SDKs' usual environment variables (OPENAI_API_KEY, OPENAI_BASE_URL,
-AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION), which suits scripts and CI.
+AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION), which suits scripts and CI; such jobs
+are followed, and their unconfirmed launches settled, with those same variables (never stored).
+
+Before launching, a launch of the same account still waiting for its answer is settled first, so a
+user who runs the command again after a lost answer gets the job that exists, not a second one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
 from pydantic import ValidationError
 
-from backend import paths
 from backend.bounds import PROVIDERS, refusal
 from backend.errors import InvalidInput
-from backend.models import Account, AccountKind, Hyperparameters, ProviderKind, TrainingConfig
+from backend.models import Hyperparameters, JobStatus, ProviderKind, TrainingConfig
 
 # How a refusal names each field: by the flag that set it ("--epochs 0 is out of range: OpenAI allows 1 to 50.").
 FLAGS = {"n_epochs": "--epochs {value}", "batch_size": "--batch-size {value}", "learning_rate_multiplier":
@@ -96,24 +98,14 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
 
 
 def open_for_cli(kind: ProviderKind, account_name: str | None):
-    """(provider, account id) for a saved account, or for the environment's credentials."""
-    from backend.providers import open_provider, provider_class
+    """(provider, account id) for a saved account, or for the environment's credentials (no account)."""
+    from backend.providers import open_provider
 
     if account_name:
         from backend import accounts
 
         account_id = accounts.find_account(account_name).id
         return open_provider(kind, account_id), account_id
-    if kind is ProviderKind.OPENAI and os.environ.get(paths.OPENAI_API_KEY):
-        account = Account(name="environment", kind=AccountKind.OPENAI, base_url=os.environ.get(paths.OPENAI_BASE_URL),
-                          organization=os.environ.get(paths.OPENAI_ORG_ID),
-                          project=os.environ.get(paths.OPENAI_PROJECT_ID))
-        return provider_class(kind)(account=account, secret=os.environ[paths.OPENAI_API_KEY]), None
-    if kind is ProviderKind.AZURE and os.environ.get(paths.AZURE_OPENAI_API_KEY):
-        account = Account(name="environment", kind=AccountKind.AZURE,
-                          endpoint=os.environ.get(paths.AZURE_OPENAI_ENDPOINT),
-                          api_version=os.environ.get(paths.OPENAI_API_VERSION))
-        return provider_class(kind)(account=account, secret=os.environ[paths.AZURE_OPENAI_API_KEY]), None
     return open_provider(kind, None), None
 
 
@@ -134,7 +126,8 @@ class _ProgressPrinter:
 
 
 def run_create(args) -> int:
-    from backend.launch import launch
+    from backend.cli.jobs import cli_policy, follow
+    from backend.launch import duplicates_note, launch, reconcile_pending
     from backend.store import JobStore
 
     kind = ProviderKind(args.provider)
@@ -142,30 +135,26 @@ def run_create(args) -> int:
     provider, account_id = open_for_cli(kind, args.account)
     config = config.model_copy(update={"account_id": account_id})
     store = JobStore()
+    same_account = lambda _kind, _account_id: provider  # noqa: E731 - the credentials this command was given
     try:
-        job = launch(config, store=store, progress=_ProgressPrinter(), provider=provider)
+        for settled in reconcile_pending(store, open_provider=same_account, account=(kind, account_id)):
+            print(f"An earlier launch is settled: job {settled.id} ({settled.remote_id or 'not created'}) "
+                  f"is {settled.status.value}.", file=sys.stderr)
+        waiting = {j.id for j in store.list_jobs(status=[JobStatus.CREATING])}
+        try:
+            job = launch(config, store=store, progress=_ProgressPrinter(), provider=provider)
+        except KeyboardInterrupt:
+            if any(j.id not in waiting for j in store.list_jobs(status=[JobStatus.CREATING])):
+                print("Interrupted after the job was sent: it may exist. `jobs list` checks for it, and running "
+                      "this command again adopts it rather than creating a second one.", file=sys.stderr)
+                return 130
+            raise
         print(f"Created job {job.id} ({job.remote_id}) on {kind.label}: {job.status.value}")
+        note = duplicates_note(store, job)
+        if note:
+            print(f"warning: {note}", file=sys.stderr)
         if not args.wait:
             return 0
-        return _follow(provider, store, job, args.poll)
+        return follow(store, job, policy=cli_policy(args.poll), open_provider=same_account)
     finally:
         store.close()
-
-
-def _follow(provider, store, job, poll: float) -> int:
-    last_event = None
-    while True:
-        job = store.save_job(provider.get_job(job))
-        events = provider.list_events(job, after=last_event)
-        store.add_events(job.id, events)
-        for event in events:
-            print(f"{event.created_at:%H:%M:%S} {event.message}")
-            last_event = event.id
-        if job.status.is_terminal:
-            break
-        time.sleep(poll)
-    if job.fine_tuned_model:
-        print(f"Fine-tuned model: {job.fine_tuned_model}")
-    if job.error:
-        print(f"error: {job.error}", file=sys.stderr)
-    return 0 if job.status.value == "succeeded" else 1

@@ -17,7 +17,7 @@ from backend.cancel import CancelToken, ProgressFn
 from backend.errors import CapabilityMissing, InvalidInput, NotFound
 from backend.log import register_secret
 from backend.models import (Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
-                            JobStatus, MetricPoint, ProviderKind, TrainingConfig, new_id)
+                            JobStatus, MetricPoint, ProviderKind, TrainingConfig)
 from backend.providers.base import Capability
 from backend.training import events as ev
 from backend.training import process
@@ -60,7 +60,10 @@ class LocalProvider:
     def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> DataRefs:
         """Check the settings, download the base model if needed, then stage the data as TRL's JSON lines.
-        A wrong setting or a folder that holds no model is said here, before any download or job record."""
+
+        A wrong setting or a folder that holds no model is said here, before any download or job record. The
+        staged copy lives until the run folder has its own (``DataRefs.staged``: the launch removes it)."""
+        from backend.launch import discard, staging_dir
         from backend.training.data import stage_data
         from backend.training.defaults import check_options
         from backend.training.hardware import model_facts
@@ -69,7 +72,13 @@ class LocalProvider:
         folder = hub.local_path(config.base_model) or hub.download_model(
             config.base_model, token=self.secret, progress=progress, cancel=cancel)
         check_options(config, model_facts(folder))
-        return stage_data(config, paths.cache_dir() / "prepared" / new_id(), progress=progress, cancel=cancel)
+        staged = staging_dir()
+        try:
+            refs = stage_data(config, staged, progress=progress, cancel=cancel)
+        except BaseException:
+            discard(staged)
+            raise
+        return refs.model_copy(update={"staged": str(staged)})
 
     def plan(self, config: TrainingConfig, data: DataRefs | None = None):
         """Resolved settings, memory estimate (with its warning) and duration, before launch."""

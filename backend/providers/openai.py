@@ -1,9 +1,10 @@
 """OpenAI fine-tuning through the official SDK: models, uploads, jobs, events, metrics, chat.
 
-Job creation is the one call that must not be repeated blindly: the API has no idempotency key,
-so it runs without the SDK's retries, and after a transient failure the account's jobs are searched
-for our launch key (in the job's metadata) before trying again. Reinforcement fine-tuning is
-declared absent: it needs graders, which this app does not build.
+Job creation is the one call that must not be repeated blindly: the API has no idempotency key, so it
+runs without the SDK's retries. It is sent again only after an answer that proves nothing was created
+(a 429, or no connection at all); after a lost answer (a timeout, a dropped connection, a 5xx) it raises
+``Unconfirmed`` and ``backend.launch`` looks for the launch key (in the job's metadata) instead.
+Reinforcement fine-tuning is declared absent: it needs graders, which this app does not build.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from backend import paths
 from backend.cancel import CancelToken, ProgressFn
-from backend.errors import InvalidInput, Refused
-from backend.launch import LAUNCH_KEY
+from backend.errors import InvalidInput, Refused, Unconfirmed
+from backend.launch import LAUNCH_KEY, RECONCILE_SCAN, discard, staging_dir
 from backend.models import (
     Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
-    ProviderKind, TrainingConfig, new_id,
+    ProviderKind, TrainingConfig,
 )
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk, openai_upload
@@ -39,12 +39,22 @@ class OpenAIProvider:
     part_size = openai_upload.PART_SIZE
     poll_seconds = 2.0
     retry_pause = 1.0
+    #: The create call's own timeout, and how much longer a create the client gave up on may still land at
+    #: the service: together, how long a launch looks for its key before it calls the job unconfirmed.
+    create_timeout = 60.0
+    in_flight_margin = 60.0
+    #: Set by ``backend.providers.environment_provider``: a fingerprint of the environment's key.
+    credentials_tag: str | None = None
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         self.account = account
         self.account_id = account.id if account else None
         self._secret = secret
         self._client = None
+
+    @property
+    def create_in_flight_seconds(self) -> float:
+        return self.create_timeout + self.in_flight_margin
 
     @property
     def client(self):
@@ -73,10 +83,31 @@ class OpenAIProvider:
     def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> DataRefs:
         """Validate and convert the data, upload it (resumably), and wait until the service has processed it."""
-        from backend.data import estimate_price, prepare_dataset
+        from backend.data import estimate_price
+
+        folder = staging_dir()
+        try:  # the converted copy is not kept: a retry converts again, to the same bytes, and resumes by content
+            prepared, refs = self._upload(config, folder, progress, cancel)
+        finally:
+            discard(folder)
+        for role, file_id in refs.items():
+            self._call(openai_upload.wait_until_processed, self.client, file_id, f"the {role} file",
+                       cancel=cancel, poll_seconds=self.poll_seconds)
+        stats = prepared.report.stats
+        epochs = config.hyperparameters.n_epochs
+        billed = stats.billed_tokens_per_epoch * (epochs if isinstance(epochs, int) else stats.default_epochs)
+        price = estimate_price(billed, self.kind, mapping.base_of(config.base_model))
+        summary = {"training_examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
+                   "dropped": prepared.dropped, "billed_tokens": billed, "default_epochs": stats.default_epochs,
+                   "price_usd": price.amount_usd if price else None, "price_as_of": price.as_of if price else None,
+                   "training_file": Path(config.training_file).name}
+        return DataRefs(training=refs["training"], validation=refs.get("validation"), summary=summary)
+
+    def _upload(self, config: TrainingConfig, folder, progress: ProgressFn | None, cancel: CancelToken | None):
+        from backend.data import prepare_dataset
 
         prepared = prepare_dataset(
-            config.training_file, self.kind, paths.cache_dir() / "prepared" / new_id(),
+            config.training_file, self.kind, folder,
             validation_path=config.validation_file, validation_split=config.validation_split, seed=config.split_seed,
             model=mapping.base_of(config.base_model), drop_invalid=bool(config.options.get("drop_invalid")),
             dedupe=bool(config.options.get("dedupe")), progress=progress, cancel=cancel)
@@ -90,19 +121,9 @@ class OpenAIProvider:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             refs[role] = self._call(openai_upload.upload_file, self.client, path, progress=progress, cancel=cancel,
-                                    simple_limit=self.simple_upload_limit, part_size=self.part_size)
-        for role, file_id in refs.items():
-            self._call(openai_upload.wait_until_processed, self.client, file_id, f"the {role} file",
-                       cancel=cancel, poll_seconds=self.poll_seconds)
-        stats = prepared.report.stats
-        epochs = config.hyperparameters.n_epochs
-        billed = stats.billed_tokens_per_epoch * (epochs if isinstance(epochs, int) else stats.default_epochs)
-        price = estimate_price(billed, self.kind, mapping.base_of(config.base_model))
-        summary = {"training_examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
-                   "dropped": prepared.dropped, "billed_tokens": billed, "default_epochs": stats.default_epochs,
-                   "price_usd": price.amount_usd if price else None, "price_as_of": price.as_of if price else None,
-                   "training_file": Path(config.training_file).name}
-        return DataRefs(training=refs["training"], validation=refs.get("validation"), summary=summary)
+                                    simple_limit=self.simple_upload_limit, part_size=self.part_size,
+                                    pause=self.retry_pause)
+        return prepared, refs
 
     def job_request(self, config: TrainingConfig, data: DataRefs, job: Job) -> dict:
         """The body of the create call, as it will be sent (shown on the review page)."""
@@ -124,32 +145,42 @@ class OpenAIProvider:
             raise InvalidInput("Reinforcement fine-tuning is not available in Fine-Tune Studio.",
                                hint="Use supervised or DPO.")
         request = self.job_request(config, data, job)
-        key = job.metadata.get(LAUNCH_KEY)
-        once = self.client.with_options(max_retries=0)  # no blind retries: see the module docstring
+        # No blind retries (see the module docstring), and a timeout of its own: ``create_in_flight_seconds``.
+        once = self.client.with_options(max_retries=0, timeout=self.create_timeout)
         last: Exception | None = None
         for attempt in range(CREATE_ATTEMPTS):
             try:
                 remote = once.fine_tuning.jobs.create(**request)
                 return mapping.to_job(remote, job, self)
-            except openai.RateLimitError as exc:  # refused before anything was created: safe to repeat
-                last = exc
-            except (openai.APIConnectionError, openai.InternalServerError) as exc:
-                last = exc  # the job may exist: look before repeating
-                found = self.find_launched(key) if key else None
-                if found is not None:
-                    return mapping.to_job(found, job, self)
-            except openai.APIError as exc:  # refused: the wind-down says so in its own words
+            except openai.APIError as exc:
+                if openai_sdk.outcome_unknown(exc):  # the job may exist: never send it again from here
+                    raise Unconfirmed(f"{openai_sdk.lost_answer(exc, self.service)}, so whether it created the job "
+                                      "is not known") from None
                 if self.kind is ProviderKind.OPENAI and openai_sdk.is_fine_tuning_closed(exc):
-                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None
-                raise openai_sdk.translate(exc, self.service) from None
+                    raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None  # the wind-down
+                if not (isinstance(exc, openai.RateLimitError) or openai_sdk.never_sent(exc)):
+                    raise openai_sdk.translate(exc, self.service) from None
+                last = exc  # refused before anything was created, or never sent: safe to repeat
             time.sleep(self.retry_pause * (attempt + 1))
         raise openai_sdk.translate(last, self.service)
 
-    def find_launched(self, key: str):
-        """The remote job created by the launch with this key, if any (our metadata marks it)."""
-        page = self._call(self.client.fine_tuning.jobs.list, metadata={LAUNCH_KEY: key}, limit=10)
-        matches = [j for j in page.data if (j.metadata or {}).get(LAUNCH_KEY) == key]
-        return matches[0] if matches else None
+    def find_launched(self, key: str) -> list[Job]:
+        """Every remote job created by the launch with this key (our metadata marks it), oldest first.
+
+        One request without the SDK's retries: the callers (a launch confirming itself, the monitor)
+        ask again on their own schedule."""
+        once = self.client.with_options(max_retries=0)
+
+        def search() -> list:
+            found = []
+            for count, remote in enumerate(once.fine_tuning.jobs.list(metadata={LAUNCH_KEY: key}, limit=50)):
+                if count >= RECONCILE_SCAN:
+                    break
+                if (remote.metadata or {}).get(LAUNCH_KEY) == key:  # also where a service ignores the filter
+                    found.append(remote)
+            return found
+
+        return [mapping.to_job(remote, None, self) for remote in reversed(self._call(search))]
 
     # -- reading jobs -------------------------------------------------------------------------------
     def get_job(self, job: Job) -> Job:

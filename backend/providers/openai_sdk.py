@@ -89,6 +89,45 @@ def is_fine_tuning_closed(exc: Any) -> bool:
             and "for fine-tun" not in text and "does not exist" not in text)
 
 
+#: httpx errors raised before any byte of the request left this computer (the SDK keeps them as the cause).
+_NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")
+
+
+def never_sent(exc: BaseException) -> bool:
+    """No connection was made, so the service never saw the request: sending it again cannot do anything twice."""
+    import openai
+
+    return isinstance(exc, openai.APIConnectionError) and type(exc.__cause__).__name__ in _NOT_SENT
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """The request was sent and no answer says what became of it (a timeout, a dropped connection, a 5xx):
+    the service may have carried it out, so look before sending it again."""
+    import openai
+
+    if isinstance(exc, openai.APIConnectionError):
+        return not never_sent(exc)
+    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+
+
+def lost_answer(exc: BaseException, service: str) -> str:
+    """What happened to a request whose outcome is unknown, as the start of a sentence."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return f"{service} did not answer in time"
+    if isinstance(exc, openai.APIStatusError):
+        return f"{service} answered with an error on its side (HTTP {exc.status_code})"
+    return f"the connection to {service} broke after the request was sent"
+
+
+def key_fingerprint(secret: str, where: str | None) -> str:
+    """A short one-way digest of a key and its endpoint: tells two keys apart without storing either key."""
+    import hashlib
+
+    return hashlib.sha256(f"{where or ''}\0{secret}".encode()).hexdigest()[:16]
+
+
 def openai_client(account: Account | None, secret: str | None, *, max_retries: int = 2, timeout: float = 60.0):
     """An ``openai.OpenAI`` for the account (its organisation, project and base URL)."""
     import openai

@@ -1,4 +1,4 @@
-"""Upload a training file to OpenAI with progress and cancel, resumable when it is large.
+"""Upload a training file to OpenAI with progress and cancel, resumable when it is large, never stored twice.
 
 Files up to ``simple_limit`` go in one request. Larger ones go through the Uploads API in parts;
 the upload id and the parts already sent are remembered in a small state file keyed by the
@@ -6,6 +6,11 @@ file's content, so a second attempt after an interruption sends only the missing
 expires an hour after its creation: one past its ``expires_at``, or that the service says has expired, is
 started afresh (all parts again). A file with the same content that was already uploaded and processed is
 reused, not sent again.
+
+The two requests that store a file (``POST /files`` and completing an upload) run without the SDK's
+retries, which would repeat them after a lost answer: the file is named after its content key, and
+after a lost answer it is looked up by that name before anything is sent again. Parts keep the SDK's
+retries: a part sent twice is stored twice but only the ids listed at completion are used.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import io
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,8 @@ from backend.errors import InvalidInput
 SIMPLE_UPLOAD_LIMIT = 512 * 1024 * 1024  # the Files API's per-request limit
 PART_SIZE = 64 * 1024 * 1024  # the Uploads API's largest part
 EXPIRY_MARGIN = 60  # seconds: an upload this close to its ``expires_at`` is not continued
+STORE_ATTEMPTS = 3  # tries of a request that stores a file, when a failure shows it is safe to repeat
+FIND_SCAN = 200  # newest files looked at when looking for a file whose upload answer was lost
 
 
 def content_key(path: Path, purpose: str, where: str) -> str:
@@ -59,15 +67,61 @@ class UploadState:
         self.path.unlink(missing_ok=True)
 
 
+def remote_name(path: Path, key: str) -> str:
+    """The name a file is stored under: its own, marked with its content key, so that it can be found again."""
+    return f"{path.stem}-{key[:12]}{path.suffix}"
+
+
+def find_file(client, name: str, size: int, purpose: str) -> str | None:
+    """The id of a stored file with this name and size (the newest), if there is one."""
+    for count, file in enumerate(client.files.list(purpose=purpose, order="desc", limit=100)):
+        if count >= FIND_SCAN:
+            break
+        if file.filename == name and file.bytes == size and file.status != "error":
+            return file.id
+    return None
+
+
+def store_once(client, send: Callable, find: Callable[[], str | None], *, pause: float = 1.0) -> str:
+    """``send(client)`` (a request that stores a file; returns its id) without blind repeats: after a lost
+    answer, ``find()`` looks for the file first; it is sent again only when it is not there, or when the
+    failure shows that nothing was stored (a 429, no connection)."""
+    import openai
+
+    from backend.providers.openai_sdk import never_sent, outcome_unknown
+
+    once = client.with_options(max_retries=0)
+    attempt = 0
+    while True:
+        try:
+            return send(once)
+        except openai.APIError as exc:
+            if outcome_unknown(exc):
+                try:
+                    found = find()
+                except openai.APIError:
+                    found = None  # cannot tell: sending again may store a second copy, never a second job
+                if found:
+                    return found
+            elif not (isinstance(exc, openai.RateLimitError) or never_sent(exc)):
+                raise
+            attempt += 1
+            if attempt >= STORE_ATTEMPTS:
+                raise
+        time.sleep(pause * attempt)
+
+
 def upload_file(client, path: str | Path, *, purpose: str = "fine-tune", progress: ProgressFn | None = None,
                 cancel: CancelToken | None = None, simple_limit: int = SIMPLE_UPLOAD_LIMIT,
-                part_size: int = PART_SIZE) -> str:
+                part_size: int = PART_SIZE, pause: float = 1.0) -> str:
     """Send ``path``; return its file id (not yet processed: see ``wait_until_processed``)."""
     import openai
 
     path = Path(path)
     size = path.stat().st_size
-    state = UploadState(content_key(path, purpose, str(client.base_url)))
+    key = content_key(path, purpose, str(client.base_url))
+    state = UploadState(key)
+    name = remote_name(path, key)
     if state.data.get("file_id"):
         try:
             if client.files.retrieve(state.data["file_id"]).status != "error":
@@ -80,34 +134,38 @@ def upload_file(client, path: str | Path, *, purpose: str = "fine-tune", progres
         clock = EtaClock(size)
         message = f"Uploading {path.name}"
         _report(progress, clock, 0, message)
-        with _ReportingFile(path, lambda done: _report(progress, clock, done, message)) as fh:
-            file = client.files.create(file=(path.name, fh), purpose=purpose)
+
+        def send(once) -> str:
+            with _ReportingFile(path, lambda done: _report(progress, clock, done, message)) as fh:
+                return once.files.create(file=(name, fh), purpose=purpose).id
+
+        file_id = store_once(client, send, lambda: find_file(client, name, size, purpose), pause=pause)
         _report(progress, clock, size, f"Uploaded {path.name}")
-        state.save(file_id=file.id)
-        return file.id
-    return _upload_in_parts(client, path, size, purpose, state, progress, cancel, part_size)
+        state.save(file_id=file_id)
+        return file_id
+    return _upload_in_parts(client, path, name, size, purpose, state, progress, cancel, part_size, pause)
 
 
-def _upload_in_parts(client, path: Path, size: int, purpose: str, state: UploadState,
-                     progress: ProgressFn | None, cancel: CancelToken | None, part_size: int) -> str:
+def _upload_in_parts(client, path: Path, name: str, size: int, purpose: str, state: UploadState,
+                     progress: ProgressFn | None, cancel: CancelToken | None, part_size: int, pause: float) -> str:
     """Continue the remembered upload, or start one; an upload the service has let expire (an hour after its
     creation) or cancelled is started afresh once, within this call, so an interrupted launch retried later
     still completes: every part is sent again, and the expired upload never becomes a file."""
     import openai
 
     try:
-        return _send_parts(client, path, size, purpose, state, progress, cancel, part_size)
+        return _send_parts(client, path, name, size, purpose, state, progress, cancel, part_size, pause)
     except openai.APIStatusError as exc:
         if exc.status_code not in (400, 404):
             raise  # a passing fault (the SDK has retried it): the next try continues this upload
         state.forget()  # expired, cancelled or refused: a later try must not continue it
         if not _upload_gone(exc):
             raise
-    return _send_parts(client, path, size, purpose, state, progress, cancel, part_size)
+    return _send_parts(client, path, name, size, purpose, state, progress, cancel, part_size, pause)
 
 
-def _send_parts(client, path: Path, size: int, purpose: str, state: UploadState,
-                progress: ProgressFn | None, cancel: CancelToken | None, part_size: int) -> str:
+def _send_parts(client, path: Path, name: str, size: int, purpose: str, state: UploadState,
+                progress: ProgressFn | None, cancel: CancelToken | None, part_size: int, pause: float) -> str:
     upload_id = state.data.get("upload_id")
     if state.data.get("part_size") != part_size:
         upload_id = None  # parts of another size cannot be continued
@@ -115,7 +173,7 @@ def _send_parts(client, path: Path, size: int, purpose: str, state: UploadState,
     if upload_id is not None and expires_at is not None and time.time() >= expires_at - EXPIRY_MARGIN:
         upload_id = None  # expired (or about to) by the service's own date: asking would only be refused
     if upload_id is None:
-        upload = client.uploads.create(bytes=size, filename=path.name, mime_type="application/jsonl", purpose=purpose)
+        upload = client.uploads.create(bytes=size, filename=name, mime_type="application/jsonl", purpose=purpose)
         state.save(upload_id=upload.id, part_size=part_size, part_ids=[], expires_at=upload.expires_at)
         upload_id = upload.id
     part_ids: list[str] = list(state.data.get("part_ids", []))
@@ -133,13 +191,18 @@ def _send_parts(client, path: Path, size: int, purpose: str, state: UploadState,
             part = client.uploads.parts.create(upload_id=upload_id, data=chunk)
             part_ids.append(part.id)
             state.save(part_ids=part_ids)
-    completed = client.uploads.complete(upload_id=upload_id, part_ids=part_ids)
-    if completed.file is None:
+
+    def complete(once) -> str | None:
+        completed = once.uploads.complete(upload_id=upload_id, part_ids=part_ids)
+        return completed.file.id if completed.file is not None else None
+
+    file_id = store_once(client, complete, lambda: find_file(client, name, size, purpose), pause=pause)
+    if file_id is None:
         state.forget()
         raise InvalidInput(f"OpenAI did not turn the upload of {path.name} into a file.", hint="Try again.")
-    state.save(file_id=completed.file.id, upload_id=None, part_ids=[])
+    state.save(file_id=file_id, upload_id=None, part_ids=[])
     _report(progress, clock, size, f"Uploaded {path.name}")
-    return completed.file.id
+    return file_id
 
 
 def _upload_gone(exc) -> bool:

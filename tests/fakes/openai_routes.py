@@ -173,6 +173,8 @@ def _add_part(state: FakeOpenAIState, upload_id: str, form: Any) -> dict:
 
 def _complete_upload(state: FakeOpenAIState, upload_id: str, body: Any) -> dict:
     upload = _upload(state, upload_id)
+    if upload["status"] != "pending":
+        raise APIFailure(400, f"Upload {upload_id} is {upload['status']}; only a pending upload can be completed.")
     part_ids = (body or {}).get("part_ids") or []
     parts = state.upload_parts[upload_id]
     unknown = [p for p in part_ids if p not in parts]

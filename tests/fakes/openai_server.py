@@ -4,7 +4,8 @@ Serves the OpenAI routes under ``/v1`` and Azure OpenAI's under ``/openai`` (``a
 ``api-version`` query, chat through ``/openai/deployments/{name}/chat/completions``). Every
 request and response is checked against the official API description; violations are kept in
 ``violations`` and fail the test that used the ``fake_openai`` fixture. Faults (429, 500, slow
-answers, dropped connections) are injected per route for the next N requests.
+answers, dropped connections, requests held until the test releases them) are injected per route for
+the next N requests.
 
 A request that breaks the description is refused as the real service refuses it (400 in its words, see
 ``openai_invalid``) and is a violation: the app must not send it. A test that sends one on purpose says so
@@ -46,7 +47,9 @@ WIND_DOWN_MESSAGE = (
 @dataclass
 class Fault:
     pattern: str  # "POST /fine_tuning/jobs", fnmatch-style on "METHOD /path" (no /v1)
-    #: "429", "500", "drop" (before the work), "500_after", "drop_after" (work done, answer lost), "slow"
+    #: "429", "500", "drop" (before the work), "500_after", "drop_after" (work done, answer lost), "slow",
+    #: "hold" (wait until ``release()``, then do the work and answer: a request still under way when the
+    #: client gave up on it)
     kind: str
     remaining: int
     seconds: float = 0.0
@@ -65,6 +68,8 @@ class FakeOpenAI:
         self.requests: list[tuple[str, str]] = []  # (method, path without prefix), in order
         self.faults: list[Fault] = []
         self.advance_on_poll = False
+        self.held = threading.Event()  # set while a "hold" fault keeps a request waiting
+        self._release = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
@@ -76,6 +81,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        self._release.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -97,6 +103,19 @@ class FakeOpenAI:
         """Answer the next ``times`` requests matching ``pattern`` with a fault."""
         with self.state.lock:
             self.faults.append(Fault(pattern, kind, times, seconds))
+
+    def release(self) -> None:
+        """Let every request held by a "hold" fault go on (and the ones a later hold would catch)."""
+        self._release.set()
+
+    def wait_until(self, predicate, timeout: float = 10.0) -> bool:
+        """Wait until ``predicate()`` holds (a held request has done its work, say); False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def clear_faults(self) -> None:
         with self.state.lock:
@@ -212,6 +231,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = fake._take_fault(method, path)
         if fault and fault.kind == "slow":
             time.sleep(fault.seconds)
+        if fault and fault.kind == "hold":
+            fake.held.set()
+            fake._release.wait(30)  # bounded, so a test that forgets to release cannot hang the run
         if fault and fault.kind == "drop":
             fake._settle(method, path, problems, None)
             return self._drop()

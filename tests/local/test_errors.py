@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from backend.errors import InvalidInput, NotFound
@@ -92,3 +94,25 @@ def test_resume_without_a_checkpoint_and_stop_when_not_running(tmp_path, tiny_mo
 
 def test_check_account_without_a_token_needs_no_network():
     assert LocalProvider().check_account().startswith("No account needed")
+
+
+def test_a_local_launch_leaves_no_staged_copy_of_the_data(templateless_model_dir, tiny_model_dir, chats_file,
+                                                          tmp_path):
+    """The converted data waits in cache/prepared only until the run folder has its own copy."""
+    from backend import paths
+    from backend.launch import launch
+    from backend.store import JobStore
+
+    store, provider = JobStore(tmp_path / "jobs.sqlite3"), LocalProvider()
+    prepared = paths.cache_dir() / "prepared"
+    with pytest.raises(InvalidInput, match="no chat template"):
+        launch(quick_config(templateless_model_dir, chats_file), store=store, provider=provider)
+    assert list(prepared.iterdir()) == []
+    job = launch(quick_config(tiny_model_dir, chats_file), store=store, provider=provider)
+    try:
+        assert list(prepared.iterdir()) == []
+        assert any(p.suffix == ".jsonl" for p in Path(job.run_dir).rglob("*"))
+    finally:
+        provider.cancel(job)
+        assert process.wait(job.run_dir, 120), "the trainer did not stop"
+        store.close()

@@ -46,6 +46,10 @@ def provider(fake_openai, account, monkeypatch):
 
     monkeypatch.setattr(OpenAIProvider, "poll_seconds", 0.01)
     monkeypatch.setattr(OpenAIProvider, "retry_pause", 0.01)
+    # A lost create answer is looked for until create_timeout + in_flight_margin after it was sent; the fake
+    # answers in milliseconds. Tests that need the window to close (or to stay open) set these themselves.
+    monkeypatch.setattr(OpenAIProvider, "create_timeout", 5.0)
+    monkeypatch.setattr(OpenAIProvider, "in_flight_margin", 0.3)
     return OpenAIProvider(account=account, secret=fake_openai.api_key)
 
 

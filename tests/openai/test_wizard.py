@@ -198,7 +198,7 @@ def test_cancel_during_the_upload_starts_nothing(qtbot, page, fake_openai, chat_
     assert review.cancel_button.isVisible()
     qtbot.mouseClick(review.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: review._task is None, timeout=20000)
-    assert review.status.text() == "Cancelled: nothing was started."
+    assert review.status.text().startswith("Cancelled. If the upload was still running, nothing was started")
     assert review.job is None and review.launch_button.isEnabled()
     assert fake_openai.jobs() == [] and store.list_jobs() == []
 
@@ -242,3 +242,21 @@ def test_each_field_of_the_first_step_has_its_notes_under_it(qtbot, page, accoun
     assert step.about.text() and 0 <= gap(step.provider_combo, step.about) <= 8
     assert 0 <= gap(step.account_combo, step.no_account) <= 8
     assert step.account_combo.currentIndex() == -1 and step.account_combo.placeholderText()
+
+
+def test_an_unconfirmed_launch_says_the_job_may_exist_and_the_second_click_adopts_it(qtbot, page, fake_openai,
+                                                                                    chat_file, store, monkeypatch):
+    from backend.providers.openai import OpenAIProvider
+
+    monkeypatch.setattr(OpenAIProvider, "create_timeout", 0.3)
+    monkeypatch.setattr(OpenAIProvider, "in_flight_margin", 0.2)
+    review = to_review(qtbot, page, chat_file)
+    fake_openai.inject("POST /fine_tuning/jobs", "hold")
+    launch(qtbot, review)
+    assert review.job is None and review.launch_button.isEnabled()
+    assert "The job may exist" in review.status.text() and "Launching it again is safe" in review.status.text()
+    fake_openai.release()
+    assert fake_openai.wait_until(lambda: len(fake_openai.jobs()) == 1)
+    launch(qtbot, review)
+    assert review.job is not None and review.job.remote_id == fake_openai.jobs()[0]["id"]
+    assert fake_openai.count("POST", "/fine_tuning/jobs") == 1 and len(store.list_jobs()) == 1

@@ -55,7 +55,8 @@ class ReviewPage(QWizardPage):
         self.launch_button = QPushButton("Launch", accessibleName="Launch the fine-tune")
         self.launch_button.setToolTip("Upload the data and start the fine-tune. The provider bills the job.")
         self.cancel_button = QPushButton("Cancel", accessibleName="Cancel the launch")
-        self.cancel_button.setToolTip("Stop the upload; nothing is started.")
+        self.cancel_button.setToolTip("Stop the upload; nothing is started. Once the job is sent, it cannot be "
+                                      "called back from here: cancel it in Jobs.")
         self.progress = QProgressBar(accessibleName="Launch progress")
         self.status = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText,
                              textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -138,7 +139,9 @@ class ReviewPage(QWizardPage):
         self._task.on_progress(self._progressed)
         self._task.on_success(self._launched)
         self._task.on_error_message(self._failed)
-        self._task.on_cancelled(lambda: self._failed("Cancelled: nothing was started."))
+        self._task.on_cancelled(lambda: self._failed(
+            "Cancelled. If the upload was still running, nothing was started; if the job had already been sent, it "
+            "is in Jobs, where the app checks whether it was created."))
         self._task.start()
 
     def cancel(self) -> None:
