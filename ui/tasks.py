@@ -59,7 +59,7 @@ class _Runnable(QRunnable):
         except Cancelled:
             _emit(task.signals.cancelled)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the UI
-            if task.token.cancelled:
+            if task.token.cancelled and not (task.keep_outcome and isinstance(exc, StudioError)):
                 _emit(task.signals.cancelled)
             else:
                 if not isinstance(exc, StudioError):
@@ -68,7 +68,7 @@ class _Runnable(QRunnable):
                     log.warning("task %s failed: %s", task.name, exc)
                 _emit(task.signals.failed, exc)
         else:
-            if task.token.cancelled:
+            if task.token.cancelled and not task.keep_outcome:
                 _emit(task.signals.cancelled)
             else:
                 _emit(task.signals.succeeded, result)
@@ -101,8 +101,13 @@ def _emit(signal, *args) -> None:
 class Task:
     """One background call. Chain ``on_*`` then ``start()``."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any):
+    def __init__(self, fn: Callable[..., Any], *args: Any, name: str | None = None, keep_outcome: bool = False,
+                 **kwargs: Any):
+        """``keep_outcome``: a result, or a sentence (``StudioError``), that ``fn`` still gives after ``cancel()``
+        reaches ``on_success``/``on_failure``, not ``on_cancelled``: for work whose effect cannot be taken back
+        (a launch that sent its job), the user must learn what happened."""
         self.name = name or getattr(fn, "__qualname__", repr(fn))
+        self.keep_outcome = keep_outcome
         self.token = CancelToken()
         self.signals = _Signals()
         self.args = args

@@ -153,3 +153,30 @@ def _deleted(widget) -> bool:
     from shiboken6 import isValid
 
     return not isValid(widget)
+
+
+@pytest.mark.parametrize("outcome", ["result", "sentence"])
+def test_a_task_that_keeps_its_outcome_reports_what_happened_after_cancel(qtbot, outcome):
+    """A launch that already sent its job: Cancel must not hide the job it returns, nor the sentence it raises."""
+    started = threading.Event()
+
+    def work(cancel: CancelToken):
+        started.set()
+        cancel.wait(10)
+        if outcome == "sentence":
+            raise NetworkError("The job may exist: it is listed in Jobs.")
+        return "job-1"
+
+    got = {}
+    task = Task(work, keep_outcome=True)
+    task.on_success(lambda value: got.setdefault("success", value))
+    task.on_failure(lambda exc: got.setdefault("failure", str(exc)))
+    task.on_cancelled(lambda: got.setdefault("cancelled", True))
+    task.start()
+    assert started.wait(10)
+    task.cancel()
+    qtbot.waitUntil(lambda: not task.running, timeout=10_000)
+    if outcome == "result":
+        assert got == {"success": "job-1"}
+    else:
+        assert list(got) == ["failure"] and "may exist" in got["failure"]

@@ -198,7 +198,7 @@ def test_cancel_during_the_upload_starts_nothing(qtbot, page, fake_openai, chat_
     assert review.cancel_button.isVisible()
     qtbot.mouseClick(review.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: review._task is None, timeout=20000)
-    assert review.status.text().startswith("Cancelled. If the upload was still running, nothing was started")
+    assert review.status.text() == "Cancelled before the job was sent: nothing was started."
     assert review.job is None and review.launch_button.isEnabled()
     assert fake_openai.jobs() == [] and store.list_jobs() == []
 

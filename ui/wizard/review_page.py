@@ -135,13 +135,13 @@ class ReviewPage(QWizardPage):
             return
         self.status.setText("Starting…")
         self._busy(True)
-        self._task = Task(launch, config, store=wizard.context.store, provider=provider, name="launch fine-tune")
+        self._task = Task(launch, config, store=wizard.context.store, provider=provider, name="launch fine-tune",
+                          keep_outcome=True)
         self._task.on_progress(self._progressed)
         self._task.on_success(self._launched)
         self._task.on_error_message(self._failed)
         self._task.on_cancelled(lambda: self._failed(
-            "Cancelled. If the upload was still running, nothing was started; if the job had already been sent, it "
-            "is in Jobs, where the app checks whether it was created."))
+            "Cancelled before the job was sent: nothing was started."))
         self._task.start()
 
     def cancel(self) -> None:
