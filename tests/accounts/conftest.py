@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from backend.models import Account, AccountKind
-from tests.local.fake_hub import FakeHub
+from tests.fakes.hub import FakeHub
 
 
 @pytest.fixture(autouse=True)

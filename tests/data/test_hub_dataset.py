@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.data.conftest import chats
-from tests.local.fake_hub import COMMIT, FakeHub
+from tests.fakes.hub import COMMIT, FakeHub
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = "data/train-00000-of-00001.jsonl"

@@ -9,7 +9,7 @@ from backend.launch import LAUNCH_KEY
 from backend.models import Job, JobStatus, ProviderKind
 from backend.monitor import PollPolicy
 from backend.store import JobStore
-from tests.monitor.fake_provider import InProcessProvider
+from tests.fakes.inprocess_provider import InProcessProvider
 from ui.context import AppContext
 from ui.main_window import MainWindow
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.local.fake_hub import FakeHub
+from tests.fakes.hub import FakeHub
 
 _CLIENT = """
 import json, sys
@@ -82,7 +82,7 @@ except Exception as exc:
 
 
 def test_check_account_with_a_token_asks_the_hub(fake, tmp_path):
-    from tests.local.fake_hub import GOOD_TOKEN
+    from tests.fakes.hub import GOOD_TOKEN
 
     env = dict(os.environ, HF_ENDPOINT=fake.url, HF_HUB_OFFLINE="0", HF_HOME=str(tmp_path / "hf"),
                PYTHONPATH=os.getcwd())

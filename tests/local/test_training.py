@@ -173,7 +173,7 @@ def test_push_to_the_hub_is_private_and_carries_the_card(lora_run, tiny_model_di
     import subprocess
     import sys
 
-    from tests.local.fake_hub import FakeHub
+    from tests.fakes.hub import FakeHub
 
     _, job = lora_run
     (tmp_path / "job.json").write_text(job.model_dump_json())

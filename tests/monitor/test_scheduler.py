@@ -8,7 +8,7 @@ from backend.models import Job, JobStatus, ProviderKind
 from backend.monitor import Callbacks, Monitor, PollPolicy, eta_seconds, import_jobs
 from backend.monitor_sync import history_complete
 from backend.store import JobStore
-from tests.monitor.fake_provider import T0, InProcessProvider
+from tests.fakes.inprocess_provider import T0, InProcessProvider
 
 
 class Clock:
