@@ -76,7 +76,8 @@ def allows(who: str | None, allowed: Range) -> str:
     return f"{who} allows {allowed.describe()}" if who else f"allowed: {allowed.describe()}"
 
 
-_OPENAI = {"n_epochs": Range(1, 50), "batch_size": Range(1, 256), "learning_rate_multiplier": Range(0, low_open=True),
+#: OpenAI's published ranges (Azure OpenAI serves the same API): ``OpenAIProvider.hyperparameter_ranges``.
+OPENAI = {"n_epochs": Range(1, 50), "batch_size": Range(1, 256), "learning_rate_multiplier": Range(0, low_open=True),
            "beta": Range(0, 2, low_open=True)}
 #: Training on this computer (``TrainSettings``); the hyperparameters a provider shares use the same names.
 LOCAL = {
@@ -91,7 +92,7 @@ LOCAL = {
 }
 #: Hyperparameter ranges by provider (``ProviderKind`` values), with the name a message gives the provider.
 PROVIDERS: dict[str, tuple[str, Mapping[str, Range]]] = {
-    "openai": ("OpenAI", _OPENAI), "azure": ("Azure OpenAI", _OPENAI),
+    "openai": ("OpenAI", OPENAI), "azure": ("Azure OpenAI", OPENAI),
     "hf-local": ("Training on this computer", LOCAL), "hf-jobs": ("Hugging Face", LOCAL),
 }
 #: Fields of ``TrainingConfig`` itself, the same for every provider (OpenAI's seed range).

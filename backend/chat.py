@@ -20,30 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from backend import paths
 from backend.cancel import CancelToken
 from backend.errors import InvalidInput
-from backend.models import ChatMessage, ChatParams, ProviderKind, new_id, utcnow
-
-RefKind = Literal["base", "fine-tuned", "checkpoint", "local", "adapter", "hub"]
-
-
-class ModelRef(BaseModel):
-    """A model to chat with: where it runs (provider and account) and its name there."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    provider: ProviderKind
-    account_id: str | None = None
-    model: str
-    label: str = ""
-    kind: RefKind = "base"
-
-    @property
-    def title(self) -> str:
-        return self.label or self.model
-
-    @property
-    def key(self) -> tuple:
-        return (self.provider.value, self.account_id, self.model)
-
+from backend.models import ChatMessage, ChatParams, ModelRef, ProviderKind, RefKind, new_id, utcnow  # noqa: F401  (ModelRef, RefKind: re-exported)
 
 class ReplyStats(BaseModel):
     """How a reply arrived: seconds to the first text, generated tokens and their rate after it."""

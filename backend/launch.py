@@ -21,22 +21,19 @@ from __future__ import annotations
 
 import logging
 import math
-import shutil
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
-from backend import paths
 from backend.cancel import CancelToken, Progress, ProgressFn
 from backend.errors import StudioError, Unconfirmed
 from backend.models import Job, JobEvent, JobStatus, TrainingConfig, new_id, utcnow
 from backend.monitor_sync import HISTORY_COMPLETE
+from backend.providers.base import LAUNCH_KEY, RECONCILE_SCAN, launched_jobs  # noqa: F401  (re-exported)
+from backend.staging import discard, staging_dir  # noqa: F401  (staging_dir: re-exported)
 from backend.store import JobStore
 
-LAUNCH_KEY = "fts_launch"  # metadata field: this launch's idempotency key
-RECONCILE_SCAN = 200  # remote jobs looked at per account when a provider cannot search by key
 #: A CREATING job younger than this may belong to a launch still under way (another window, the CLI).
 RECONCILE_GRACE_SECONDS = 180
 #: A job's extra field: the provider's ``credentials_tag`` at launch (None for a saved account), so that a
@@ -50,8 +47,6 @@ SENT_AT = "create_sent_at"
 RETRY_WINDOW_SECONDS = 24 * 3600
 #: Event type of the note that one launch made several remote jobs.
 DUPLICATES_EVENT = "duplicate_launch"
-#: Folders in cache/prepared older than this were left by a launch that died; the next launch removes them.
-STAGING_MAX_AGE = 24 * 3600
 _INTERRUPTED = ("The launch was interrupted before the provider created the job; nothing is running. "
                 "Clone this job to launch it again.")
 _log = logging.getLogger(__name__)
@@ -63,14 +58,17 @@ def job_name(config: TrainingConfig) -> str:
 
 
 def launch(config: TrainingConfig, *, store: JobStore, progress: ProgressFn | None = None,
-           cancel: CancelToken | None = None, provider=None) -> Job:
+           cancel: CancelToken | None = None, provider=None, open_provider: Callable | None = None) -> Job:
     """Prepare the data, then create the job on the provider; returns the recorded job.
 
+    ``provider`` is the opened provider, or None to open it here with ``open_provider`` (the registry's by
+    default): a screen passes the opener so that the keyring is read in its worker, never on the GUI thread.
     Raises ``Unconfirmed`` when the job may exist but could not be confirmed (the record stays CREATING
     and is settled later); any other error means that nothing was created.
     """
     if provider is None:
-        from backend.providers import open_provider
+        if open_provider is None:
+            from backend.providers import open_provider
 
         provider = open_provider(config.provider, config.account_id)
     earlier = _earlier_try(store, config, provider)
@@ -135,22 +133,6 @@ def settle(store: JobStore, provider, job: Job, *, grace_seconds: float = RECONC
     return []
 
 
-def launched_jobs(provider, job: Job) -> list[Job]:
-    """The provider's jobs created by the launch of ``job``: by its key where the provider can search for
-    it, else among its most recent jobs (a local run carries the record's id)."""
-    key = job.metadata.get(LAUNCH_KEY)
-    finder = getattr(provider, "find_launched", None)
-    if key and finder is not None:
-        return list(finder(key))
-    found = []
-    for count, remote in enumerate(provider.list_jobs()):
-        if count >= RECONCILE_SCAN:
-            break
-        if (key and remote.metadata.get(LAUNCH_KEY) == key) or remote.id == job.id:
-            found.append(remote)
-    return found
-
-
 def adopt(store: JobStore, job: Job, found: list[Job]) -> list[Job]:
     """``job`` (a CREATING record) becomes the oldest of the remote jobs its launch created; every other one
     gets a record of its own (the same one each time: its id derives from both). Several jobs from one launch
@@ -188,28 +170,6 @@ def duplicates_note(store: JobStore, job: Job) -> str | None:
 def in_flight_seconds(provider) -> float:
     """How long after it was sent a create request may still land (0: the provider creates synchronously)."""
     return float(getattr(provider, "create_in_flight_seconds", 0.0))
-
-
-# -- staging ----------------------------------------------------------------------------------------------
-def staging_dir() -> Path:
-    """A fresh folder in cache/prepared for one launch's converted data. The launch removes it once it is
-    no longer needed (``discard``); folders left by launches that died are removed here after a day."""
-    root = paths.cache_dir() / "prepared"
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.iterdir():
-        try:
-            if time.time() - old.stat().st_mtime > STAGING_MAX_AGE:
-                discard(old)
-        except OSError:
-            continue
-    folder = root / new_id()
-    folder.mkdir()
-    return folder
-
-
-def discard(folder: str | Path | None) -> None:
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the pieces of a launch -------------------------------------------------------------------------------

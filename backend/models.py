@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from backend import bounds
 
@@ -32,31 +32,86 @@ class AccountKind(str, Enum):
     HUGGINGFACE = "huggingface"
 
 
-class ProviderKind(str, Enum):
-    """A place where a fine-tune runs. Several providers can share an account kind."""
+class _KindType(type):
+    """Iterating ``ProviderKind`` gives the kinds that existed when it was an Enum (a shim: callers move to
+    ``backend.providers.kinds()``, which also knows providers added later)."""
 
-    OPENAI = "openai"
-    AZURE = "azure"
-    HF_LOCAL = "hf-local"
-    HF_JOBS = "hf-jobs"
+    def __iter__(cls):
+        return iter((cls.OPENAI, cls.AZURE, cls.HF_LOCAL))
+
+
+class ProviderKind(str, metaclass=_KindType):
+    """A place where a fine-tune runs or a model chats: any string the provider registry
+    (``backend.providers.PROVIDERS``) names, so that a new provider is its module plus one registry line.
+
+    Open, not an Enum, and interned: ``ProviderKind("openai") is ProviderKind.OPENAI``. A stored job whose kind
+    no registered provider has (an older or newer version's) still loads; it is shown by its value and offers no
+    actions. pydantic reads it from a string and writes it as one.
+    """
+
+    __slots__ = ()
+    _interned: ClassVar[dict[str, ProviderKind]] = {}
+    OPENAI: ClassVar[ProviderKind]
+    AZURE: ClassVar[ProviderKind]
+    HF_LOCAL: ClassVar[ProviderKind]
+    HF_INFERENCE: ClassVar[ProviderKind]
+    HF_JOBS: ClassVar[ProviderKind]  # reserved for Hugging Face Jobs; no provider registered yet
+
+    def __new__(cls, value: str) -> ProviderKind:
+        if isinstance(value, ProviderKind):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"A provider kind is a non-empty string, not {value!r}.")
+        value = str(value)
+        found = cls._interned.get(value)
+        if found is None:
+            found = cls._interned.setdefault(value, super().__new__(cls, value))
+        return found
+
+    def __repr__(self) -> str:
+        return f"ProviderKind({str(self)!r})"
+
+    def __reduce__(self):
+        return (ProviderKind, (str(self),))
+
+    def __copy__(self) -> ProviderKind:
+        return self
+
+    def __deepcopy__(self, memo) -> ProviderKind:
+        return self
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(
+            cls, core_schema.str_schema(min_length=1),
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"))
+
+    # Shims until callers read the registry (``backend.providers.label`` and the class's ``account``).
+    @property
+    def label(self) -> str:
+        from backend.providers import label
+
+        return label(self)
 
     @property
     def account_kind(self) -> AccountKind | None:
-        return {
-            ProviderKind.OPENAI: AccountKind.OPENAI,
-            ProviderKind.AZURE: AccountKind.AZURE,
-            ProviderKind.HF_JOBS: AccountKind.HUGGINGFACE,
-            ProviderKind.HF_LOCAL: AccountKind.HUGGINGFACE,  # optional: only for gated downloads
-        }[self]
+        from backend.providers import account_spec
 
-    @property
-    def label(self) -> str:
-        return {
-            ProviderKind.OPENAI: "OpenAI",
-            ProviderKind.AZURE: "Azure OpenAI",
-            ProviderKind.HF_LOCAL: "Hugging Face (this computer)",
-            ProviderKind.HF_JOBS: "Hugging Face (cloud)",
-        }[self]
+        spec = account_spec(self)
+        return spec.kind if spec is not None else None
+
+
+ProviderKind.OPENAI = ProviderKind("openai")
+ProviderKind.AZURE = ProviderKind("azure")
+ProviderKind.HF_LOCAL = ProviderKind("hf-local")
+ProviderKind.HF_INFERENCE = ProviderKind("hf-inference")
+ProviderKind.HF_JOBS = ProviderKind("hf-jobs")
 
 
 class Account(BaseModel):
@@ -161,12 +216,103 @@ class TrainingConfig(BaseModel):
     @field_validator("hyperparameters")
     @classmethod
     def _within_the_providers_limits(cls, hp: Hyperparameters, info: ValidationInfo) -> Hyperparameters:
+        """The provider's ranges come from the caller (``backend.providers.training_config`` passes its class's
+        ``hyperparameter_ranges`` as the validation context): this kernel module never imports the registry.
+        Without them, the table in ``bounds.PROVIDERS`` (a shim until every caller builds through the registry)."""
+        ranges = (info.context or {}).get(RANGES_CONTEXT)
         provider = info.data.get("provider")  # absent when the provider itself was refused
-        if provider is not None:
-            who, table = bounds.PROVIDERS[provider.value]
+        if ranges is None and provider is not None:
+            ranges = bounds.PROVIDERS.get(provider.value)
+        if ranges is not None:
+            who, table = ranges
             for name in bounds.HYPERPARAMETERS:
-                bounds.check(name, getattr(hp, name), table[name], who)
+                if name in table:
+                    bounds.check(name, getattr(hp, name), table[name], who)
         return hp
+
+    @property
+    def data_settings(self) -> DataSettings:
+        """How the data are read and staged, as the data page chose (kept in ``options`` by older records)."""
+        return DataSettings.from_options(self.options)
+
+
+#: Validation-context key of ``TrainingConfig``: (the name a refusal gives the provider, its ranges by field).
+RANGES_CONTEXT = "hyperparameter_ranges"
+
+
+class DataSettings(BaseModel):
+    """How the training file is read and staged, chosen once on the data page (or the command line) and passed
+    whole to preparation, so that no provider forgets a field (the CSV mapping an OpenAI launch once lost)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: str | None = None  # a ``backend.data.DataFormat`` value; None: detected from the file
+    column_mapping: dict[str, str] | None = None
+    dedupe: bool = False
+    drop_invalid: bool = False
+
+    #: Where ``TrainingConfig.options`` keeps these today (the wizard's draft writes them there).
+    OPTION_KEYS: ClassVar[dict[str, str]] = {"data_format": "format", "column_mapping": "column_mapping",
+                                             "dedupe": "dedupe", "drop_invalid": "drop_invalid"}
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> DataSettings:
+        found = {field: options[key] for key, field in cls.OPTION_KEYS.items() if options.get(key) is not None}
+        return cls(**{k: (bool(v) if k in ("dedupe", "drop_invalid") else v) for k, v in found.items()})
+
+
+class PriceEstimate(BaseModel):
+    """An estimate from the dated price table in resources/prices.json."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount_usd: float
+    usd_per_million_tokens: float
+    billed_tokens: int
+    model: str
+    as_of: str
+    source: str
+
+
+class CostEstimate(BaseModel):
+    """What training on the training share costs: the one figure the review page, the command line and the job
+    record show (computed by ``backend.data.cost.training_cost``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    training_examples: int
+    epochs: int
+    tokens_per_epoch: int  # billed tokens of the training share, per epoch
+    billed_tokens: int  # tokens_per_epoch x epochs
+    price: PriceEstimate | None = None  # None: no price known (or nothing is billed)
+    free: bool = False  # the provider bills nothing (training on this computer)
+
+
+class DataSummary(BaseModel):
+    """What preparation says about the data a job trains on (``DataRefs.summary``, ``Job.data_summary``).
+
+    Older records used other names (local runs: ``examples``); they are read into these fields. Providers may
+    add fields of their own."""
+
+    model_config = ConfigDict(extra="allow")
+
+    source: str = ""
+    training_examples: int = 0
+    validation_examples: int = 0
+    dropped_duplicates: int | None = None  # present only when asked for
+    dropped_invalid: int | None = None
+    tokens: int | None = None  # of the training share
+    longest_tokens: int | None = None
+    cost: CostEstimate | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "examples" in data and "training_examples" not in data:
+            data = {**data, "training_examples": data["examples"]}
+        if isinstance(data, dict) and "training_file" in data and not data.get("source"):
+            data = {**data, "source": data["training_file"]}
+        return data
 
 
 class DataRefs(BaseModel):
@@ -209,6 +355,15 @@ class Job(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
     data_summary: dict[str, Any] = Field(default_factory=dict)
     metadata: dict[str, str] = Field(default_factory=dict)
+
+    def training_config(self) -> TrainingConfig | None:
+        """The configuration this job was launched with, or None where its record holds none that reads (an
+        imported job, a record from before a field's bounds; clone then starts from the parts that read)."""
+        fields = {k: v for k, v in self.config.items() if k in TrainingConfig.model_fields}
+        try:
+            return TrainingConfig.model_validate(fields)
+        except ValueError:
+            return None
 
     @property
     def progress(self) -> float | None:
@@ -286,3 +441,35 @@ class ChatParams(BaseModel):
     max_tokens: int | None = 512
     stop: list[str] = Field(default_factory=list)
     seed: int | None = None
+
+
+RefKind = Literal["base", "fine-tuned", "checkpoint", "local", "adapter", "hub"]
+
+
+class ModelRef(BaseModel):
+    """A model to chat with: where it runs (provider and account) and its name there. ``provider`` None: no
+    model picked yet."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    provider: ProviderKind | None
+    account_id: str | None = None
+    model: str
+    label: str = ""
+    kind: RefKind = "base"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hub_refs_had_the_jobs_kind(cls, data: Any) -> Any:
+        """Conversations saved before Hub chat had a kind of its own stored it as ``hf-jobs``."""
+        if isinstance(data, dict) and data.get("kind") == "hub" and data.get("provider") == ProviderKind.HF_JOBS:
+            data = {**data, "provider": ProviderKind.HF_INFERENCE}
+        return data
+
+    @property
+    def title(self) -> str:
+        return self.label or self.model
+
+    @property
+    def key(self) -> tuple:
+        return (self.provider.value if self.provider else None, self.account_id, self.model)

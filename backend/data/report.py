@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity  # noqa: F401
 from backend.data.formats import DataFormat
+from backend.models import PriceEstimate  # noqa: F401  (re-exported: it lives with CostEstimate)
 
 
 
@@ -58,19 +59,6 @@ class Stats(BaseModel):
     billed_tokens: int = 0  # per epoch x default epochs
     tokenizer: str = ""  # "o200k_base", "cl100k_base", or a local tokenizer folder
     duplicates: int = 0
-
-
-class PriceEstimate(BaseModel):
-    """An estimate from the dated price table in resources/prices.json."""
-
-    model_config = ConfigDict(frozen=True)
-
-    amount_usd: float
-    usd_per_million_tokens: float
-    billed_tokens: int
-    model: str
-    as_of: str
-    source: str
 
 
 class ValidationReport(BaseModel):

@@ -10,16 +10,27 @@ a deployment, and that refusal reaches the user in Azure's words.
 
 from __future__ import annotations
 
-from backend.models import BaseModelInfo, ProviderKind
+from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
+from backend.models import AccountKind, BaseModelInfo, ProviderKind
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk
-from backend.providers.openai import OpenAIProvider
+from backend.providers.base import AccountNeed, AccountSpec
+from backend.providers.openai import AZURE_MODEL, OpenAIProvider
 
 
 class AzureProvider(OpenAIProvider):
     kind = ProviderKind.AZURE
+    label = "Azure OpenAI"
+    description = "Your Azure OpenAI resource trains the model; you deploy it in Azure to chat with it."
+    account = AccountSpec(AccountNeed.REQUIRED, AccountKind.AZURE)
+    data = DataProfile("Azure OpenAI", Dialect.OPENAI, 10, False, ContextSource.PRICE_TABLE,
+                       TokenizerSource.TIKTOKEN, "azure")
     service = "Azure OpenAI"
     capabilities = OpenAIProvider.capabilities
+
+    @classmethod
+    def claims_model(cls, model: str) -> bool:
+        return bool(AZURE_MODEL.search(model))
 
     @property
     def client(self):

@@ -12,20 +12,25 @@ from collections.abc import Iterator
 from backend.cancel import CancelToken
 from backend.errors import CredentialsError, NetworkError, NotFound, RateLimited, StudioError
 from backend.log import register_secret
-from backend.models import Account, ChatMessage, ChatParams, ProviderKind
-from backend.providers.base import Capability
+from backend.models import Account, AccountKind, ChatMessage, ChatParams, ProviderKind
+from backend.providers.base import AccountNeed, AccountSpec, Capability, ProviderBase
 
 ROUTER_URL = "https://router.huggingface.co/v1"
 TIMEOUT_SECONDS = 60
 
 
-class InferenceProvider:
-    kind = ProviderKind.HF_JOBS  # Hub models live with the Hugging Face cloud provider in the catalog
+class InferenceProvider(ProviderBase):
+    kind = ProviderKind.HF_INFERENCE
+    label = "Hugging Face Inference Providers"
+    description = "Chat with models on the Hugging Face Hub that an Inference Provider serves."
+    account = AccountSpec(AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, secret_noun="token",
+                          missing="Hub models are served by Hugging Face Inference Providers, which need a token.",
+                          missing_hint="Add a Hugging Face account on the Accounts page.")
+    model_id_prompt = "Hub model…"
     capabilities = frozenset({Capability.CHAT})
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
-        self.account = account
-        self.secret = secret or None
+        super().__init__(account, secret)
         register_secret(self.secret)
         self._client = None
 

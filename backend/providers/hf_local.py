@@ -9,33 +9,55 @@ it is only needed for gated models and for pushing to the Hub.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from backend import hub, paths
+from backend import bounds, hub, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.errors import CapabilityMissing, InvalidInput, NotFound
 from backend.log import register_secret
-from backend.models import (Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
+from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
                             JobStatus, MetricPoint, ProviderKind, TrainingConfig)
-from backend.providers.base import Capability
+from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
+from backend.providers.base import AccountNeed, AccountSpec, Capability, ModelPage, PollCadence, ProviderBase
 from backend.training import events as ev
 from backend.training import process
 from backend.training.spec import RunFolder
 from backend.training.status import RunView
 
 
-class LocalProvider:
+_HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+
+class LocalProvider(ProviderBase):
     kind = ProviderKind.HF_LOCAL
+    label = "Hugging Face (this computer)"
+    description = ("An open model from Hugging Face, trained on this computer with TRL and LoRA. "
+                   "Free, private, slower without a GPU.")
+    account = AccountSpec(AccountNeed.OPTIONAL, AccountKind.HUGGINGFACE, none_choice="None (public models only)",
+                          secret_noun="token")
+    data = DataProfile("Training on this computer", Dialect.TRL, 1, True, ContextSource.MODEL_CONFIG,
+                       TokenizerSource.MODEL_FOLDER, None)
+    methods = frozenset({"supervised", "dpo"})
+    model_page = ModelPage.LOCAL
+    poll = PollCadence.FREE
+    hyperparameter_ranges = bounds.LOCAL
+    ranges_named = "Training on this computer"
+    runs_local_folders = True
     capabilities = frozenset({Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL,
                               Capability.STOP_AND_SAVE, Capability.RESUME, Capability.CHECKPOINTS,
                               Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT, Capability.EXPORT})
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
-        self.account = account
-        self.secret = secret or None
+        super().__init__(account, secret)
         register_secret(self.secret)
         self._views: dict[str, RunView] = {}
+
+    @classmethod
+    def claims_model(cls, model: str) -> bool:
+        """A model folder on this computer, or an ``owner/name`` Hub id."""
+        return Path(model).expanduser().is_dir() or bool(_HUB_MODEL.match(model))
 
     # account and models
     def check_account(self) -> str:
@@ -63,7 +85,7 @@ class LocalProvider:
 
         A wrong setting or a folder that holds no model is said here, before any download or job record. The
         staged copy lives until the run folder has its own (``DataRefs.staged``: the launch removes it)."""
-        from backend.launch import discard, staging_dir
+        from backend.staging import discard, staging_dir
         from backend.training.data import stage_data
         from backend.training.defaults import check_options
         from backend.training.hardware import model_facts
@@ -79,12 +101,6 @@ class LocalProvider:
             discard(staged)
             raise
         return refs.model_copy(update={"staged": str(staged)})
-
-    def plan(self, config: TrainingConfig, data: DataRefs | None = None):
-        """Resolved settings, memory estimate (with its warning) and duration, before launch."""
-        from backend.training.start import plan
-
-        return plan(config, data)
 
     def create_job(self, config: TrainingConfig, data: DataRefs, job: Job) -> Job:
         from backend.training.start import create_run
@@ -146,9 +162,6 @@ class LocalProvider:
         if not process.request_stop_and_save(job.run_dir):
             raise InvalidInput("This run is not training, so there is nothing to stop.")
         return self.get_job(job)
-
-    def pause(self, job: Job) -> Job:
-        return self.stop_and_save(job)
 
     def resume(self, job: Job) -> Job:
         from backend.training.start import start

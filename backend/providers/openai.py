@@ -9,26 +9,45 @@ Reinforcement fine-tuning is declared absent: it needs graders, which this app d
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from backend import bounds
 from backend.cancel import CancelToken, ProgressFn
+from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import InvalidInput, Refused, Unconfirmed
-from backend.launch import LAUNCH_KEY, RECONCILE_SCAN, discard, staging_dir
+from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Capability, ModelPage,
+                                    ProviderBase)
+from backend.staging import discard, staging_dir
 from backend.models import (
-    Account, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
+    Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
     ProviderKind, TrainingConfig,
 )
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk, openai_upload
-from backend.providers.base import Capability
 
 CREATE_ATTEMPTS = 3
 
 
-class OpenAIProvider:
+_OPENAI_MODEL = re.compile(r"^(ft:)?(gpt-|o\d+(-|$)|(babbage|davinci)-)", re.IGNORECASE)
+#: Azure's spellings of the same models: a deployment-era name, or a fine-tuned model's ``.ft-<hex>`` suffix.
+AZURE_MODEL = re.compile(r"^gpt-35-|\.ft-[0-9a-f]+$", re.IGNORECASE)
+
+
+class OpenAIProvider(ProviderBase):
     kind = ProviderKind.OPENAI
+    label = "OpenAI"
+    description = ("OpenAI trains and hosts the model; you pay per trained token. Self-serve fine-tuning "
+                   "is winding down: no new jobs from 2027-01-06.")
+    account = AccountSpec(AccountNeed.REQUIRED, AccountKind.OPENAI)
+    data = DataProfile("OpenAI", Dialect.OPENAI, 10, False, ContextSource.PRICE_TABLE, TokenizerSource.TIKTOKEN,
+                       "openai")
+    methods = frozenset({"supervised", "dpo"})
+    model_page = ModelPage.HOSTED
+    hyperparameter_ranges = bounds.OPENAI
+    recommended_model = mapping.RECOMMENDED
     service = "OpenAI"
     capabilities = frozenset({
         Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
@@ -47,10 +66,13 @@ class OpenAIProvider:
     credentials_tag: str | None = None
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
-        self.account = account
-        self.account_id = account.id if account else None
+        super().__init__(account, secret)
         self._secret = secret
         self._client = None
+
+    @classmethod
+    def claims_model(cls, model: str) -> bool:
+        return bool(_OPENAI_MODEL.match(model)) and not AZURE_MODEL.search(model)
 
     @property
     def create_in_flight_seconds(self) -> float:
