@@ -90,7 +90,9 @@ LOCAL = {
     "save_steps": Range(1, 1_000_000), "save_total_limit": Range(1, 1000), "logging_steps": Range(1, 1_000_000),
     "seed": Range(0, 2**31 - 1),
 }
-#: Hyperparameter ranges by provider (``ProviderKind`` values), with the name a message gives the provider.
+#: Hyperparameter ranges by provider (``ProviderKind`` values), with the name a message gives the provider. A shim:
+#: the ranges are the provider classes' ``hyperparameter_ranges`` (``backend.providers.training_config`` holds a
+#: configuration to them); this table serves callers that build a ``TrainingConfig`` directly, until they don't.
 PROVIDERS: dict[str, tuple[str, Mapping[str, Range]]] = {
     "openai": ("OpenAI", OPENAI), "azure": ("Azure OpenAI", OPENAI),
     "hf-local": ("Training on this computer", LOCAL), "hf-jobs": ("Hugging Face", LOCAL),
@@ -171,5 +173,7 @@ def refusal(exc: ValidationError, *, names: Mapping[str, str] | None = None,
     if error["type"] in _RANGE_ERRORS:
         who, allowed = _range_for(field, provider)
         reason = allows(who, allowed) if allowed is not None else error["msg"]
+        if "allowed" in context and provider and provider not in PROVIDERS:  # its validator named the range
+            reason = context["allowed"]
         return InvalidInput(f"{subject} is out of range: {reason}.")
     return InvalidInput(f"{subject} is not valid: {error['msg'][:1].lower()}{error['msg'][1:]}.")

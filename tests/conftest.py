@@ -43,4 +43,4 @@ def tiny_model_dir(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
-from tests.fakes.plugin import fake_openai, openai_client  # noqa: E402,F401  (shared fixtures)
+from tests.fakes.plugin import fake_openai, openai_client, stand_in  # noqa: E402,F401  (shared fixtures)

@@ -19,12 +19,14 @@ from pydantic import BaseModel, Field
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
 from backend.data.canonical import CanonicalExample
+from backend.data.cost import split_sizes
+from backend.data.profile import DataProfile
 from backend.data.examples import iter_examples
 from backend.data.report import ValidationReport
 from backend.data.tokens import message_text
 from backend.data.validate import validate_file
 from backend.errors import InvalidInput
-from backend.models import ProviderKind
+from backend.models import ProviderKind, TrainingConfig
 
 #: Examples shuffled in memory at a time; larger files are shuffled through this many-line buckets.
 BUCKET_LINES = 50_000
@@ -153,8 +155,7 @@ def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str
             count = _write_examples(path, report.format, column_mapping, provider, out, dedupe=dedupe,
                                     drop_invalid=drop_invalid, cancel=cancel, dropped=dropped, on_example=tick)
         lines = _shuffled_lines(staging, seed, count, tmp) if shuffle else open(staging, encoding="utf-8")
-        if validation_path is None and validation_split > 0 and count >= 2:
-            n_val = min(count - 1, max(1, round(count * validation_split)))
+        n_val = split_sizes(count, validation_split, validation_path is not None)[1]
         chosen = set() if shuffle else set(random.Random(seed).sample(range(count), n_val))
         with open(train_path, "w", encoding="utf-8") as train, \
                 (open(val_path, "w", encoding="utf-8") if n_val else open(os.devnull, "w")) as val:
@@ -180,3 +181,16 @@ def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str
     return PreparedDataset(train_path=str(train_path), validation_path=str(val_path) if n_val else None,
                            report=report, validation_report=validation_report, train_examples=n_train,
                            validation_examples=n_val, dropped=dropped)
+
+
+def prepare_for(config: TrainingConfig, profile: DataProfile | None, out_dir: str | Path, *, model: str | None = None,
+                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PreparedDataset:
+    """``prepare_dataset`` for a launch: every data setting of ``config`` (format, column mapping, dedupe, drop
+    invalid), its split and seed, so that no provider forgets one. ``profile`` is the provider's
+    (``ProviderBase.data``); the rules are still looked up by ``config.provider`` until validation reads the
+    profile."""
+    settings = config.data_settings
+    return prepare_dataset(config.training_file, config.provider, out_dir, format=settings.format,
+                           column_mapping=settings.column_mapping, validation_path=config.validation_file,
+                           validation_split=config.validation_split, seed=config.split_seed, dedupe=settings.dedupe,
+                           drop_invalid=settings.drop_invalid, model=model, progress=progress, cancel=cancel)

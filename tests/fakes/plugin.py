@@ -26,3 +26,15 @@ def openai_client(fake_openai):
     client = openai.OpenAI(api_key=fake_openai.api_key, base_url=fake_openai.base_url, max_retries=2, timeout=10)
     yield client
     client.close()
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    """The stand-in provider registered with its one registry line; its remote jobs start empty."""
+    from backend import providers
+    from tests.fakes import standin_provider
+
+    standin_provider.REMOTE.clear()
+    monkeypatch.setitem(providers.PROVIDERS, standin_provider.STAND_IN, standin_provider.TARGET)
+    yield standin_provider.StandInProvider
+    standin_provider.REMOTE.clear()
