@@ -23,6 +23,9 @@ class AppContext(QObject):
     navigate = Signal(str)
     #: A job was created, changed or removed in the store (job id).
     job_changed = Signal(str)
+    #: A job was written to the store outside the monitor (a launch, a reconcile, a removal): the monitor driver
+    #: reads it and announces it on ``job_changed`` (job id). Declared for the Jobs page's actions object.
+    job_recorded = Signal(str)
     #: Open this job's detail in the monitor (job id).
     open_job = Signal(str)
     #: Set up the playground: a list of model references (dicts with provider, account_id, model).
