@@ -325,6 +325,20 @@ class FakeHub:
                 return self._json(200, {"commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}", "commitOid": COMMIT,
                                         "success": True}, False)
 
+            def _body(self) -> bytes:
+                if "chunked" not in self.headers.get("Transfer-Encoding", ""):
+                    length = int(self.headers.get("Content-Length", 0))
+                    data = self.rfile.read(length)
+                    if len(data) < length:
+                        raise ConnectionError("the body ended early")
+                    return data
+                data = b""
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+                return data
+
             def do_PUT(self):
                 """An LFS object's bytes (on the Hub: a presigned storage URL, no token)."""
                 path = urlparse(self.path).path.strip("/").split("/")
@@ -334,14 +348,11 @@ class FakeHub:
                 hub.lfs_started.set()
                 if hub.lfs_gate is not None:  # a test holds the upload here (to cancel during it)
                     hub.lfs_gate.wait(60)
-                if "chunked" in self.headers.get("Transfer-Encoding", ""):
-                    data = b""
-                    while size := int(self.rfile.readline().split(b";")[0], 16):
-                        data += self.rfile.read(size)
-                        self.rfile.readline()
-                    self.rfile.readline()
-                else:
-                    data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                try:
+                    data = self._body()
+                except (ConnectionError, ValueError):  # the client gave up (a cancelled upload)
+                    self.close_connection = True
+                    return
                 if hashlib.sha256(data).hexdigest() != path[1]:
                     return self._reply(400, b"the content does not match its oid")
                 hub.lfs[path[1]] = data

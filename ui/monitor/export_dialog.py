@@ -86,7 +86,7 @@ class ExportDialog(QDialog):
         adapter = (job.config.get("local_settings") or {}).get("adapter", "lora") != "full"
         slug, exports = _slug(job), paths.data_dir() / "exports"
 
-        intro = _label(f"What to export from “{job.name or job.id[:10]}”, fine-tuned from {job.base_model}:")
+        intro = _label(f"“{job.name or job.id[:10]}”, fine-tuned from {job.base_model}.\nChoose what to export:")
         self.merged = QGroupBox("Merged model in a folder", checkable=True)
         self.merged_path = _PathRow(exports / f"{slug}-merged", "Model folder", folder=True)
         merged = QVBoxLayout(self.merged)
