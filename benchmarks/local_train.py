@@ -124,7 +124,8 @@ def main() -> int:
             app = apps[-1]
             print(f"round {i + 1}: app {app['tokens'] / app['seconds']:,.0f} tokens/s, "
                   f"bare TRL {bares[-1]['tokens'] / bares[-1]['seconds']:,.0f} tokens/s", flush=True)
-    return report(apps, bares, cuda, torch.cuda.get_device_name(0) if cuda else f"CPU ({torch.get_num_threads()} threads)")
+    device = torch.cuda.get_device_name(0) if cuda else f"CPU ({torch.get_num_threads()} threads)"
+    return report(apps, bares, cuda, device)
 
 
 def report(apps: list[dict], bares: list[dict], cuda: bool, device: str) -> int:

@@ -14,6 +14,7 @@ hyperparameters, and the exact TRL configuration (saved beside it as ``trl_confi
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -79,7 +80,7 @@ def model_card(spec: RunSpec, summary: dict, merged: bool) -> str:
             "tags": ["fine-tune-studio", "trl", "sft" if s.method == "supervised" else "dpo"]
             + (["lora"] if s.adapter != "full" else [])}
     # A folder on this computer is named, not linked (and its full path is not published).
-    origin = (f"the local model “{Path(base).name}”" if is_local(base) else f"[{base}](https://huggingface.co/{base})")
+    origin = f"the local model “{Path(base).name}”" if is_local(base) else f"[{base}](https://huggingface.co/{base})"
     rows = [("Base model", base if not is_local(base) else Path(base).name),
             ("Method", f"{'Supervised fine-tuning' if s.method == 'supervised' else 'DPO'} with "
              f"{'full weights' if s.adapter == 'full' else s.adapter.upper()}"
@@ -189,12 +190,28 @@ def export_job(folder: RunFolder, request: ExportRequest, *, preferred_account: 
                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> ExportResult:
     """Export what ``request`` asks for: the merged model (into its folder, then pushed from there), then
     the recipe. ``preferred_account``: the job's own account, which pushes when none is named."""
+    if not (request.merged_dir or request.repo_id is not None or request.recipe_file):
+        raise InvalidInput("Nothing to export.",
+                           hint="Choose a folder for the model, a Hub repository or a recipe file.")
+    try:
+        return _export(folder, request, preferred_account, progress, cancel or CancelToken())
+    except OSError as exc:  # this computer's disk (the Hub's answers are translated where they happen)
+        where = f"“{exc.filename}”" if exc.filename else "its files"
+        if exc.errno == errno.ENOSPC:
+            raise InvalidInput(f"The disk is full: the export could not write {where}.",
+                               hint="Free some space, or choose a folder on another disk, then export again.") from exc
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):  # a file where a folder must go
+            raise InvalidInput(f"The export could not write there: {where} is a file, not a folder.",
+                               hint="Choose a folder (a new one, or an empty one).") from exc
+        raise InvalidInput(f"The export could not write {where}: {(exc.strerror or str(exc)).lower()}.",
+                           hint="Choose a folder you can write to.") from exc
+
+
+def _export(folder: RunFolder, request: ExportRequest, preferred_account: str | None, progress: ProgressFn | None,
+            cancel: CancelToken) -> ExportResult:
     from backend import hub
     from backend.training import push
 
-    cancel = cancel or CancelToken()
-    if not (request.merged_dir or request.repo_id is not None or request.recipe_file):
-        raise InvalidInput("Nothing to export.", hint="Choose a folder for the model, a Hub repository or a recipe file.")
     spec = folder.read_spec()
     trained_folder(folder)
     merged_dir = _check_free(request.merged_dir, folder=True) if request.merged_dir else None
@@ -215,11 +232,14 @@ def export_job(folder: RunFolder, request: ExportRequest, *, preferred_account: 
                 _install(staged, merged_dir)
             if repo_id:
                 source = merged_dir or staged
-                sent_from, scale = steps.done, weights / max(1, _size(source.rglob("*")))  # the upload's share
+                start, scale = steps.done, weights / max(1, _size(source.rglob("*")))  # the upload's share
+
+                def report(sent: int, message: str) -> None:
+                    steps.at(int(sent * scale), start, message)
+
                 try:
                     url = push.push_folder(source, repo_id, account=account, token=token, private=request.private,
-                                           report=lambda sent, message: steps.at(int(sent * scale), sent_from, message),
-                                           cancel=cancel)
+                                           report=report, cancel=cancel)
                 except StudioError as exc:
                     if merged_dir is None or isinstance(exc, Cancelled):
                         raise

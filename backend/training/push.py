@@ -49,7 +49,8 @@ def push_credentials(account: str | None = None, *, preferred: str | None = None
         raise CredentialsError("Pushing to the Hugging Face Hub needs a saved Hugging Face account with a token "
                                "that can write.",
                                hint="Add one on the Accounts page (or with `python main.py accounts add "
-                                    "--provider huggingface`); make the token at https://huggingface.co/settings/tokens.")
+                                    "--provider huggingface`); make the token at "
+                                    "https://huggingface.co/settings/tokens.")
     token = credentials.get_secret(chosen.id)
     if not token:
         raise CredentialsError(f"The Hugging Face account “{chosen.name}” has no saved token.",

@@ -65,7 +65,8 @@ def model_init_kwargs(settings: TrainSettings) -> dict[str, Any]:
     """How the trainer loads the model (``model_init_kwargs``): its dtype, and the attention implementation
     when the app chooses one (else transformers' default, sdpa where torch has it). The local-training
     benchmark gives its bare TRL reference these same arguments."""
-    return {"dtype": model_dtype(settings), **({"attn_implementation": attention(settings)} if attention(settings) else {})}
+    chosen = attention(settings)
+    return {"dtype": model_dtype(settings), **({"attn_implementation": chosen} if chosen else {})}
 
 
 def lora_arguments(settings: TrainSettings) -> dict[str, Any]:

@@ -138,6 +138,9 @@ def test_cli_refuses_bad_requests_before_any_work(trained_run, tmp_path, capsys)
     assert code == 1 and "already exists and is not an empty folder" in err and (out / "keep.txt").exists()
     code, err = export_cli(capsys, job.id)
     assert code == 1 and "Give --merge OUT_DIR, --push REPO_ID and/or --recipe FILE" in err
+    (tmp_path / "a-file").write_text("")
+    code, err = export_cli(capsys, job.id, "--merge", str(tmp_path / "a-file" / "merged"))
+    assert code == 1 and f"The export could not write there: “{tmp_path / 'a-file'}” is a file, not a folder." in err
     remote = remember(Job(provider=ProviderKind.OPENAI, name="remote", base_model="gpt-4o-mini-2024-07-18",
                           status=JobStatus.SUCCEEDED, fine_tuned_model="ft:gpt-4o-mini:acme::x"))
     code, err = export_cli(capsys, remote.id, "--recipe", str(tmp_path / "r.yaml"))

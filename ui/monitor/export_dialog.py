@@ -108,7 +108,8 @@ class ExportDialog(QDialog):
         elif job.account_id and self.account.findData(job.account_id) >= 0:
             self.account.setCurrentIndex(self.account.findData(job.account_id))
         self.private = QCheckBox("Private repository", checked=True)
-        self.private.setToolTip("Only you (and your organisation) can see it; an existing repository keeps its setting")
+        self.private.setToolTip("Only you (and your organisation) can see it; "
+                                "an existing repository keeps its setting")
         form = QFormLayout(self.push)
         form.addRow("Repository", self.repo)
         form.addRow("Account", self.account)
