@@ -143,11 +143,10 @@ class _Steps:
             self.progress(self.clock.progress(min(self.done, self.clock.total or 0), message))
 
 
-def _stage_model(spec: RunSpec, folder: RunFolder, out: Path, steps: _Steps) -> None:
+def _stage_model(spec: RunSpec, folder: RunFolder, out: Path, steps: _Steps, base_bytes: int) -> None:
     """Write the trained model (an adapter merged onto its base), its tokenizer, card and recipe into ``out``."""
     source = trained_folder(folder)
     if (source / "adapter_config.json").exists():
-        base_bytes = _size(p for pattern in _WEIGHTS for p in Path(spec.model_path).glob(pattern))
         steps.step("Loading the base model")
         from peft import PeftModel
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -226,7 +225,7 @@ def _export(folder: RunFolder, request: ExportRequest, preferred_account: str | 
         with tempfile.TemporaryDirectory(prefix=".fts-export-", dir=_work_dir(merged_dir)) as work:
             staged = Path(work) / "model"
             staged.mkdir()
-            _stage_model(spec, folder, staged, steps)
+            _stage_model(spec, folder, staged, steps, weights)
             if merged_dir:
                 steps.step("Putting the model in its folder")
                 _install(staged, merged_dir)

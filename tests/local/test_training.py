@@ -148,13 +148,19 @@ def test_export_merges_the_adapter_into_a_full_model_with_a_card(lora_run, tmp_p
     assert (out / "trl_config.yaml").exists()
 
 
-def test_sft_with_full_weights(tiny_model_dir, chats_file):
+def test_sft_with_full_weights(tiny_model_dir, chats_file, tmp_path):
     provider = LocalProvider()
     job = finish(provider, launch(provider, quick_config(tiny_model_dir, chats_file, adapter="full")))
     assert_succeeded(job)
     final = Path(job.fine_tuned_model)
     assert (final / "model.safetensors").exists() and not (final / "adapter_config.json").exists()
     assert len(provider.metrics(job)) == 6
+    from backend.training.export import ExportRequest
+
+    out = provider.export(job, ExportRequest(merged_dir=tmp_path / "export")).merged_dir  # nothing to merge: a copy
+    assert (out / "model.safetensors").read_bytes() == (final / "model.safetensors").read_bytes()
+    assert {"README.md", "trl_config.yaml", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    assert "full weights" in (out / "README.md").read_text() and not (out / "trainer_state.json").exists()
 
 
 def test_dpo_on_preference_data(tiny_model_dir, prefs_file):
