@@ -169,3 +169,44 @@ def cached_models() -> list[BaseModelInfo]:
             found.append(BaseModelInfo(id=repo.repo_id, label=f"{repo.repo_id} (downloaded, {repo.size_on_disk / 1e9:.1f} GB)",
                                        methods=("supervised", "dpo")))
     return found
+
+
+def check_repo_id(repo_id: str) -> str:
+    """``repo_id`` without surrounding spaces, or InvalidInput saying what is wrong with it as a Hub
+    repository name (NAME or OWNER/NAME: letters, digits, "-", "_", "."; the Hub's own rules)."""
+    import re
+
+    from backend.errors import InvalidInput
+
+    repo_id = (repo_id or "").strip()
+    example = "for example “my-model” (under your user name) or “my-org/my-model”"
+    if not repo_id:
+        raise InvalidInput("Give the repository a name.", hint=f"Write it as NAME or OWNER/NAME, {example}.")
+    problem = None
+    parts = repo_id.split("/")
+    bad = sorted({c for c in repo_id if c != "/" and not (c.isascii() and (c.isalnum() or c in "-_."))})
+    if len(parts) > 2:
+        problem = "has more than one “/”: it is NAME or OWNER/NAME"
+    elif bad:
+        shown = ", ".join("a space" if c == " " else f"“{c}”" for c in bad[:5])
+        problem = f"contains {shown}: only letters, digits, “-”, “_” and “.” are allowed"
+    elif any(not part for part in parts):
+        problem = "has an empty owner or name around its “/”"
+    elif any(len(part) > 96 for part in parts):
+        problem = "is too long: an owner or a name has at most 96 characters"
+    elif "--" in repo_id or ".." in repo_id:
+        problem = "contains “--” or “..”, which the Hub does not allow"
+    elif any(re.match(r"[-.]|.*[-.]$", part) for part in parts):
+        problem = "starts or ends with “-” or “.”: an owner and a name start and end with a letter or a digit"
+    elif repo_id.endswith(".git"):
+        problem = "ends in “.git”, which the Hub does not allow"
+    if problem is None:  # anything the Hub client still refuses, in its own words
+        from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError as exc:
+            problem = f"is not valid: {exc}"
+    if problem:
+        raise InvalidInput(f"The repository name “{repo_id}” {problem}.", hint=f"Choose another name, {example}.")
+    return repo_id

@@ -43,4 +43,25 @@ def tiny_model_dir(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
+@pytest.fixture(scope="session")
+def trained_run(tiny_model_dir, tmp_path_factory):
+    """A LoRA run of the tiny model trained until it gives its training answers ("What is the capital of
+    France?" -> "Paris."), once per session in its own app folder; returns its succeeded Job. Tests read
+    its files and never change them. About 10 s on two CPU cores."""
+    from backend.providers.hf_local import LocalProvider
+    from tests.local.conftest import finish, launch, quick_config, write_jsonl
+    from tests.tiny_model import sample_chats
+
+    home = tmp_path_factory.mktemp("trained-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FTS_HOME", str(home))
+        data = write_jsonl(home / "chats.jsonl", sample_chats(40))
+        provider = LocalProvider()
+        config = quick_config(tiny_model_dir, data, learning_rate=4e-3, max_steps=200, save_steps=1000,
+                              batch_size=8, lora_dropout=0.0)
+        job = finish(provider, launch(provider, config))
+    assert job.status.value == "succeeded", job.error
+    return job
+
+
 from tests.fakes.plugin import fake_openai, openai_client, stand_in  # noqa: E402,F401  (shared fixtures)

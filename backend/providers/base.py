@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from backend.bounds import Range
@@ -179,7 +178,9 @@ class DeletesModels(Protocol):
 
 @runtime_checkable
 class Exports(Protocol):
-    def export(self, job: Job, destination: Path | str, **options: Any) -> Path: ...
+    def export(self, job: Job, request: Any, *, progress: ProgressFn | None = None,
+               cancel: CancelToken | None = None) -> Any:
+        """Export the trained model as ``request`` (``backend.training.export.ExportRequest``) asks."""
 
 
 @runtime_checkable

@@ -192,17 +192,11 @@ class LocalProvider(ProviderBase):
             raise CapabilityMissing("Chatting with local models is not available in this version.") from None
         return local_chat.stream_reply(model, messages, params, cancel=cancel)
 
-    def export(self, job: Job, destination: Path | str, *, merge: bool = True,
-               progress: ProgressFn | None = None) -> Path:
-        """A folder with the trained model (an adapter merged into its base when ``merge``), card and recipe."""
-        from backend.training.export import export_run
+    def export(self, job: Job, request, *, progress: ProgressFn | None = None,
+               cancel: CancelToken | None = None):
+        """Export the trained model (an adapter merged onto its base) to a folder and/or a Hub repository with
+        its card, and the TRL recipe, as ``request`` (an ``ExportRequest``) asks; returns an ``ExportResult``."""
+        from backend.training.export import export_job
 
-        return export_run(RunFolder(job.run_dir), Path(destination), merge=merge, progress=progress)
-
-    def push_to_hub(self, job: Job, repo_id: str, *, private: bool = True, merge: bool = True,
-                    progress: ProgressFn | None = None) -> str:
-        """Upload the trained model with its card (private unless told otherwise); return its Hub address."""
-        from backend.training.export import push_run
-
-        return push_run(RunFolder(job.run_dir), repo_id, token=self.secret, private=private, merge=merge,
-                        progress=progress)
+        return export_job(RunFolder(job.run_dir), request, preferred_account=job.account_id, progress=progress,
+                          cancel=cancel)

@@ -61,6 +61,14 @@ def attention(settings: TrainSettings) -> str | None:
     return "flash_attention_2" if settings.packing else None
 
 
+def model_init_kwargs(settings: TrainSettings) -> dict[str, Any]:
+    """How the trainer loads the model (``model_init_kwargs``): its dtype, and the attention implementation
+    when the app chooses one (else transformers' default, sdpa where torch has it). The local-training
+    benchmark gives its bare TRL reference these same arguments."""
+    chosen = attention(settings)
+    return {"dtype": model_dtype(settings), **({"attn_implementation": chosen} if chosen else {})}
+
+
 def lora_arguments(settings: TrainSettings) -> dict[str, Any]:
     """Keyword arguments of ``peft.LoraConfig`` (the same fields TRL's ModelConfig turns into one)."""
     return dict(task_type="CAUSAL_LM", r=settings.lora_r, lora_alpha=settings.lora_alpha,

@@ -18,7 +18,7 @@ from pathlib import Path
 from backend.errors import InvalidInput, StudioError
 from backend.training import events as ev
 from backend.training import process
-from backend.training.recipe import DATA_FILES, attention, lora_arguments, model_dtype, trainer_arguments
+from backend.training.recipe import DATA_FILES, lora_arguments, model_init_kwargs, trainer_arguments
 from backend.training.spec import RunFolder, RunSpec
 
 log = logging.getLogger("backend.training")
@@ -139,7 +139,7 @@ def _trainer(spec: RunSpec, folder: RunFolder, train, test, tokenizer, callback)
         from peft import LoraConfig
 
         peft_config = LoraConfig(**lora_arguments(s))
-    init = {"dtype": model_dtype(s), **({"attn_implementation": attention(s)} if attention(s) else {})}
+    init = model_init_kwargs(s)
     quantization = None
     if s.adapter == "qlora":  # 4-bit NF4 base weights, computed in the GPU's half precision
         import torch
@@ -185,6 +185,8 @@ def train(run_dir: Path | str, *, resume: bool = False) -> int:
 
         callback = EventsCallback(log_events, stop, folder.stop_request)
         trainer = _trainer(spec, folder, train_data, test_data, tokenizer, callback)
+        # What transformers resolved (sdpa, eager, flash_attention_2): the benchmark holds its reference to it.
+        log.info("attention implementation: %s", getattr(trainer.model.config, "_attn_implementation", None))
         checkpoint = folder.last_checkpoint() if resume else None
         if callback.stop_requested():
             log_events.emit(ev.FINISHED, "Stopped before training began", status="cancelled")

@@ -7,13 +7,21 @@ Dataset repos follow the Hub's rules: revisions are "main" or the one commit (ot
 a wrong token is refused with 401 even on a public repo; an anonymous request for a missing or private repo
 gets 401 RepoNotFound, an authenticated one 404; a gated repo lists its files and gives its README.md and
 .gitattributes to anyone, its other files only with ``token`` (401 GatedRepo without one); oids and ETags are
-git blob ids; byte ranges follow RFC 9110 (suffix ranges, 416 past the end)."""
+git blob ids; byte ranges follow RFC 9110 (suffix ranges, 416 past the end).
+
+Model repos are created and written as on the Hub: every write needs ``token`` (401 otherwise); a repo goes
+under the token's user (``USER``) or one of ``orgs`` (403 elsewhere), with a valid name (400), once (409, which
+``exist_ok`` accepts). Weights and other binary files go through Git LFS (preupload says "lfs", the batch API
+says where to PUT them, the bytes are checked against their sha256, then verified); text files ride inline in
+the commit, and a binary file sent inline is refused. ``uploaded`` holds what was committed, ``lfs`` what was
+sent; ``lfs_gate`` lets a test hold an upload in flight."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +29,7 @@ from urllib.parse import unquote, urlparse
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 GOOD_TOKEN = "hf_" + "g" * 34  # the one token the fake accepts
+USER = "alice"  # the token's user: a repository created without an owner goes under this name
 ERRORS = {  # model repos; dataset repos follow the rules above
     "org/gated": (403, {"X-Error-Code": "GatedRepo", "X-Error-Message": "Access to model org/gated is restricted."}),
     "org/missing": (404, {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}),
@@ -45,6 +54,12 @@ def _byte_range(spec: str | None, size: int) -> tuple[int, int] | None | bool:
     if last and end < start:  # not a valid range: ignored
         return None
     return (start, min(end, size - 1)) if start < size else False
+
+
+def _is_lfs(path: str, sample: bytes, size: int) -> bool:
+    """The Hub's choice for a new file: LFS for the weight formats its default .gitattributes lists, for
+    binary content and for anything of 10 MB or more; otherwise a regular (git) file."""
+    return path.endswith((".safetensors", ".bin", ".pt", ".pth", ".gguf")) or b"\0" in sample or size >= 10 * 2**20
 
 
 def _tree(files: dict[str, bytes], under: str, recursive: bool) -> list[dict] | None:
@@ -79,7 +94,11 @@ class FakeHub:
         self.token = GOOD_TOKEN  # the token whoami accepts; a test may choose its own
         self.files = {p.name: p.read_bytes() for p in Path(model_dir).iterdir() if p.is_file()}
         self.created: dict[str, dict] = {}  # repo id -> create_repo's JSON body
-        self.uploaded: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content
+        self.uploaded: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content, once committed
+        self.orgs: set[str] = {"acme"}  # organisations the token's user may create repositories in
+        self.lfs: dict[str, bytes] = {}  # LFS objects uploaded (sha256 -> bytes), committed or not
+        self.lfs_started = threading.Event()  # set when an LFS upload arrives
+        self.lfs_gate: threading.Event | None = None  # when set by a test, uploads wait for it
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +131,10 @@ class FakeHub:
                     repo = "/".join(parts[:2])
                 else:
                     return self._reply(404, b"{}", head=head)
+                if repo in hub.created and parts[:2] == ["api", "models"] and len(parts) == 4:  # repo_info
+                    info = {"id": repo, "sha": COMMIT, "private": hub.created[repo].get("visibility") == "private",
+                            "siblings": [{"rfilename": name} for name in sorted(hub.uploaded.get(repo, {}))]}
+                    return self._json(200, info, head)
                 if repo in ERRORS:
                     status, headers = ERRORS[repo]
                     return self._reply(status, json.dumps({"error": headers["X-Error-Message"]}).encode(),
@@ -217,11 +240,6 @@ class FakeHub:
 
                     form = parse_qs(body.decode()) if body and not body.startswith(b"{") else json.loads(body or b"{}")
                     return self._dataset(path, False, form)
-                if path == ["api", "repos", "create"]:
-                    request = json.loads(body)
-                    repo = f"{request.get('organization') or 'me'}/{request['name']}"
-                    hub.created[repo] = request
-                    return self._reply(200, json.dumps({"url": f"{hub.url}/{repo}", "name": repo}).encode())
                 if path == ["api", "validate-yaml"]:  # the model card's metadata block must be YAML
                     import yaml
 
@@ -231,20 +249,114 @@ class FakeHub:
                     except (IndexError, yaml.YAMLError) as exc:
                         return self._reply(400, json.dumps({"errors": [{"message": str(exc)}]}).encode())
                     return self._reply(200, json.dumps({"errors": [], "warnings": []}).encode())
+                hub.requests.append(("POST", unquote(urlparse(self.path).path)))
+                if self.headers.get("Authorization") != f"Bearer {hub.token}":  # writes need a valid token
+                    return self._json(401, {"error": "Invalid credentials in Authorization header"}, False,
+                                      {"X-Error-Message": "Invalid credentials in Authorization header"})
+                if path == ["api", "repos", "create"]:
+                    return self._create(json.loads(body))
+                if len(path) == 6 and path[1].endswith(".git") and path[2:] == ["info", "lfs", "objects", "batch"]:
+                    return self._lfs_batch(f"{path[0]}/{path[1][:-4]}", json.loads(body))
+                if path == ["_lfs", "verify"]:
+                    item = json.loads(body)
+                    stored = hub.lfs.get(item["oid"])
+                    return self._json(200 if stored is not None and len(stored) == item["size"] else 404, {}, False)
                 repo = "/".join(path[2:4])
+                if path[:2] != ["api", "models"] or repo not in hub.created:
+                    return self._json(404, {"error": "Repository not found"}, False,
+                                      {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
                 if path[4:5] == ["preupload"]:
-                    files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                             for f in json.loads(body)["files"]]
-                    return self._reply(200, json.dumps({"files": files}).encode())
+                    files = [{"path": f["path"], "shouldIgnore": False,
+                              "uploadMode": "lfs" if _is_lfs(f["path"], base64.b64decode(f["sample"]), f["size"])
+                              else "regular"} for f in json.loads(body)["files"]]
+                    return self._json(200, {"files": files, "commitOid": COMMIT}, False)
                 if path[4:5] == ["commit"]:
-                    for line in body.splitlines():
-                        item = json.loads(line)
-                        if item["key"] == "file":
-                            value = item["value"]
-                            hub.uploaded.setdefault(repo, {})[value["path"]] = base64.b64decode(value["content"])
-                    return self._reply(200, json.dumps({"commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}",
-                                                        "commitOid": COMMIT}).encode())
+                    return self._commit(repo, body)
                 return self._reply(404, b"{}")
+
+            def _create(self, request: dict):
+                """The Hub's rules: a valid name, under the token's user or one of its organisations, once."""
+                owner = request.get("organization") or USER
+                name = request.get("name", "")
+                repo = f"{owner}/{name}"
+                if not re.fullmatch(r"\w[\w.-]{0,95}", name, re.ASCII) or name[-1] in "-." or ".." in name \
+                        or "--" in name or name.endswith(".git"):
+                    return self._json(400, {"error": f"Invalid repo name: {name}"}, False)
+                if owner not in (USER, *hub.orgs):
+                    message = f'You don\'t have the rights to create a model under the namespace "{owner}"'
+                    return self._json(403, {"error": message}, False, {"X-Error-Message": message})
+                if repo in hub.created:
+                    return self._json(409, {"error": "You already created this model repo", "url": f"{hub.url}/{repo}"},
+                                      False)
+                hub.created[repo] = request
+                return self._json(200, {"url": f"{hub.url}/{repo}", "name": repo}, False)
+
+            def _lfs_batch(self, repo: str, request: dict):
+                """Git LFS's batch API: where to PUT each object not stored yet, and where to verify it."""
+                if repo not in hub.created:
+                    return self._json(404, {"message": "Repository not found"}, False)
+                objects = []
+                for item in request["objects"]:
+                    entry = {"oid": item["oid"], "size": item["size"], "authenticated": True}
+                    if item["oid"] not in hub.lfs:
+                        entry["actions"] = {"upload": {"href": f"{hub.url}/_lfs/{item['oid']}"},
+                                            "verify": {"href": f"{hub.url}/_lfs/verify"}}
+                    objects.append(entry)
+                return self._json(200, {"transfer": "basic", "objects": objects}, False)
+
+            def _commit(self, repo: str, body: bytes):
+                """Regular files carry their text inline; binary ones must have gone up through LFS first."""
+                files = {}
+                for line in body.splitlines():
+                    item = json.loads(line)
+                    value = item["value"]
+                    if item["key"] == "file":
+                        content = base64.b64decode(value["content"])
+                        if b"\0" in content[:8000]:
+                            return self._json(400, {"error": "Your push was rejected because it contains binary "
+                                                             f"files ({value['path']}). Please use LFS."}, False)
+                        files[value["path"]] = content
+                    elif item["key"] == "lfsFile":
+                        if value["oid"] not in hub.lfs:
+                            return self._json(422, {"error": f"LFS object {value['oid']} of {value['path']} was "
+                                                             "never uploaded"}, False)
+                        files[value["path"]] = hub.lfs[value["oid"]]
+                hub.uploaded.setdefault(repo, {}).update(files)
+                return self._json(200, {"commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}", "commitOid": COMMIT,
+                                        "success": True}, False)
+
+            def _body(self) -> bytes:
+                if "chunked" not in self.headers.get("Transfer-Encoding", ""):
+                    length = int(self.headers.get("Content-Length", 0))
+                    data = self.rfile.read(length)
+                    if len(data) < length:
+                        raise ConnectionError("the body ended early")
+                    return data
+                data = b""
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+                return data
+
+            def do_PUT(self):
+                """An LFS object's bytes (on the Hub: a presigned storage URL, no token)."""
+                path = urlparse(self.path).path.strip("/").split("/")
+                hub.requests.append(("PUT", urlparse(self.path).path))
+                if path[:1] != ["_lfs"] or len(path) != 2:
+                    return self._reply(404, b"")
+                hub.lfs_started.set()
+                if hub.lfs_gate is not None:  # a test holds the upload here (to cancel during it)
+                    hub.lfs_gate.wait(60)
+                try:
+                    data = self._body()
+                except (ConnectionError, ValueError):  # the client gave up (a cancelled upload)
+                    self.close_connection = True
+                    return
+                if hashlib.sha256(data).hexdigest() != path[1]:
+                    return self._reply(400, b"the content does not match its oid")
+                hub.lfs[path[1]] = data
+                return self._reply(200, b"")
 
             def do_GET(self):
                 self._route(head=False)

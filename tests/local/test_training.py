@@ -114,24 +114,33 @@ def test_generation_with_the_trained_adapter_differs_from_the_base(lora_run, tin
     assert isinstance(tokenizer.decode(output[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True), str)
 
 
-def test_chat_with_the_trained_adapter_through_the_provider(lora_run, tiny_model_dir):
+def test_chat_with_the_trained_adapter_through_the_provider(trained_run, tiny_model_dir):
+    """A run trained until it knows its data answers with the trained answer; its base does not."""
     from backend import local_chat
     from backend.models import ChatMessage, ChatParams
 
-    provider, job = lora_run
+    provider = LocalProvider()
     # The saved adapter names its base folder, so the playground can load base + adapter from the run alone.
-    assert local_chat.resolve(job.fine_tuned_model) == (Path(tiny_model_dir), Path(job.fine_tuned_model))
-    reply = "".join(provider.chat_stream(job.fine_tuned_model,
-                                         [ChatMessage(role="user", content="What is the capital of France?")],
-                                         ChatParams(max_tokens=6, temperature=0)))
-    assert isinstance(reply, str) and len(reply) < 200
+    adapter = trained_run.fine_tuned_model
+    assert local_chat.resolve(adapter) == (Path(tiny_model_dir), Path(adapter))
+
+    def reply(model: str, question: str) -> str:
+        return "".join(provider.chat_stream(model, [ChatMessage(role="user", content=question)],
+                                            ChatParams(max_tokens=8, temperature=0)))
+
+    for question, answer in [("What is the capital of France?", "Paris."), ("What colour is grass?", "Green."),
+                             ("What is two plus two?", "Four.")]:
+        assert reply(adapter, question) == answer
+        assert reply(str(tiny_model_dir), question) != answer
 
 
 def test_export_merges_the_adapter_into_a_full_model_with_a_card(lora_run, tmp_path):
     from transformers import AutoModelForCausalLM
 
+    from backend.training.export import ExportRequest
+
     provider, job = lora_run
-    out = provider.export(job, tmp_path / "export")
+    out = provider.export(job, ExportRequest(merged_dir=tmp_path / "export")).merged_dir
     assert (out / "config.json").exists() and not (out / "adapter_config.json").exists()
     AutoModelForCausalLM.from_pretrained(out)  # a loadable, merged model
     card = (out / "README.md").read_text()
@@ -139,13 +148,19 @@ def test_export_merges_the_adapter_into_a_full_model_with_a_card(lora_run, tmp_p
     assert (out / "trl_config.yaml").exists()
 
 
-def test_sft_with_full_weights(tiny_model_dir, chats_file):
+def test_sft_with_full_weights(tiny_model_dir, chats_file, tmp_path):
     provider = LocalProvider()
     job = finish(provider, launch(provider, quick_config(tiny_model_dir, chats_file, adapter="full")))
     assert_succeeded(job)
     final = Path(job.fine_tuned_model)
     assert (final / "model.safetensors").exists() and not (final / "adapter_config.json").exists()
     assert len(provider.metrics(job)) == 6
+    from backend.training.export import ExportRequest
+
+    out = provider.export(job, ExportRequest(merged_dir=tmp_path / "export")).merged_dir  # nothing to merge: a copy
+    assert (out / "model.safetensors").read_bytes() == (final / "model.safetensors").read_bytes()
+    assert {"README.md", "trl_config.yaml", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    assert "full weights" in (out / "README.md").read_text() and not (out / "trainer_state.json").exists()
 
 
 def test_dpo_on_preference_data(tiny_model_dir, prefs_file):
@@ -157,39 +172,6 @@ def test_dpo_on_preference_data(tiny_model_dir, prefs_file):
     assert json.loads((Path(job.run_dir) / "config.json").read_text())["settings"]["method"] == "dpo"
     assert (Path(job.fine_tuned_model) / "adapter_config.json").exists()
     assert job.status is JobStatus.SUCCEEDED
-
-
-_PUSH = """
-import sys
-from backend.models import Job
-from backend.providers.hf_local import LocalProvider
-job = Job.model_validate_json(open(sys.argv[1]).read())
-print(LocalProvider(secret=sys.argv[2]).push_to_hub(job, "me/tuned-tiny"))
-"""
-
-
-def test_push_to_the_hub_is_private_and_carries_the_card(lora_run, tiny_model_dir, tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from tests.fakes.hub import FakeHub
-
-    _, job = lora_run
-    (tmp_path / "job.json").write_text(job.model_dump_json())
-    with FakeHub(tiny_model_dir) as hub:
-        env = dict(os.environ, HF_ENDPOINT=hub.url, HF_HUB_OFFLINE="0", HF_HUB_DISABLE_XET="1",
-                   HF_HOME=str(tmp_path / "hf"), PYTHONPATH=os.getcwd())
-        token = "hf_" + "p" * 30
-        out = subprocess.run([sys.executable, "-c", _PUSH, str(tmp_path / "job.json"), token], env=env,
-                             capture_output=True, text=True, timeout=180)
-        assert out.returncode == 0, out.stderr[-2000:]
-        assert token not in out.stdout + out.stderr
-    assert out.stdout.strip().endswith("/me/tuned-tiny")
-    assert hub.created["me/tuned-tiny"]["visibility"] == "private"
-    files = hub.uploaded["me/tuned-tiny"]
-    assert {"README.md", "config.json", "model.safetensors", "trl_config.yaml", "tokenizer.json"} <= set(files)
-    assert b"fine-tune-studio" in files["README.md"]
 
 
 def test_sft_on_plain_text_needs_no_chat_template(tmp_path):

@@ -69,12 +69,14 @@ def test_a_missing_local_model_says_what_to_do(tmp_path):
         _reply(str(tmp_path / "nowhere"))
 
 
-def test_catalog_lists_a_local_run_and_the_page_compares_it_with_its_base(qtbot, tiny_model_dir, adapter_run):
+def test_catalog_lists_a_local_run_and_the_page_compares_it_with_its_base(qtbot, tiny_model_dir, trained_run):
+    """The trained adapter, chatted with beside its base, gives the answer its data taught; the base does not."""
     store = JobStore()
-    job = store.save_job(Job(provider=ProviderKind.HF_LOCAL, name="tiny-sft", run_dir=str(adapter_run),
+    final = trained_run.fine_tuned_model
+    job = store.save_job(Job(provider=ProviderKind.HF_LOCAL, name="tiny-sft", run_dir=trained_run.run_dir,
                              base_model=str(tiny_model_dir), status=JobStatus.SUCCEEDED))
     catalog = build_catalog(store, with_accounts=False)
-    tuned = next(r for r in catalog.models if r.model == str(adapter_run / "final"))
+    tuned = next(r for r in catalog.models if r.model == final)
     assert tuned.kind == "fine-tuned" and tuned.provider is ProviderKind.HF_LOCAL
     assert any(r.model == str(tiny_model_dir) and r.kind == "local" for r in catalog.models)
 
@@ -87,15 +89,16 @@ def test_catalog_lists_a_local_run_and_the_page_compares_it_with_its_base(qtbot,
     qtbot.addWidget(page)
     with qtbot.waitSignal(context.navigate):
         context.open_in_playground.emit([base_ref(job).model_dump(), tuned.model_dump()])
-    assert [p.state.model.model for p in page.panes] == [str(tiny_model_dir), str(adapter_run / "final")]
+    assert [p.state.model.model for p in page.panes] == [str(tiny_model_dir), final]
     page.params.max_tokens.setValue(12)
     page.prompt.setPlainText("What is the capital of France?")
     page.send()
     qtbot.waitUntil(lambda: all(p.state.turns[-1].stats for p in page.panes), timeout=60000)
     base_answer, tuned_answer = (p.state.turns[-1].content for p in page.panes)
-    assert base_answer == _reply(str(tiny_model_dir)) and tuned_answer == _reply(str(adapter_run / "final"))
-    assert base_answer != tuned_answer
-    assert all(p.state.turns[-1].stats.tokens == 12 for p in page.panes)
+    assert tuned_answer == "Paris." and base_answer == _reply(str(tiny_model_dir)) != "Paris."
+    assert tuned_answer == _reply(final)  # the page shows what the backend streams
+    # the base runs to the token limit; the tuned model ends its answer itself
+    assert [p.state.turns[-1].stats.tokens for p in page.panes] == [12, 3]
     qtbot.waitUntil(lambda: not page._catalog_task.running)
     labels = [page.panes[0].picker.itemText(i).strip() for i in range(page.panes[0].picker.count())]
     assert "tiny-sft (fine-tuned)" in labels

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+
 from backend.models import Job, ProviderKind
 from backend.providers.base import Capability
 from ui.tasks import Task
@@ -42,6 +44,7 @@ def connect(page: "JobsPage") -> None:
     detail.playground_requested.connect(lambda job_id, model: open_in_playground(page, job_id, model))
     detail.remove_requested.connect(lambda job_id: remove(page, job_id))
     detail.delete_model_requested.connect(lambda job_id: delete_model(page, job_id))
+    detail.export_requested.connect(lambda job_id: export(page, job_id))
 
 
 def _call(page: "JobsPage", job: Job, verb: str) -> Job:
@@ -85,6 +88,18 @@ def open_in_playground(page: "JobsPage", job_id: str, model: str) -> None:
              "kind": kind, "label": f"{job.name or job.base_model} ({kind})"}
     base = base_ref(job)
     page.context.open_in_playground.emit([base.model_dump(), tuned] if base is not None else [tuned])
+
+
+def export(page: "JobsPage", job_id: str) -> None:
+    """The export dialog for a finished local run (window-modal; it runs the export itself)."""
+    from ui.monitor.export_dialog import ExportDialog
+
+    job = page.store.get_job(job_id)
+    if job is None:
+        return
+    dialog = ExportDialog(job, page, open_provider=page.driver.monitor.open_provider)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
 
 
 def remove(page: "JobsPage", job_id: str) -> None:

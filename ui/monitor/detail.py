@@ -1,11 +1,11 @@
 """One job in detail: status and reason, live charts, events log, settings and data, checkpoints.
 
 The view renders and forwards: its actions are signals the page handles (cancel with confirmation,
-pause, stop and save, resume, clone, open in the playground, remove, delete the remote model of a
-succeeded job). Actions the provider lacks are hidden; a deleted model is no longer offered.
-A provider that can stop and save (training on this computer) resumes from its own checkpoints, so a
-stopped or failed run of it that left a checkpoint offers Resume too. All
-text that came from a provider (events, errors, names) is shown as plain text.
+pause, stop and save, resume, clone, open in the playground, export a finished local run, remove, delete
+the remote model of a succeeded job). Actions the provider lacks are hidden; a deleted model is no longer
+offered. A provider that can stop and save (training on this computer) resumes from its own checkpoints, so a
+stopped or failed run of it that left a checkpoint offers Resume too. All text that came from a provider
+(events, errors, names) is shown as plain text.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class JobDetail(QWidget):
     playground_requested = Signal(str, str)  # job id, model
     remove_requested = Signal(str)
     delete_model_requested = Signal(str)
+    export_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -79,6 +80,12 @@ class JobDetail(QWidget):
         self.buttons["stop_and_save"].setToolTip("Save what was learned at the current step, then stop; "
                                                  "Resume continues from there")
         actions.insertWidget(5, self.buttons["playground"])
+        self.buttons["export"] = QPushButton("Export…")
+        self.buttons["export"].setAccessibleName("Export")
+        self.buttons["export"].setToolTip("Save the merged model to a folder, push it to the Hugging Face Hub with "
+                                          "a model card, or write its TRL recipe")
+        self.buttons["export"].clicked.connect(lambda: self.job and self.export_requested.emit(self.job.id))
+        actions.insertWidget(6, self.buttons["export"])
         actions.addStretch(1)
 
         self.charts = TrainingCharts()
@@ -176,6 +183,7 @@ class JobDetail(QWidget):
             "playground": bool(job.fine_tuned_model) and job.model_deleted_at is None,
             "remove": True,
             "delete": model_deletion.can_delete(job, caps),
+            "export": Capability.EXPORT in caps and job.status is JobStatus.SUCCEEDED and bool(job.fine_tuned_model),
         }
         for key, button in self.buttons.items():
             button.setVisible(visible[key])

@@ -1,0 +1,164 @@
+"""Upload an exported model folder to a Hugging Face Hub repository, with byte progress and cancel.
+
+The token is the saved Hugging Face account's, read from the keyring here and handed to
+``huggingface_hub`` in memory only: it never reaches a command line, a file or a log. The account's
+Hub URL (``Account.endpoint``, for a private Hub) is where the repository is made.
+
+Files go up in two calls so that a cancel can land before anything is committed: the large files
+first (``preupload_lfs_files``, read through ``_ReportingFile``, which counts bytes and checks the
+cancel token on every read), then one commit with everything. File objects make ``huggingface_hub``
+use the plain LFS protocol rather than Xet, which reads paths in its own code where nothing could
+report progress or stop it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.cancel import CancelToken
+from backend.errors import Cancelled, CredentialsError, InvalidInput, NetworkError, Refused
+from backend.models import Account, AccountKind
+
+HUB_URL = "https://huggingface.co"
+COMMITTING = "Committing the files"  # the last step: from here on a push cannot be stopped
+
+
+def push_credentials(account: str | None = None, *, preferred: str | None = None) -> tuple[Account, str]:
+    """The saved Hugging Face account to push with (``account``: a name or id; else ``preferred``, the
+    job's own account, when it is a Hugging Face one; else the only one saved) and its token."""
+    from backend import accounts, credentials
+    from backend.log import register_secret
+
+    saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
+    if account:
+        chosen = accounts.find_account(account)
+        if chosen.kind is not AccountKind.HUGGINGFACE:
+            raise InvalidInput(f"“{chosen.name}” is not a Hugging Face account.",
+                               hint="Choose one of your Hugging Face accounts.")
+    elif preferred and any(a.id == preferred for a in saved):
+        chosen = next(a for a in saved if a.id == preferred)
+    elif len(saved) == 1:
+        chosen = saved[0]
+    elif saved:
+        names = ", ".join(f"“{a.name}”" for a in saved)
+        raise InvalidInput(f"You have {len(saved)} Hugging Face accounts ({names}): say which one pushes.",
+                           hint="Add --account NAME.")
+    else:
+        raise CredentialsError("Pushing to the Hugging Face Hub needs a saved Hugging Face account with a token "
+                               "that can write.",
+                               hint="Add one on the Accounts page (or with `python main.py accounts add "
+                                    "--provider huggingface`); make the token at "
+                                    "https://huggingface.co/settings/tokens.")
+    token = credentials.get_secret(chosen.id)
+    if not token:
+        raise CredentialsError(f"The Hugging Face account “{chosen.name}” has no saved token.",
+                               hint="Open Accounts and enter it again.")
+    register_secret(token)
+    return chosen, token
+
+
+class _ReportingFile(io.BufferedReader):
+    """A local file the upload reads: once ``on_read`` is set, each read reports its size and may raise
+    Cancelled (the upload stops at its next chunk)."""
+
+    def __init__(self, path: Path):
+        super().__init__(io.FileIO(path, "rb"))
+        self.on_read: Callable[[_ReportingFile, int], None] | None = None
+
+    def read(self, size: int | None = -1) -> bytes:  # noqa: D102 - io's
+        data = super().read(size)
+        if self.on_read is not None:
+            self.on_read(self, len(data))
+        return data
+
+
+def push_folder(local: Path, repo_id: str, *, account: Account, token: str, private: bool,
+                report: Callable[[int, str], None], cancel: CancelToken | None = None) -> str:
+    """Create ``repo_id`` (private unless told otherwise) and commit every file of ``local`` to it;
+    ``report(bytes_sent, message)`` follows the upload. Returns the repository's address."""
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    cancel = cancel or CancelToken()
+    api = HfApi(endpoint=account.endpoint or None, token=token)
+    paths = sorted(p for p in local.rglob("*") if p.is_file())
+    sizes = {p: p.stat().st_size for p in paths}
+    total = sum(sizes.values())
+    files = [_ReportingFile(p) for p in paths]
+    sent = dict.fromkeys(paths, 0)
+
+    shown = [-total]
+
+    def on_read(file: _ReportingFile, n: int) -> None:
+        path = Path(file.name)
+        sent[path] = min(sent[path] + n, sizes[path])  # a file read twice still counts once
+        done = sum(sent.values())
+        if done - shown[0] >= total / 200 or done == total:  # every half percent, not every 64 KiB read
+            shown[0] = done
+            report(done, f"Uploading to {repo_id}: {done / 2**20:.1f} of {total / 2**20:.1f} MB")
+        cancel.raise_if_cancelled()
+
+    try:
+        cancel.raise_if_cancelled()
+        report(0, f"Creating the repository {repo_id}")
+        created = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        repo_id = created.repo_id  # OWNER/NAME: a bare NAME went under the token's user
+        # Hashing reads each file once, before the upload: not counted as sent.
+        operations = [CommitOperationAdd(path_in_repo=p.relative_to(local).as_posix(), path_or_fileobj=f)
+                      for p, f in zip(paths, files)]
+        for file in files:
+            file.on_read = on_read
+        api.preupload_lfs_files(repo_id, additions=operations, repo_type="model")
+        cancel.raise_if_cancelled()
+        report(total, f"{COMMITTING} to {repo_id}")
+        for file in files:
+            file.on_read = None  # the commit reads the small files again
+        api.create_commit(repo_id, operations=operations, repo_type="model",
+                          commit_message="Upload a model fine-tuned with Fine-Tune Studio")
+    except Exception as exc:  # noqa: BLE001 - translated into a sentence
+        if cancel.cancelled:
+            raise Cancelled() from None
+        raise push_error(repo_id, account, exc) from exc
+    finally:
+        for file in files:
+            file.close()
+    return str(created)
+
+
+def push_error(repo_id: str, account: Account, exc: Exception) -> Exception:
+    """The Hub's answer to a push as a StudioError that says what to do."""
+    from huggingface_hub.errors import HFValidationError, HfHubHTTPError, OfflineModeIsEnabled
+
+    from backend.connection import _is_transport_error
+
+    where = account.endpoint or HUB_URL
+    if isinstance(exc, OfflineModeIsEnabled):
+        return NetworkError("Hugging Face offline mode is on (HF_HUB_OFFLINE), so nothing was pushed.",
+                            hint="Unset HF_HUB_OFFLINE and export again.")
+    if isinstance(exc, HFValidationError):
+        return InvalidInput(f"The repository name “{repo_id}” is not valid: {exc}")
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        status = exc.response.status_code
+        said = " ".join((exc.server_message or "").split())
+        if status == 401:
+            return CredentialsError(f"The Hugging Face Hub refused the token of the account “{account.name}”.",
+                                    hint=f"It is wrong, expired or revoked: make a token with write access at "
+                                         f"{where}/settings/tokens and enter it on the Accounts page.")
+        if status == 403:
+            return Refused(f"The Hub did not let the account “{account.name}” write “{repo_id}”"
+                           + (f": {said}" if said else "."),
+                           hint="Push under your own user name or an organisation you can write to, with a "
+                                "token that has write access.")
+        if status in (400, 422):
+            return InvalidInput(f"The Hub refused “{repo_id}”" + (f": {said}" if said else "."),
+                                hint="Choose another repository name.")
+        return NetworkError(f"The Hugging Face Hub had a problem (HTTP {status}) while pushing “{repo_id}”.",
+                            hint="Try again in a few minutes.")
+    cause = exc.__cause__
+    if isinstance(exc, RuntimeError) and isinstance(cause, Exception):  # an upload's failure, wrapped
+        return push_error(repo_id, account, cause)
+    if _is_transport_error(exc):
+        return NetworkError(f"Could not reach the Hugging Face Hub at {where} while pushing “{repo_id}”.",
+                            hint="Check the internet connection (and the account's Hub URL), then export again.")
+    return exc
