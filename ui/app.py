@@ -15,12 +15,11 @@ log = logging.getLogger(__name__)
 def _excepthook(exc_type, exc, tb) -> None:
     """An exception that escapes a slot is logged and shown, never a silent crash."""
     log.error("unhandled exception", exc_info=(exc_type, exc, tb))
-    from PySide6.QtWidgets import QMessageBox
-
     from ui.tasks import describe_error
+    from ui.widgets.plain import show_error
 
     if QApplication.instance() is not None:
-        QMessageBox.critical(None, "Fine-Tune Studio", describe_error(exc))
+        show_error(None, "Fine-Tune Studio", describe_error(exc))
 
 
 def _setup_logging() -> None:

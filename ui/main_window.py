@@ -104,11 +104,14 @@ class MainWindow(QMainWindow):
         first ``setShortcut`` builds Qt's enum namespace (20 ms)."""
         from PySide6.QtGui import QAction, QKeySequence
 
+        from ui.widgets.plain import plain_tooltip
+
         self._frame_finished = True
         self.statusBar().showMessage("Ready")
         for index, (key, title, *_) in enumerate(PAGES):
             shortcut = QKeySequence(f"Ctrl+{index + 1}")
-            self.nav.item(index).setToolTip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
+            self.nav.item(index).setToolTip(
+                plain_tooltip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})"))
             action = QAction(title, self)
             action.setShortcut(shortcut)
             action.triggered.connect(lambda _=False, k=key: self.show_page(k))

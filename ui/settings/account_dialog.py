@@ -6,7 +6,7 @@ wrong field comes back as an ``AccountProblem`` that names it, and the dialog pu
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
@@ -17,6 +17,7 @@ from backend.connection import ConnectionResult, test_connection
 from backend.models import Account, AccountKind
 from backend.providers.openai_sdk import DEFAULT_AZURE_API_VERSION
 from ui.tasks import Task, describe_error
+from ui.widgets.plain import plain_label, plain_tooltip
 
 # kind -> (field, label, placeholder, tooltip); "secret" is the key or token
 FORMS: dict[AccountKind, list[tuple[str, str, str, str]]] = {
@@ -74,7 +75,7 @@ class AccountDialog(QDialog):
             for field, label, placeholder, tip in rows:
                 edit = QLineEdit(placeholderText=placeholder)
                 edit.setAccessibleName(label)
-                edit.setToolTip(tip)
+                edit.setToolTip(plain_tooltip(tip))
                 if field == "secret":
                     self._make_secret(edit, account is not None)
                 elif account is not None and account.kind is value:
@@ -84,11 +85,11 @@ class AccountDialog(QDialog):
         if secret:
             self.fields[self.kind]["secret"].setText(secret)
 
-        self.message = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.message = plain_label(wordWrap=True)  # what the provider answered
         self.message.setAccessibleName("Message")
         self.message.hide()
         where = "in memory for this session only" if credentials.session_only() else "in the system keyring"
-        note = QLabel(f"The key is kept {where}, never in a file.", textFormat=Qt.TextFormat.PlainText)
+        note = plain_label(f"The key is kept {where}, never in a file.")
         note.setProperty("role", "subtitle")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.test_button = self.buttons.addButton("&Test connection", QDialogButtonBox.ButtonRole.ActionRole)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
+                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
 
 from backend import hub
 from backend.errors import StudioError
@@ -20,6 +20,7 @@ from backend.models import Hyperparameters, ProviderKind
 from backend.training.defaults import Plan, resolve
 from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
 from ui.tasks import Task
+from ui.widgets.plain import plain_label, plain_tooltip
 
 _FOLDER_ITEM = "__folder__"
 # (label, method, adapter); QLoRA is added only where CUDA and bitsandbytes are present.
@@ -34,7 +35,7 @@ _MY_OPTIONS = ("adapter", "learning_rate", "gradient_accumulation_steps", "max_l
 
 def _auto_spin(maximum: int, tip: str, step: int = 1) -> QSpinBox:
     box = QSpinBox(minimum=0, maximum=maximum, singleStep=step, specialValueText="Auto")
-    box.setToolTip(tip)
+    box.setToolTip(plain_tooltip(tip))
     return box
 
 
@@ -76,7 +77,7 @@ class LocalModelPage(QWizardPage):
                                     accessibleName="Base model")
         self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
                                    "when you launch) or a folder with config.json, weights and a tokenizer.")
-        self.model_note = QLabel("", textFormat=Qt.TextFormat.PlainText)
+        self.model_note = plain_label()
         self.model_note.setProperty("role", "subtitle")
         browse = QPushButton("Folder…", accessibleName="Choose a model folder")
         browse.clicked.connect(self._choose_folder)
@@ -105,13 +106,11 @@ class LocalModelPage(QWizardPage):
         self.packing = QCheckBox("Pack short examples together")
         self.packing.setToolTip("Faster on a GPU with flash attention; elsewhere examples would see each other.")
 
-        self.device_label = QLabel("Looking at this computer…")
-        self.memory_label = QLabel("")
-        self.duration_label = QLabel("")
-        self.warning_label = QLabel("", wordWrap=True)
+        self.device_label = plain_label("Looking at this computer…")
+        self.memory_label = plain_label()
+        self.duration_label = plain_label()
+        self.warning_label = plain_label(wordWrap=True)  # a model folder's name, a model's facts
         self.warning_label.setProperty("role", "warning")
-        for label in (self.device_label, self.memory_label, self.duration_label, self.warning_label):
-            label.setTextFormat(Qt.TextFormat.PlainText)
 
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_edit, 1)
