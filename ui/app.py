@@ -46,9 +46,9 @@ def run_app(argv: list[str] | None = None) -> int:
     if paths.quit_after_show():  # benchmarks/startup.py: the window is on screen, then its first page
         window.first_shown.connect(lambda: print("shown", flush=True))
         window.ready.connect(lambda: (print("ready", flush=True), app.quit()))
-    # What the first paint need not wait for. The log file's imports (logging.handlers) cost 20 ms;
+    # What the first page need not wait for. The log file's imports (logging.handlers) cost 20 ms;
     # until it is set up a failure is printed (logging's last resort) and the excepthook still shows it.
-    window.first_shown.connect(_setup_logging)
-    window.first_shown.connect(lambda: follow_system_scheme(app))
+    window.ready.connect(_setup_logging)
+    window.ready.connect(lambda: follow_system_scheme(app))
     window.show()
     return app.exec()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from backend.errors import CredentialsError, InvalidInput
-from backend.models import Account, ProviderKind
+from backend.kinds import ProviderKind
 from backend.providers.base import Capability, Provider
+
+if TYPE_CHECKING:
+    from backend.models import Account
 
 __all__ = ["Capability", "Provider", "open_provider", "provider_class"]
 

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from backend.cancel import CancelToken, ProgressFn
-from backend.models import (
-    BaseModelInfo,
-    ChatMessage,
-    ChatParams,
-    Checkpoint,
-    DataRefs,
-    Job,
-    JobEvent,
-    MetricPoint,
-    ProviderKind,
-    TrainingConfig,
-)
+from backend.kinds import ProviderKind
+
+if TYPE_CHECKING:  # annotations only: deciding what a provider can do needs no pydantic
+    from backend.models import (
+        BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint, TrainingConfig,
+    )
 
 
 class Capability(str, Enum):

@@ -6,6 +6,8 @@ wrong field comes back as an ``AccountProblem`` that names it, and the dialog pu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
@@ -14,10 +16,13 @@ from PySide6.QtWidgets import (
 
 from backend import accounts, credentials
 from backend.connection import ConnectionResult, test_connection
-from backend.models import Account, AccountKind
+from backend.kinds import AccountKind
 from backend.providers.openai_sdk import DEFAULT_AZURE_API_VERSION
 from ui.tasks import Task, describe_error
 from ui.widgets.plain import plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from backend.models import Account  # pydantic: imported when an account is built (see values)
 
 # kind -> (field, label, placeholder, tooltip); "secret" is the key or token
 FORMS: dict[AccountKind, list[tuple[str, str, str, str]]] = {
@@ -132,6 +137,8 @@ class AccountDialog(QDialog):
 
     def values(self) -> tuple[Account, str | None]:
         """The account and the typed secret (None when the field was left empty while editing)."""
+        from backend.models import Account
+
         fields = {f: e.text() for f, e in self.fields[self.kind].items() if f != "secret"}
         base = {"id": self.account.id} if self.account else {}
         secret = self.fields[self.kind]["secret"].text()

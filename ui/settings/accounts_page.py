@@ -7,6 +7,8 @@ workers (``ui.tasks``); every change is announced with ``context.accounts_change
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -16,13 +18,16 @@ from PySide6.QtWidgets import (
 from backend import accounts, credentials, paths
 from backend.connection import ConnectionResult, test_account
 from backend.errors import InvalidInput
-from backend.models import Account, AccountKind
+from backend.kinds import AccountKind
 from ui.context import AppContext
 from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
 from ui.theme import ERROR_COLOUR, OK_COLOUR
 from ui.widgets.header import PageHeader, page_layout
 from ui.widgets.plain import confirm, plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from backend.models import Account
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QTabWidget, QTextEdit, QVBoxLayout, QWizardPage)
 
 from backend.cancel import Progress
-from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text, validate_file
+from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text
 from backend.models import ProviderKind
 from ui.tasks import Task
 from ui.theme import ERROR_COLOUR
@@ -230,6 +230,8 @@ class DataPage(QWizardPage):
         provider = draft.provider
         model = draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
         self.summary.setText(f"Checking {Path(path).name}…")
+        from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
+
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
                           column_mapping=draft.column_mapping, provider=provider, model=model,
                           tokenizer_path=self._local_tokenizer(), name="validate data")
