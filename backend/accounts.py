@@ -16,14 +16,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock, Timeout
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from backend import credentials, paths
 from backend.errors import CredentialsError, InvalidInput, StudioError
-from backend.models import Account, AccountKind
+from backend.kinds import AccountKind
+
+if TYPE_CHECKING:
+    from backend.models import Account
+
+# pydantic (backend.models) and filelock are imported where an account is parsed, built or saved: the
+# window's first page lists no account on a first start and must not wait for them.
 
 SETTINGS_VERSION = 1
 
@@ -91,6 +94,8 @@ def _locked() -> Iterator[None]:
     """One read-modify-write of the settings file at a time, among this process's threads and among
     processes: the window and ``main.py accounts ...`` may save at the same moment."""
     path = paths.settings_file()
+    from filelock import FileLock, Timeout
+
     with _lock:
         lock = FileLock(str(path) + ".lock")
         try:
@@ -106,6 +111,12 @@ def _locked() -> Iterator[None]:
 
 
 def _parse(entries: list[Any]) -> list[Account]:
+    if not entries:
+        return []
+    from pydantic import ValidationError
+
+    from backend.models import Account
+
     accounts = []
     for number, entry in enumerate(entries, 1):
         try:
@@ -149,6 +160,8 @@ def find_account(ref: str) -> Account:
 # -- changing --------------------------------------------------------------------------------------------
 def clean(account: Account) -> Account:
     """The account with whitespace trimmed, empty fields as None, and only its kind's fields kept."""
+    from backend.models import Account
+
     values: dict[str, Any] = {"id": account.id, "name": account.name.strip(), "kind": account.kind}
     for field in FIELDS[account.kind]:
         value = getattr(account, field)
@@ -258,6 +271,8 @@ def env_candidates(environ: dict[str, str] | None = None, *, include_saved: bool
         secret = (env.get(secret_var) or "").strip()
         if not secret:
             return
+        from backend.models import Account
+
         values = {field: env[var].strip() for field, var in fields.items() if env.get(var, "").strip()}
         used = (secret_var, *(fields[f] for f in values))
         found.append(EnvCandidate(Account(name=f"{KIND_LABELS[kind]} (environment)", kind=kind, **values),

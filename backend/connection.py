@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from backend.cancel import CancelToken, call_with_deadline
 from backend.errors import Cancelled, CredentialsError, NetworkError, StudioError
 from backend.log import register_secret
-from backend.models import Account, AccountKind
+from backend.kinds import AccountKind
+
+if TYPE_CHECKING:
+    from backend.models import Account
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20.0

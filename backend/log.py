@@ -8,7 +8,6 @@ line through a provider's error message is caught either way.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import threading
 
@@ -68,6 +67,8 @@ _configured = False
 
 def file_handler() -> logging.handlers.RotatingFileHandler:
     """The app's log file in the user's log folder: 2 MB, then rotated, five old files kept; redacted."""
+    import logging.handlers  # here: 20 ms that the window's first page need not wait for
+
     handler = logging.handlers.RotatingFileHandler(
         paths.log_file(), maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )

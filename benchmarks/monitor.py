@@ -1,11 +1,17 @@
-"""Job monitor benchmark: list refresh, chart append, and the GUI thread's longest stall while polling.
+"""Job monitor benchmark: list refresh, chart append, opening a big job, and the GUI thread's longest stall
+while polling.
 
-With 1,000 jobs in the store and one job with 100,000 metric points it measures:
-1. refreshing the jobs table (read the store, apply row changes) against a reset-the-model refresh;
-2. appending 1,000 points to a chart that holds 100,000, against replacing the whole series;
-3. the longest gap between beats of a 5 ms heartbeat QTimer on the GUI thread while the Jobs page polls
-   50 running jobs on the local fake OpenAI server through the real SDK.
-Run: ``.venv/bin/python benchmarks/monitor.py``. The last line is a JSON object of figures and budgets.
+With 1,000 jobs in the store and one job with 100,000 metric points it measures, each against a target:
+1. refreshing the jobs table (read the store, apply row changes): at most 50 ms, and faster than a
+   reset-the-model refresh measured beside it;
+2. appending 1,000 points to a chart that holds 99,000: at most 16 ms (a frame), with a repaint of both
+   charts too, and faster than replacing the whole series;
+3. opening the 100,000-point job: at most 50 ms on the GUI thread, its charts shown within 1 s in all;
+4. while the Jobs page polls 50 running jobs on the local fake OpenAI server through the real SDK for 8 s:
+   the longest gap between beats of a 5 ms heartbeat QTimer on the GUI thread at most 50 ms, the median gap
+   at most 10 ms, and the polling real: every one of the 50 jobs updated during those 8 s.
+Run: ``.venv/bin/python benchmarks/monitor.py`` (``BENCH_DEBUG=1`` adds where the longest gap fell). The
+last line is a JSON object of figures, targets and "pass"; the exit status is 0 only when all pass.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ from ui.monitor.charts import TrainingCharts  # noqa: E402
 from ui.monitor.jobs_model import JobsFilter, JobsTableModel  # noqa: E402
 
 BUDGET_REFRESH_MS, BUDGET_APPEND_MS, BUDGET_STALL_MS = 50.0, 16.0, 50.0
+BUDGET_OPEN_MS = 1000.0  # a job's charts, prepared on a worker and adopted, within a second
+BUDGET_MEDIAN_GAP_MS = 10.0  # twice the heartbeat's interval: the GUI thread is idle most of the time
+JOBS_POLLED, POLL_SECONDS = 50, 8.0
 ROOT = str(Path(__file__).resolve().parents[1])
 SERVER = """
 import sys, time
@@ -172,7 +181,7 @@ def stall_figure(app: QApplication) -> tuple[float, int, float]:
     data = io.BytesIO(b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n')
     training = client.files.create(file=("t.jsonl", data), purpose="fine-tune")
     client.files.retrieve(training.id)
-    for i in range(50):
+    for i in range(JOBS_POLLED):
         remote = client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id)
         for _ in range(3):  # each retrieve moves a job one stage on: running, then steps on every poll
             client.fine_tuning.jobs.retrieve(remote.id)
@@ -212,23 +221,24 @@ def stall_figure(app: QApplication) -> tuple[float, int, float]:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(heartbeat)
-    deadline = time.monotonic() + 8.0
+    deadline = time.monotonic() + POLL_SECONDS
+    before = len(updates)
     timer.start()
     while time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.001)
     timer.stop()
+    measured = updates[before:]  # the polls answered while the heartbeat ran
     page.driver.stop()
     while page.driver.busy():
         app.processEvents()
     server.terminate()
     server.wait(10)
-    polls = len(updates)
     gaps = gaps[1:]  # the first beat counts from the timer's start
-    worst_at = at[1:][gaps.index(max(gaps))]
-    print(f"(longest gap ended {worst_at} ms into the run; the page's first paint, before it, took "
-          f"{stall_figure.first_paint_ms} ms)")
-    return max(gaps), polls, statistics.median(gaps), sorted(gaps)[-5:]
+    if os.environ.get("BENCH_DEBUG"):
+        print(f"(longest gap ended {at[1:][gaps.index(max(gaps))]} ms into the run; worst gaps "
+              f"{sorted(gaps)[-5:]} ms; the page's first paint, before it, took {stall_figure.first_paint_ms} ms)")
+    return max(gaps), len(measured), len(set(measured)), statistics.median(gaps)
 
 
 def main() -> int:
@@ -237,26 +247,39 @@ def main() -> int:
     big = fill_store(store)
     refresh_ms, reset_ms = refresh_figures(app, store)
     print(f"list refresh, 1,000 jobs (read store + row changes): {refresh_ms:.1f} ms (budget {BUDGET_REFRESH_MS:.0f} ms);"
-          f" model reset for reference: {reset_ms:.1f} ms (ratio {refresh_ms / reset_ms:.2f})")
+          f" a model reset: {reset_ms:.1f} ms (refresh/reset {refresh_ms / reset_ms:.2f}, at most 1)")
     append_ms, replace_ms, painted_ms = chart_figures(app, store, big)
-    print(f"chart append of 1,000 points to 99,000: {append_ms:.1f} ms (budget {BUDGET_APPEND_MS:.0f} ms);"
-          f" replacing the whole series for reference: {replace_ms:.1f} ms (ratio {append_ms / replace_ms:.3f});"
-          f" append plus a repaint of both charts: {painted_ms:.1f} ms")
+    print(f"chart append of 1,000 points to 99,000: {append_ms:.1f} ms, with a repaint of both charts {painted_ms:.1f} ms"
+          f" (budget {BUDGET_APPEND_MS:.0f} ms each); replacing the whole series: {replace_ms:.1f} ms"
+          f" (append/replace {append_ms / replace_ms:.3f}, at most 1)")
     adopt_ms, prepare_ms = chart_figures.open_ms
-    print(f"opening the 100,000-point job: {adopt_ms:.1f} ms on the GUI thread after {prepare_ms:.0f} ms on a worker")
-    stall_ms, polls, median_ms, worst = stall_figure(app)
-    print(f"GUI thread's longest stall while polling 50 running jobs: {stall_ms:.1f} ms (budget {BUDGET_STALL_MS:.0f} ms;"
-          f" {polls} job updates received in 8 s; median heartbeat gap {median_ms:.1f} ms for a 5 ms timer;"
-          f" worst gaps {worst} ms)")
+    print(f"opening the 100,000-point job: {adopt_ms:.1f} ms on the GUI thread (budget {BUDGET_STALL_MS:.0f} ms), "
+          f"{prepare_ms + adopt_ms:.0f} ms in all with the worker's part (budget {BUDGET_OPEN_MS:.0f} ms)")
+    stall_ms, updates, jobs_updated, median_ms = stall_figure(app)
+    print(f"polling {JOBS_POLLED} running jobs for {POLL_SECONDS:.0f} s: GUI thread's longest stall {stall_ms:.1f} ms "
+          f"(budget {BUDGET_STALL_MS:.0f} ms), median heartbeat gap {median_ms:.1f} ms for a 5 ms timer (at most "
+          f"{BUDGET_MEDIAN_GAP_MS:.0f}); {jobs_updated} of {JOBS_POLLED} jobs updated (all of them), in "
+          f"{updates} updates")
+    checks = {
+        "refresh": refresh_ms <= BUDGET_REFRESH_MS, "refresh_vs_reset": refresh_ms <= reset_ms,
+        "append": append_ms <= BUDGET_APPEND_MS, "append_paint": painted_ms <= BUDGET_APPEND_MS,
+        "append_vs_replace": append_ms <= replace_ms,
+        "open_gui": adopt_ms <= BUDGET_STALL_MS, "open_total": prepare_ms + adopt_ms <= BUDGET_OPEN_MS,
+        "stall": stall_ms <= BUDGET_STALL_MS, "median_gap": median_ms <= BUDGET_MEDIAN_GAP_MS,
+        "polled": jobs_updated == JOBS_POLLED and updates >= JOBS_POLLED,
+    }
     figures = {
         "refresh_ms": round(refresh_ms, 2), "refresh_reset_ms": round(reset_ms, 2), "refresh_target_max": BUDGET_REFRESH_MS,
-        "append_ms": round(append_ms, 2), "replace_ms": round(replace_ms, 2), "append_paint_ms": round(painted_ms, 2),
-        "append_target_max": BUDGET_APPEND_MS, "open_gui_ms": round(adopt_ms, 2), "stall_ms": round(stall_ms, 2), "stall_target_max": BUDGET_STALL_MS,
-        "polls": polls,
+        "append_ms": round(append_ms, 2), "append_paint_ms": round(painted_ms, 2), "replace_ms": round(replace_ms, 2),
+        "append_target_max": BUDGET_APPEND_MS, "open_gui_ms": round(adopt_ms, 2),
+        "open_total_ms": round(prepare_ms + adopt_ms, 1), "open_total_target_max": BUDGET_OPEN_MS,
+        "stall_ms": round(stall_ms, 2), "stall_target_max": BUDGET_STALL_MS, "median_gap_ms": median_ms,
+        "median_gap_target_max": BUDGET_MEDIAN_GAP_MS, "poll_updates": updates, "jobs_updated": jobs_updated,
+        "jobs_polled": JOBS_POLLED, "missed": sorted(name for name, ok in checks.items() if not ok),
     }
-    figures["pass"] = refresh_ms <= BUDGET_REFRESH_MS and append_ms <= BUDGET_APPEND_MS and stall_ms <= BUDGET_STALL_MS
+    figures["pass"] = all(checks.values())
     print(json.dumps(figures))
-    return 0
+    return 0 if figures["pass"] else 1
 
 
 if __name__ == "__main__":

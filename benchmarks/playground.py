@@ -1,16 +1,17 @@
-"""Playground benchmark, in one run.
+"""Playground benchmark, in one run; every figure it prints has a target and is part of "pass".
 
 1. Time to first token and tokens/s on the tiny local model: the playground's code path
    (``backend.chat.stream_reply`` -> LocalProvider -> ``backend.local_chat``) against raw transformers
-   streaming (``TextIteratorStreamer`` + ``generate`` in a thread). Targets: at most +30 ms TTFT,
-   at least 0.95 of the tokens/s. Runs alternate; the best run of each path is compared (medians printed too).
-   Also the time from Stop to the end of a local reply (target: 100 ms).
+   streaming (``TextIteratorStreamer`` + ``generate`` in a thread). Targets: at most +30 ms TTFT, at least
+   0.95 of the tokens/s, for the best run of each path and for the medians (runs alternate). Also the time
+   from Stop to the end of a local reply (target: 100 ms).
 2. The GUI thread's longest stall (a 5 ms heartbeat QTimer, Send included) while four panes of the
    real page each stream 2,000 chunks from the fake OpenAI server (run in a child process, through the
-   real SDK). Budget: 50 ms. Two rounds run; the second is judged, since the first Send of a process
-   also pays Qt's one-off start-up costs (its stall is printed and kept in the JSON line).
+   real SDK). Budget: 50 ms, idle, in the process's first Send (which also pays Qt's one-off costs) and in
+   a second one. Every chunk must arrive, no reply may fail, and the page may add at most 0.5 ms per chunk
+   to the time the SDK alone takes to read the same four streams in four threads.
 
-Ends with one JSON line of figures, targets and "pass".
+Ends with one JSON line of figures, targets and "pass"; the exit status is 0 only when everything passes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["FTS_HOME"] = tempfile.mkdtemp(prefix="fts-bench-")
 
 RUNS = 9
+TTFT_OVERHEAD_MAX_MS, TPS_RATIO_MIN, STOP_MAX_MS, STALL_MAX_MS = 30, 0.95, 100, 50
+# What the page adds to each streamed chunk beyond the SDK's own reading: 0.5 ms keeps four panes at a fast
+# provider's 100 chunks/s each under a fifth of a core.
+CHUNK_OVERHEAD_MAX_MS = 0.5
 NEW_TOKENS = 200
 PANES, CHUNKS = 4, 2000
 QUESTION = "What is the capital of France?"
@@ -127,14 +132,17 @@ def local_figures() -> dict:
           f"{raw_rate:.0f} tokens/s ({med[1]:.0f})")
     print(f"  playground path:  TTFT {app_ttft * 1000:.1f} ms ({med[2] * 1000:.1f}), "
           f"{app_rate:.0f} tokens/s ({med[3]:.0f})")
-    print(f"  TTFT overhead {(app_ttft - raw_ttft) * 1000:+.1f} ms (max +30), rate ratio {app_rate / raw_rate:.3f} "
-          f"(min 0.95); medians: {(med[2] - med[0]) * 1000:+.1f} ms, {med[3] / med[1]:.3f}")
+    print(f"  TTFT overhead {(app_ttft - raw_ttft) * 1000:+.1f} ms, medians {(med[2] - med[0]) * 1000:+.1f} ms "
+          f"(max +{TTFT_OVERHEAD_MAX_MS}); rate ratio {app_rate / raw_rate:.3f}, medians {med[3] / med[1]:.3f} "
+          f"(min {TPS_RATIO_MIN})")
     stop_ms = stop_latency(ref)
-    print(f"  Stop: the reply ended {stop_ms:.1f} ms after the cancel (max 100)")
-    return {"stop_ms": round(stop_ms, 2), "stop_max_ms": 100, "ttft_raw_ms": round(raw_ttft * 1000, 2), "ttft_app_ms": round(app_ttft * 1000, 2),
-            "ttft_overhead_ms": round((app_ttft - raw_ttft) * 1000, 2), "ttft_overhead_max_ms": 30,
-            "tps_raw": round(raw_rate, 1), "tps_app": round(app_rate, 1),
-            "tps_ratio": round(app_rate / raw_rate, 3), "tps_ratio_min": 0.95}
+    print(f"  Stop: the reply ended {stop_ms:.1f} ms after the cancel (max {STOP_MAX_MS})")
+    return {"stop_ms": round(stop_ms, 2), "stop_max_ms": STOP_MAX_MS,
+            "ttft_raw_ms": round(raw_ttft * 1000, 2), "ttft_app_ms": round(app_ttft * 1000, 2),
+            "ttft_overhead_ms": round((app_ttft - raw_ttft) * 1000, 2),
+            "ttft_overhead_median_ms": round((med[2] - med[0]) * 1000, 2), "ttft_overhead_max_ms": TTFT_OVERHEAD_MAX_MS,
+            "tps_raw": round(raw_rate, 1), "tps_app": round(app_rate, 1), "tps_ratio": round(app_rate / raw_rate, 3),
+            "tps_ratio_median": round(med[3] / med[1], 3), "tps_ratio_min": TPS_RATIO_MIN}
 
 
 SERVER = """
@@ -146,6 +154,31 @@ fake.set_reply("".join(f"w{{i:04d}} " for i in range({chunks})), chunks={chunks}
 print(fake.base_url, fake.api_key, flush=True)
 sys.stdin.read()
 """
+
+
+def sdk_stream_seconds(base_url: str, api_key: str) -> float:
+    """The reference for the panes' streams: the SDK alone reading the same four streams, one thread each."""
+    import openai
+
+    client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+    counts = [0] * PANES
+
+    def read(pane: int) -> None:
+        stream = client.chat.completions.create(model="gpt-4o-mini-2024-07-18", stream=True,
+                                                messages=[{"role": "user", "content": "Stream."}])
+        counts[pane] = sum(1 for chunk in stream if chunk.choices and chunk.choices[0].delta.content)
+
+    best = float("inf")
+    for _ in range(3):
+        threads = [threading.Thread(target=read, args=(pane,)) for pane in range(PANES)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        best = min(best, time.perf_counter() - started)
+        assert counts == [CHUNKS] * PANES, counts
+    return best
 
 
 def gui_figures() -> dict:
@@ -204,23 +237,38 @@ def gui_figures() -> dict:
         print("gaps over 20 ms at tick:", [(i, g) for i, g in enumerate(gaps) if g > 20], "of", len(gaps))
     replies = [p.state.turns[-1] for p in page.panes]
     received = [r.stats.tokens if r.stats else 0 for r in replies]
+    errors = [r.error for r in replies if r.error]
     assert all(len(p.state.turns) == 4 for p in page.panes)
+    reference = sdk_stream_seconds(base_url, api_key)
     server.stdin.close()
     server.wait(10)
-    print(f"GUI: {PANES} panes x {CHUNKS} chunks in {seconds:.2f} s; chunks received {received}; "
-          f"errors {[r.error for r in replies if r.error]}")
-    print(f"  longest GUI-thread stall {worst} ms while streaming (budget 50); {cold_worst} ms in the first "
-          f"round (first Send of the process), {idle_worst} ms idle")
-    ok = all(n == CHUNKS for n in received)
-    return {"gui_stall_ms": worst, "gui_stall_first_round_ms": cold_worst, "gui_stall_idle_ms": idle_worst, "gui_stall_max_ms": 50,
-            "chunks_per_pane": CHUNKS, "all_chunks_received": ok, "stream_seconds": round(seconds, 2)}
+    overhead_ms = (seconds - reference) * 1000 / (PANES * CHUNKS)
+    print(f"GUI: {PANES} panes x {CHUNKS} chunks in {seconds:.2f} s, the SDK alone {reference:.2f} s: the page adds "
+          f"{overhead_ms:.3f} ms per chunk (at most {CHUNK_OVERHEAD_MAX_MS}); chunks received {received} (all "
+          f"{CHUNKS}); failed replies: {errors or 'none'} (none allowed)")
+    print(f"  longest GUI-thread stall {worst} ms while streaming, {cold_worst} ms in the process's first Send, "
+          f"{idle_worst} ms idle (budget {STALL_MAX_MS} each)")
+    return {"gui_stall_ms": worst, "gui_stall_first_round_ms": cold_worst, "gui_stall_idle_ms": idle_worst,
+            "gui_stall_max_ms": STALL_MAX_MS, "chunks_per_pane": CHUNKS,
+            "all_chunks_received": all(n == CHUNKS for n in received), "failed_replies": len(errors),
+            "stream_seconds": round(seconds, 2), "sdk_stream_seconds": round(reference, 2),
+            "chunk_overhead_ms": round(overhead_ms, 4), "chunk_overhead_max_ms": CHUNK_OVERHEAD_MAX_MS}
 
 
 def main() -> int:
     figures = {**local_figures(), **gui_figures()}
-    figures["pass"] = bool(figures["ttft_overhead_ms"] <= 30 and figures["tps_ratio"] >= 0.95
-                           and figures["stop_ms"] <= 100
-                           and figures["gui_stall_ms"] <= 50 and figures["all_chunks_received"])
+    checks = {
+        "ttft": figures["ttft_overhead_ms"] <= TTFT_OVERHEAD_MAX_MS,
+        "ttft_median": figures["ttft_overhead_median_ms"] <= TTFT_OVERHEAD_MAX_MS,
+        "tps": figures["tps_ratio"] >= TPS_RATIO_MIN, "tps_median": figures["tps_ratio_median"] >= TPS_RATIO_MIN,
+        "stop": figures["stop_ms"] <= STOP_MAX_MS,
+        "stall": max(figures["gui_stall_ms"], figures["gui_stall_first_round_ms"],
+                     figures["gui_stall_idle_ms"]) <= STALL_MAX_MS,
+        "chunks": figures["all_chunks_received"], "no_failed_reply": figures["failed_replies"] == 0,
+        "chunk_overhead": figures["chunk_overhead_ms"] <= CHUNK_OVERHEAD_MAX_MS,
+    }
+    figures["missed"] = sorted(name for name, ok in checks.items() if not ok)
+    figures["pass"] = all(checks.values())
     print(json.dumps(figures))
     return 0 if figures["pass"] else 1
 

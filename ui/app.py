@@ -15,12 +15,11 @@ log = logging.getLogger(__name__)
 def _excepthook(exc_type, exc, tb) -> None:
     """An exception that escapes a slot is logged and shown, never a silent crash."""
     log.error("unhandled exception", exc_info=(exc_type, exc, tb))
-    from PySide6.QtWidgets import QMessageBox
-
     from ui.tasks import describe_error
+    from ui.widgets.plain import show_error
 
     if QApplication.instance() is not None:
-        QMessageBox.critical(None, "Fine-Tune Studio", describe_error(exc))
+        show_error(None, "Fine-Tune Studio", describe_error(exc))
 
 
 def _setup_logging() -> None:
@@ -47,9 +46,9 @@ def run_app(argv: list[str] | None = None) -> int:
     if paths.quit_after_show():  # benchmarks/startup.py: the window is on screen, then its first page
         window.first_shown.connect(lambda: print("shown", flush=True))
         window.ready.connect(lambda: (print("ready", flush=True), app.quit()))
-    # What the first paint need not wait for. The log file's imports (logging.handlers) cost 20 ms;
+    # What the first page need not wait for. The log file's imports (logging.handlers) cost 20 ms;
     # until it is set up a failure is printed (logging's last resort) and the excepthook still shows it.
-    window.first_shown.connect(_setup_logging)
-    window.first_shown.connect(lambda: follow_system_scheme(app))
+    window.ready.connect(_setup_logging)
+    window.ready.connect(lambda: follow_system_scheme(app))
     window.show()
     return app.exec()

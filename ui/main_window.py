@@ -13,7 +13,7 @@ import logging
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, QTimer, Signal  # not Qt: its namespace costs 20 ms at start
+from PySide6.QtCore import QByteArray, QEvent, QSize, QTimer, Signal  # not Qt: its namespace costs 20 ms at start
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
@@ -24,6 +24,7 @@ from resources import icon_path
 from ui.context import AppContext
 
 log = logging.getLogger(__name__)
+_PAINT = QEvent.Type.Paint
 
 # key, title, "module:Class", icon name
 PAGES: list[tuple[str, str, str, str]] = [
@@ -60,7 +61,7 @@ def nav_icon(name: str, size: int = 48) -> QIcon:
 class MainWindow(QMainWindow):
     #: The window has been painted for the first time (what can wait for it connects here).
     first_shown = Signal()
-    #: The first page is built (with ``first_page_later``, just after ``first_shown``).
+    #: The first page has been painted: what the user waits for (with ``first_page_later``, after ``first_shown``).
     ready = Signal()
 
     def __init__(self, context: AppContext | None = None, *, first_page_later: bool = False):
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
         self._started = False
+        self._page_painted = True  # until the first page built after the first paint waits for its own
         self._frame_finished = False
         if not first_page_later:
             self._finish_frame()
@@ -104,11 +106,14 @@ class MainWindow(QMainWindow):
         first ``setShortcut`` builds Qt's enum namespace (20 ms)."""
         from PySide6.QtGui import QAction, QKeySequence
 
+        from ui.widgets.plain import plain_tooltip
+
         self._frame_finished = True
         self.statusBar().showMessage("Ready")
         for index, (key, title, *_) in enumerate(PAGES):
             shortcut = QKeySequence(f"Ctrl+{index + 1}")
-            self.nav.item(index).setToolTip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
+            self.nav.item(index).setToolTip(
+                plain_tooltip(f"{title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})"))
             action = QAction(title, self)
             action.setShortcut(shortcut)
             action.triggered.connect(lambda _=False, k=key: self.show_page(k))
@@ -130,8 +135,23 @@ class MainWindow(QMainWindow):
         self.first_shown.emit()
         if not self._frame_finished:
             self._finish_frame()
-        if self.stack.count() == 0:
-            self.show_page(self._first_page())
+        if self.stack.count():  # built before the first paint, which drew it
+            self._page_shown()
+            return
+        self.show_page(self._first_page())
+        # Ready once the page is on screen, not when it is built: its layout and first paint are part of
+        # the wait.
+        self._page_painted = False
+        self.stack.currentWidget().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if not self._page_painted and event.type() == _PAINT and watched is self.stack.currentWidget():
+            self._page_painted = True
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._page_shown)  # after the rest of this paint and its flush
+        return False
+
+    def _page_shown(self) -> None:
         self.ready.emit()
         QTimer.singleShot(0, self.start_background)
 

@@ -6,7 +6,7 @@ test). The SDK is imported lazily.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend import log
 from backend.errors import (
@@ -18,7 +18,9 @@ from backend.errors import (
     Refused,
     StudioError,
 )
-from backend.models import Account
+
+if TYPE_CHECKING:
+    from backend.models import Account
 
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 

@@ -11,7 +11,10 @@ from PySide6.QtWidgets import QApplication
 
 from ui.app import run_app
 
-HEAVY = ["torch", "transformers", "trl", "peft", "datasets", "openai", "accelerate", "tiktoken", "huggingface_hub"]
+# On a first start (no account) the first page needs none of these; pydantic alone takes about as long as a
+# bare window to show (benchmarks/startup.py).
+HEAVY = ["torch", "transformers", "trl", "peft", "datasets", "openai", "accelerate", "tiktoken", "huggingface_hub",
+         "pydantic", "numpy", "filelock"]
 
 if __name__ == "__main__":
     status = run_app(["main.py"])  # FTS_QUIT_AFTER_SHOW=1: returns once the first page is ready

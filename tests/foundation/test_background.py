@@ -26,6 +26,10 @@ class LaunchedProvider(InProcessProvider):
         for job in super().list_jobs():
             yield job.model_copy(update={"metadata": {LAUNCH_KEY: self.keys.get(job.remote_id, "")}})
 
+    def get_job(self, job):
+        """With the reason a failed job gives (OpenAI's ``error.message``)."""
+        return super().get_job(job).model_copy(update={"error": self.remote[job.remote_id].get("error")})
+
 
 @pytest.fixture
 def provider():
@@ -79,10 +83,18 @@ def test_a_failed_job_is_announced_with_the_providers_reason(qtbot, open_window,
     job = _running_job(provider)
     window = open_window()
     qtbot.waitUntil(lambda: job.id in window.context.monitor().monitor.tracked(), timeout=10_000)
-    provider.remote["ftjob-1"]["status"] = "failed"
+    reason = ("The job failed due to an invalid training file. Expected file to have JSONL format, where every "
+              "line is a valid JSON dictionary. Line 1 is not a dictionary.")  # OpenAI's error.message
     with qtbot.waitSignal(window.context.notifier.shown, timeout=10_000) as shown:
-        pass
-    assert shown.args[0] == "Fine-tune failed: Support bot"
+        provider.remote["ftjob-1"]["error"] = reason  # before the status: a poll may come in between
+        provider.remote["ftjob-1"]["status"] = "failed"
+    assert shown.args == ["Fine-tune failed: Support bot", reason]
+    assert window.statusBar().currentMessage() == f"Fine-tune failed: Support bot. {reason}"  # what the user reads
+    assert JobStore().get_job(job.id).error == reason
+    window.show_page("jobs")
+    page = window.page("jobs")
+    page.open_job(job.id)
+    qtbot.waitUntil(lambda: page.detail.reason.text() == f"Reason: {reason}", timeout=10_000)
 
 
 def test_a_job_launched_later_is_followed_without_the_jobs_page(qtbot, open_window, provider):

@@ -25,7 +25,7 @@ def _start(home: Path, **env: str) -> dict:
     return json.loads(lines[-1])
 
 
-def test_the_first_window_imports_no_training_or_provider_library(isolated_home):
+def test_the_first_page_imports_no_training_provider_or_model_library(isolated_home):
     report = _start(isolated_home)
     assert report["status"] == 0
     assert report["page"] == "accounts"  # no account yet

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from backend.models import Job, JobStatus, ProviderKind, utcnow
 from ui.monitor.jobs_model import ELAPSED, ETA, NAME, PROGRESS, STATUS, JobsFilter, JobsTableModel
+from ui.widgets.plain import plain_tooltip
 
 
 def jobs(n=6):
@@ -38,7 +39,7 @@ def test_model_contract_and_incremental_changes(qtmodeltester, qtbot):
     assert resets == [] and removes == [(4, 4)] and inserts == [(5, 5)] and changes == [(2, 2)]
     assert model.index(2, PROGRESS).data() == "50/100 (50%)"
     assert model.index(2, STATUS).data() == "Failed"
-    assert model.index(2, STATUS).data(Qt.ItemDataRole.ToolTipRole) == "bad file"
+    assert model.index(2, STATUS).data(Qt.ItemDataRole.ToolTipRole) == plain_tooltip("bad file")
     assert model.index(0, ELAPSED).data() == "1m00s" and model.index(0, ETA).data() == ""  # no progress yet
     qtmodeltester.check(model)
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from backend.models import Checkpoint, MetricPoint
+from ui.widgets.plain import plain_tooltip
 
 SMOOTHING = 0.9  # weight of the running average (TensorBoard's slider at 0.9)
 TRAIN, VALID = QColor("#3b82f6"), QColor("#f59e0b")
@@ -305,7 +306,7 @@ class TrainingCharts(QWidget):
         self.loss = MetricChart("Loss", "train_loss", "valid_loss", log_capable=True)
         self.accuracy = MetricChart("Token accuracy", "train_accuracy", "valid_accuracy", log_capable=False)
         self.smoothing = QCheckBox("Smoothing", checked=True)
-        self.smoothing.setToolTip(f"Running average of the training curves (weight {SMOOTHING})")
+        self.smoothing.setToolTip(plain_tooltip(f"Running average of the training curves (weight {SMOOTHING})"))
         self.log_axis = QCheckBox("Log scale (loss)")
         self.smoothing.toggled.connect(self._set_smoothing)
         self.log_axis.toggled.connect(self.loss.set_log)

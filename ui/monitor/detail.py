@@ -24,12 +24,11 @@ from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
 from backend.providers.base import Capability
 from ui.monitor.charts import TrainingCharts
 from ui.monitor.jobs_model import STATUS_COLOURS, status_label
+from ui.widgets.plain import plain_label
 
 
-def _plain(label: QLabel) -> QLabel:
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+def _plain(text: str) -> QLabel:
+    return plain_label(text, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
 
 
 NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
@@ -50,13 +49,13 @@ class JobDetail(QWidget):
         super().__init__(parent)
         self.job: Job | None = None
         self.capabilities: frozenset[Capability] = frozenset()
-        self.title = _plain(QLabel("No job selected"))
+        self.title = _plain("No job selected")
         self.title.setProperty("role", "heading")  # under the page's title, a size smaller
-        self.status = _plain(QLabel(""))
-        self.reason = _plain(QLabel(""))
+        self.status = _plain("")
+        self.reason = _plain("")
         self.reason.setProperty("role", "error")
         self.reason.setWordWrap(True)
-        self.connection = _plain(QLabel(""))
+        self.connection = _plain("")
         self.connection.setProperty("role", "warning")
 
         self.buttons: dict[str, QPushButton] = {}

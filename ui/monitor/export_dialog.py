@@ -24,10 +24,11 @@ from backend.cancel import Progress
 from backend.errors import StudioError
 from backend.models import AccountKind, Job
 from ui.tasks import Task
+from ui.widgets.plain import plain_label
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
-    label = QLabel(text, wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+    label = plain_label(text, wordWrap=True)
     if role:
         label.setProperty("role", role)
     return label

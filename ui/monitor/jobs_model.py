@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from backend.models import Job, JobStatus, ProviderKind
 from ui.theme import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR
 from backend.monitor import duration_text, eta_seconds
+from ui.widgets.plain import plain_tooltip
 
 COLUMNS = ["Name", "Provider", "Base model", "Status", "Progress", "Elapsed", "ETA", "Resulting model"]
 NAME, PROVIDER, BASE, STATUS, PROGRESS, ELAPSED, ETA, MODEL = range(len(COLUMNS))
@@ -99,7 +100,7 @@ class JobsTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QBrush(QColor(STATUS_COLOURS[job.status]))
             if role == Qt.ItemDataRole.ToolTipRole and job.error:
-                return job.error
+                return plain_tooltip(job.error)  # the provider's words
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (PROGRESS, ELAPSED, ETA):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -7,6 +7,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from backend.models import Job, JobStatus
+from ui.widgets.plain import notification_text
 
 _tray: QSystemTrayIcon | None = None
 
@@ -40,5 +41,5 @@ class Notifier(QObject):
                 _tray.show()
             kind = QSystemTrayIcon.MessageIcon.Critical if job.status is JobStatus.FAILED \
                 else QSystemTrayIcon.MessageIcon.Information
-            _tray.showMessage(title, text, kind, 10_000)
+            _tray.showMessage(notification_text(title), notification_text(text), kind, 10_000)
         self.shown.emit(title, text)

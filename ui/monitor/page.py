@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter,
-    QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QSplitter, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from backend.models import Job, JobStatus, ProviderKind
@@ -21,6 +21,7 @@ from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
 from ui.tasks import Task
 from ui.widgets.header import PAGE_MARGINS, PageHeader, page_layout
 from ui.widgets.note import Note
+from ui.widgets.plain import confirm, plain_label
 
 REFRESH_SECONDS = 10  # how often the list is re-read from the store (jobs launched from the CLI appear)
 STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
@@ -73,8 +74,7 @@ class JobsPage(QWidget):
         for widget in (self.provider_filter, self.status_filter, self.import_button, self.detach_button):
             tools.addWidget(widget)
 
-        self.banner = QLabel()
-        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner = plain_label()
         self.banner.setProperty("role", "warning")
         self.banner.hide()
         self.message = Note()
@@ -116,7 +116,7 @@ class JobsPage(QWidget):
         back = QPushButton("Bring the jobs back into this window")
         back.clicked.connect(self.toggle_detached)
         placeholder.addStretch(1)
-        placeholder.addWidget(QLabel("The jobs are open in their own window."), 0, Qt.AlignmentFlag.AlignCenter)
+        placeholder.addWidget(plain_label("The jobs are open in their own window."), 0, Qt.AlignmentFlag.AlignCenter)
         placeholder.addWidget(back, 0, Qt.AlignmentFlag.AlignCenter)
         placeholder.addStretch(1)
         self.placeholder.hide()
@@ -263,12 +263,7 @@ class JobsPage(QWidget):
             window.close_quietly()
 
     def confirm(self, title: str, text: str) -> bool:
-        """Yes or no; ``text`` names jobs and models (provider text), so it is shown as plain text."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.body)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.exec()
-        return box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
+        return confirm(self.body, title, text)  # the text names a job or a model: plain text
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.driver.stop()

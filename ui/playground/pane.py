@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QScrollArea, QStackedWidget,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QMenu, QScrollArea, QStackedWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
 from backend import chat
 from backend.chat_catalog import Catalog, group_title
 from backend.models import ChatMessage, ChatParams
 from ui.playground.stream import ReplyStream
-from ui.playground.turn import TurnView, plain_label
+from ui.playground.turn import TurnView, message_label
+from ui.widgets.plain import plain_label
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
 EMPTY_HINT = ("Pick a model above, then type below.\n"
@@ -79,15 +80,14 @@ class ChatPane(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps instead
         self.scroll.setWidget(self.turns_box)
-        self.hint = QLabel(EMPTY_HINT, textFormat=Qt.TextFormat.PlainText, wordWrap=True,
-                           alignment=Qt.AlignmentFlag.AlignCenter)
+        self.hint = plain_label(EMPTY_HINT, wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.hint.setProperty("role", "subtitle")
         self.hint.setMargin(10)
         self.content = QStackedWidget()  # the hint while the pane has no turns, else the turns
         self.content.setFrameShape(QFrame.Shape.StyledPanel)
         self.content.addWidget(self.hint)
         self.content.addWidget(self.scroll)
-        self.status = plain_label()
+        self.status = message_label()
         self.status.setProperty("role", "subtitle")
 
         layout = QVBoxLayout(self)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
 from backend.models import ChatParams
+from ui.widgets.plain import plain_label
 
 STOP_SEPARATOR = "|"
 
@@ -28,7 +29,7 @@ class ParamsBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for label, widget in (("Temperature", self.temperature), ("Top p", self.top_p),
                               ("Max tokens", self.max_tokens), ("Stop", self.stop), ("Seed", self.seed)):
-            layout.addWidget(QLabel(label))
+            layout.addWidget(plain_label(label))
             layout.addWidget(widget, 2 if widget is self.stop else 0)
         self.temperature.setAccessibleName("Temperature")
         self.top_p.setAccessibleName("Top p")

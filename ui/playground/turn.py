@@ -7,6 +7,8 @@ from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
+from ui.widgets.plain import plain_label
+
 
 # Qt's enums are built on first use (about a millisecond each); resolving them when the page is
 # imported keeps that cost off the first Send.
@@ -20,15 +22,11 @@ _END = QTextCursor.MoveOperation.End
 _HAND = Qt.CursorShape.PointingHandCursor
 
 
-def plain_label(text: str = "") -> QLabel:
-    """A label that can only ever show plain text: no HTML, no links, no images."""
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setOpenExternalLinks(False)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setWordWrap(True)
+def message_label() -> QLabel:
+    """A turn's (or a pane's) stats, status or error line: plain text (an error quotes the provider),
+    selectable, wrapped."""
+    label = plain_label(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse, wordWrap=True)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-    label.setText(text)
     return label
 
 
@@ -85,7 +83,7 @@ class TurnView(QFrame):
         self.setFrameShape(_PANEL)
         self.setAutoFillBackground(True)
         self.setBackgroundRole(_USER_ROLE if role == "user" else _REPLY_ROLE)
-        self.who = QLabel("You" if role == "user" else "Model")
+        self.who = plain_label("You" if role == "user" else "Model")
         font = self.who.font()
         font.setBold(True)
         self.who.setFont(font)
@@ -93,13 +91,13 @@ class TurnView(QFrame):
         self.body.setAccessibleName("Message text")
         self.editor = QPlainTextEdit()
         self.editor.hide()
-        self.stats = plain_label()
+        self.stats = message_label()
         small = self.stats.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)
         self.stats.setFont(small)
         self.stats.setForegroundRole(_QUIET)
         self.stats.hide()
-        self.error = plain_label()
+        self.error = message_label()
         self.error.setProperty("role", "error")
         self.error.hide()
 

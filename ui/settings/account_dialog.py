@@ -6,7 +6,9 @@ wrong field comes back as an ``AccountProblem`` that names it, and the dialog pu
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
@@ -14,9 +16,13 @@ from PySide6.QtWidgets import (
 
 from backend import accounts, credentials
 from backend.connection import ConnectionResult, test_connection
-from backend.models import Account, AccountKind
+from backend.kinds import AccountKind
 from backend.providers.openai_sdk import DEFAULT_AZURE_API_VERSION
 from ui.tasks import Task, describe_error
+from ui.widgets.plain import plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from backend.models import Account  # pydantic: imported when an account is built (see values)
 
 # kind -> (field, label, placeholder, tooltip); "secret" is the key or token
 FORMS: dict[AccountKind, list[tuple[str, str, str, str]]] = {
@@ -74,7 +80,7 @@ class AccountDialog(QDialog):
             for field, label, placeholder, tip in rows:
                 edit = QLineEdit(placeholderText=placeholder)
                 edit.setAccessibleName(label)
-                edit.setToolTip(tip)
+                edit.setToolTip(plain_tooltip(tip))
                 if field == "secret":
                     self._make_secret(edit, account is not None)
                 elif account is not None and account.kind is value:
@@ -84,11 +90,11 @@ class AccountDialog(QDialog):
         if secret:
             self.fields[self.kind]["secret"].setText(secret)
 
-        self.message = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.message = plain_label(wordWrap=True)  # what the provider answered
         self.message.setAccessibleName("Message")
         self.message.hide()
         where = "in memory for this session only" if credentials.session_only() else "in the system keyring"
-        note = QLabel(f"The key is kept {where}, never in a file.", textFormat=Qt.TextFormat.PlainText)
+        note = plain_label(f"The key is kept {where}, never in a file.")
         note.setProperty("role", "subtitle")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.test_button = self.buttons.addButton("&Test connection", QDialogButtonBox.ButtonRole.ActionRole)
@@ -131,6 +137,8 @@ class AccountDialog(QDialog):
 
     def values(self) -> tuple[Account, str | None]:
         """The account and the typed secret (None when the field was left empty while editing)."""
+        from backend.models import Account
+
         fields = {f: e.text() for f, e in self.fields[self.kind].items() if f != "secret"}
         base = {"id": self.account.id} if self.account else {}
         secret = self.fields[self.kind]["secret"].text()

@@ -7,28 +7,33 @@ workers (``ui.tasks``); every change is announced with ``context.accounts_change
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTreeWidget,
-    QTreeWidgetItem, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget,
 )
 
 from backend import accounts, credentials, paths
 from backend.connection import ConnectionResult, test_account
 from backend.errors import InvalidInput
-from backend.models import Account, AccountKind
+from backend.kinds import AccountKind
 from ui.context import AppContext
 from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
 from ui.theme import ERROR_COLOUR, OK_COLOUR
 from ui.widgets.header import PageHeader, page_layout
+from ui.widgets.plain import confirm, plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from backend.models import Account
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
-    label = QLabel(text, textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+    label = plain_label(text, wordWrap=True)
     if role:
         label.setProperty("role", role)
     return label
@@ -49,7 +54,7 @@ class Banner(QFrame):
 
     def add_button(self, text: str, tip: str, slot) -> QPushButton:
         button = QPushButton(text)
-        button.setToolTip(tip)
+        button.setToolTip(plain_tooltip(tip))
         button.clicked.connect(slot)
         self.row.addWidget(button)
         return button
@@ -124,7 +129,7 @@ class AccountsPage(QWidget):
 
     def _button(self, text: str, tip: str, shortcut, slot) -> QPushButton:
         button = QPushButton(text)
-        button.setToolTip(tip)
+        button.setToolTip(plain_tooltip(tip))
         button.setAccessibleName(text.replace("&", "").rstrip("…"))
         button.clicked.connect(lambda _checked=False: slot())  # not slot(checked)
         if shortcut is not None:
@@ -168,7 +173,7 @@ class AccountsPage(QWidget):
             for account in mine:
                 item = QTreeWidgetItem([account.name, account.endpoint or account.base_url or "", ""])
                 item.setData(0, ACCOUNT_ROLE, account)
-                item.setToolTip(0, f"{accounts.KIND_LABELS[kind]} account “{account.name}”")
+                item.setToolTip(0, plain_tooltip(f"{accounts.KIND_LABELS[kind]} account “{account.name}”"))
                 self._show_result(item)
                 group.addChild(item)
                 if account.id == wanted:
@@ -205,7 +210,8 @@ class AccountsPage(QWidget):
         item.setText(2, "" if result is None else "Connected" if result.ok else "Failed")
         if result is not None:
             item.setForeground(2, QColor(OK_COLOUR if result.ok else ERROR_COLOUR))
-        item.setToolTip(2, result.message if result else "Not tested in this session")
+        # the provider's own words
+        item.setToolTip(2, plain_tooltip(result.message if result else "Not tested in this session"))
 
     def _changed(self, account_id: str | None = None) -> None:
         self.reload()
@@ -256,11 +262,8 @@ class AccountsPage(QWidget):
         account = self.selected()
         if account is None:
             return None
-        answer = QMessageBox.question(
-            self, "Remove account", f"Remove the account “{account.name}” and its key from this computer?\n\n"
-            "Jobs launched with it stay in the job list.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "Remove account", f"Remove the account “{account.name}” and its key from this "
+                       "computer?\n\nJobs launched with it stay in the job list."):
             return None
         task = Task(accounts.remove_account, account.id, name="remove account")
         task.on_success(lambda _: (self.results.pop(account.id, None), self._changed(),

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+
+from ui.widgets.plain import plain_label
 
 PAGE_MARGINS = (24, 20, 24, 20)  # left, top, right, bottom
 PAGE_SPACING = 10
@@ -21,11 +23,10 @@ class PageHeader(QWidget):
         super().__init__(parent)
         self.setObjectName("pageHeader")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # the page's body grows
-        self.title = QLabel(title, objectName="pageTitle", textFormat=Qt.TextFormat.PlainText)
+        self.title = plain_label(title, objectName="pageTitle")
         self.title.setProperty("role", "title")
         self.title.setAccessibleName(title)
-        self.subtitle = QLabel(subtitle, objectName="pageSubtitle", textFormat=Qt.TextFormat.PlainText,
-                               wordWrap=True)
+        self.subtitle = plain_label(subtitle, objectName="pageSubtitle", wordWrap=True)
         self.subtitle.setProperty("role", "subtitle")
         self.actions = QHBoxLayout()
         self.actions.setSpacing(6)

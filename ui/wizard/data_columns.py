@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout
+
+from ui.widgets.plain import plain_label
 
 _NONE = "(none)"
 _ROLES = (("system", "System prompt", True), ("user", "User turn", False), ("assistant", "Assistant turn", False),
@@ -14,8 +16,7 @@ class ColumnMappingDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Map columns")
         layout = QVBoxLayout(self)
-        intro = QLabel("Choose the column that holds each part of a conversation.")
-        intro.setWordWrap(True)
+        intro = plain_label("Choose the column that holds each part of a conversation.", wordWrap=True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.boxes: dict[str, QComboBox] = {}
@@ -31,7 +32,7 @@ class ColumnMappingDialog(QDialog):
             self.boxes[role] = box
             form.addRow(title + ":", box)
         layout.addLayout(form)
-        self.problem = QLabel()
+        self.problem = plain_label()
         self.problem.setProperty("role", "error")
         layout.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

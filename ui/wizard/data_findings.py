@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor
 
 from backend.data import Finding, Severity
 from ui.theme import ERROR_COLOUR, WARNING_COLOUR
+from ui.widgets.plain import plain_tooltip
 
 _COLUMNS = ("Line", "Severity", "Check", "What is wrong", "How to fix it")
 _COLOURS = {Severity.ERROR: QColor(ERROR_COLOUR), Severity.WARNING: QColor(WARNING_COLOUR)}
@@ -53,7 +54,7 @@ class FindingsModel(QAbstractTableModel):
                 return "file" if f.line == 0 else (f"{f.line}:{f.column}" if f.column else str(f.line))
             return (None, f.severity.value, f.check, f.message, f.how_to_fix)[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{f.message}\n{f.how_to_fix}"
+            return plain_tooltip(f"{f.message}\n{f.how_to_fix}")  # quotes the data
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return _COLOURS[f.severity]
         if role == Qt.ItemDataRole.UserRole:

@@ -13,14 +13,15 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTableView,
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTableView,
                                QTabWidget, QTextEdit, QVBoxLayout, QWizardPage)
 
 from backend.cancel import Progress
-from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text, validate_file
+from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text
 from backend.models import ProviderKind
 from ui.tasks import Task
 from ui.theme import ERROR_COLOUR
+from ui.widgets.plain import plain_label
 from ui.wizard.data_columns import ColumnMappingDialog
 from ui.wizard.data_findings import FindingsModel
 from ui.wizard.data_preview import ChatPreview, TemplatePreview
@@ -69,11 +70,10 @@ class DataPage(QWizardPage):
         self.columns_button = QPushButton("Map columns…")
         self.columns_button.clicked.connect(self._map_columns)
         self.progress = QProgressBar()
-        self.eta_label = QLabel()
+        self.eta_label = plain_label()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.summary = QLabel("No file chosen yet.")
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary = plain_label("No file chosen yet.")  # a file's name, a reader's message
         self.summary.setWordWrap(True)
         self.drop_invalid = QCheckBox("Leave out the invalid examples")
         self.drop_invalid.toggled.connect(self._changed)
@@ -230,6 +230,8 @@ class DataPage(QWizardPage):
         provider = draft.provider
         model = draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
         self.summary.setText(f"Checking {Path(path).name}…")
+        from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
+
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
                           column_mapping=draft.column_mapping, provider=provider, model=model,
                           tokenizer_path=self._local_tokenizer(), name="validate data")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget
 
 from backend.data import CanonicalExample, RenderedExample
 from backend.data.tokens import message_text
+from ui.widgets.plain import plain_label, plain_tooltip
 
 MAX_CHARS = 1200
 _BUBBLE = {"user": "#dbeafe", "assistant": "#dcfce7", "system": "#f3f4f6", "tool": "#fef3c7", "rejected": "#fee2e2"}
@@ -16,12 +17,10 @@ _BUBBLE = {"user": "#dbeafe", "assistant": "#dcfce7", "system": "#f3f4f6", "tool
 
 def bubble(role: str, text: str) -> QWidget:
     """One message: a caption and a plain-text label, right-aligned for the assistant."""
-    label = QLabel(text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + " …")
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label = plain_label(text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + " …", wordWrap=True,
+                        textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setStyleSheet(f"background: {_BUBBLE.get(role, '#f3f4f6')}; color: #111827; border-radius: 8px; padding: 6px 9px;")
-    caption = QLabel(role)
+    caption = plain_label(role)  # the data's own role name: anything at all
     caption.setStyleSheet("color: palette(placeholder-text); font-size: 8pt;")
     box = QVBoxLayout()
     box.setSpacing(1)
@@ -54,7 +53,7 @@ class ChatPreview(QScrollArea):
     def show_examples(self, examples: list[CanonicalExample], place: str = "line") -> None:
         self.clear()
         for ex in examples:
-            title = QLabel(f"{place.capitalize()} {ex.line}")
+            title = plain_label(f"{place.capitalize()} {ex.line}")
             title.setStyleSheet("font-weight: 600;")
             self._layout.insertWidget(self._layout.count() - 1, title)
             turns = [(m.get("role", "?"), message_text(m)) for m in ex.messages] if ex.text is None else [("text", ex.text)]
@@ -88,4 +87,5 @@ class TemplatePreview(QPlainTextEdit):
             cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             cursor.setCharFormat(trained)
         note = "" if rendered.exact else " (approximate: the template does not mark assistant turns)"
-        self.setToolTip(f"{rendered.trained_tokens} of {rendered.tokens} tokens are trained on (highlighted){note}.")
+        self.setToolTip(plain_tooltip(f"{rendered.trained_tokens} of {rendered.tokens} tokens are trained on "
+                                      f"(highlighted){note}."))

@@ -8,14 +8,11 @@ from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
 
 from backend.data import DataFormat, ValidationReport
+from ui.widgets.plain import plain_label
 
 
 def _label() -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setWordWrap(True)
-    return label
+    return plain_label(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse, wordWrap=True)
 
 
 def _whole_ticks(highest: int, most: int = 6) -> tuple[int, int]:

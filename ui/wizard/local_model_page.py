@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
+                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
 
 from backend import hub
 from backend.bounds import LOCAL, refusal
@@ -25,6 +25,7 @@ from backend.models import Hyperparameters, ProviderKind
 from backend.training.defaults import Plan, check_options, resolve
 from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
 from ui.tasks import Task
+from ui.widgets.plain import plain_label, plain_tooltip
 
 _FOLDER_ITEM = "__folder__"
 # (label, method, adapter); QLoRA is added only where CUDA and bitsandbytes are present.
@@ -40,7 +41,7 @@ _MY_OPTIONS = ("adapter", "learning_rate", "gradient_accumulation_steps", "max_l
 def _auto_spin(name: str, tip: str, step: int = 1) -> QSpinBox:
     """0 is "Auto"; the maximum is local training's for ``name``."""
     box = QSpinBox(minimum=0, maximum=int(LOCAL[name].high), singleStep=step, specialValueText="Auto")
-    box.setToolTip(tip)
+    box.setToolTip(plain_tooltip(tip))
     return box
 
 
@@ -88,7 +89,7 @@ class LocalModelPage(QWizardPage):
                                     accessibleName="Base model")
         self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
                                    "when you launch) or a folder with config.json, weights and a tokenizer.")
-        self.model_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.model_note = plain_label(wordWrap=True)
         self.model_note.setProperty("role", "subtitle")
         browse = QPushButton("Folder…", accessibleName="Choose a model folder")
         browse.clicked.connect(self._choose_folder)
@@ -117,13 +118,11 @@ class LocalModelPage(QWizardPage):
         self.packing = QCheckBox("Pack short examples together")
         self.packing.setToolTip("Faster on a GPU with flash attention; elsewhere examples would see each other.")
 
-        self.device_label = QLabel("Looking at this computer…")
-        self.memory_label = QLabel("")
-        self.duration_label = QLabel("")
-        self.warning_label = QLabel("", wordWrap=True)
+        self.device_label = plain_label("Looking at this computer…")
+        self.memory_label = plain_label()
+        self.duration_label = plain_label()
+        self.warning_label = plain_label(wordWrap=True)  # a model folder's name, a model's facts
         self.warning_label.setProperty("role", "warning")
-        for label in (self.device_label, self.memory_label, self.duration_label, self.warning_label):
-            label.setTextFormat(Qt.TextFormat.PlainText)
 
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_edit, 1)

@@ -9,10 +9,9 @@ said under the fields and keeps Next disabled.
 from __future__ import annotations
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+    QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
     QWizardPage,
 )
 
@@ -20,6 +19,7 @@ from backend import bounds
 from backend.models import BaseModelInfo, Hyperparameters
 from backend.providers.openai_jobs import RECOMMENDED
 from ui.tasks import Task
+from ui.widgets.plain import plain_label
 
 METHODS = {"supervised": "Supervised (learn from example replies)", "dpo": "DPO (learn from preferred vs. "
                                                                            "rejected replies)"}
@@ -59,17 +59,16 @@ class ModelPage(QWizardPage):
         self.reload = QPushButton("Reload", accessibleName="Reload the model list")
         self.reload.setToolTip("Ask the service again for the models this account can fine-tune.")
         self.reload.clicked.connect(lambda: self.load_models(force=True))
-        self.model_info = QLabel("Loading the models this account can fine-tune…", wordWrap=True,
-                                 textFormat=Qt.TextFormat.PlainText)
+        self.model_info = plain_label("Loading the models this account can fine-tune…", wordWrap=True)
         self.model_info.setProperty("role", "subtitle")
         self.method_combo = QComboBox(accessibleName="Method")
         self.method_combo.setToolTip("Supervised: the model imitates your example replies. DPO: it learns to "
                                      "prefer one reply over another (needs preference data).")
-        self.method_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.method_note = plain_label(wordWrap=True)
         self.method_note.setProperty("role", "warning")
         self.epochs = _auto_int(_most("n_epochs"), "Passes over your data. More passes fit the examples more "
                                 "closely; too many make the model repeat them word for word.", "Epochs")
-        self.epochs_hint = QLabel("", textFormat=Qt.TextFormat.PlainText)
+        self.epochs_hint = plain_label()
         self.batch = _auto_int(_most("batch_size"), "Examples per training step. Larger batches give smoother, "
                                "slower learning.", "Batch size")
         self.lr = _auto_float(10.0, 0.1, "Scales the service's learning rate. Lower if the model forgets what it "
@@ -84,7 +83,7 @@ class ModelPage(QWizardPage):
         self.seed.setValidator(QRegularExpressionValidator(r"\d{0,9}"))
         self.seed.setToolTip("A number that makes the run repeatable: the same data, settings and seed give the "
                              "same model. Empty: the service picks one.")
-        self.limits_note = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.limits_note = plain_label(wordWrap=True)
         self.limits_note.setProperty("role", "warning")
         self.limits_note.hide()
 

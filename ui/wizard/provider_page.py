@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget, QWizardPage
+from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QVBoxLayout, QWidget, QWizardPage
 
 from backend.models import ProviderKind
+from ui.widgets.plain import plain_label
 
 CHOICES = [
     (ProviderKind.OPENAI, "OpenAI trains and hosts the model; you pay per trained token. Self-serve fine-tuning "
@@ -35,11 +36,11 @@ class ProviderPage(QWizardPage):
         self.provider_combo.setToolTip("The service that runs the fine-tune and hosts (or saves) the result.")
         for kind, _ in CHOICES:
             self.provider_combo.addItem(kind.label, kind.value)
-        self.about = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.about = plain_label(wordWrap=True)
         self.about.setProperty("role", "subtitle")
         self.account_combo = QComboBox(accessibleName="Account", placeholderText="No account yet")
         self.account_combo.setToolTip("The saved account whose key is used. Keys live in the system keyring.")
-        self.no_account = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.no_account = plain_label(wordWrap=True)
         self.add_account = QPushButton("Add an account…", accessibleName="Open the Accounts page")
         self.add_account.setToolTip("Opens Accounts, where you save an API key; come back here afterwards.")
         self.add_account.clicked.connect(self._open_accounts)

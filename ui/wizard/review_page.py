@@ -11,11 +11,12 @@ import json
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWizard, QWizardPage,
+    QHBoxLayout, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWizard, QWizardPage,
 )
 
 from backend.models import DataRefs, Job, ProviderKind
 from ui.tasks import Task
+from ui.widgets.plain import plain_label
 
 _AFTER_LAUNCH = [QWizard.WizardButton.Stretch, QWizard.WizardButton.FinishButton]
 
@@ -51,15 +52,14 @@ class ReviewPage(QWizardPage):
         self._task: Task | None = None
         self.summary = QPlainTextEdit(readOnly=True, accessibleName="What will be sent")
         self.summary.setToolTip("The request the app will send, with the uploaded files' ids filled in at launch.")
-        self.estimate = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.estimate = plain_label(wordWrap=True)
         self.launch_button = QPushButton("Launch", accessibleName="Launch the fine-tune")
         self.launch_button.setToolTip("Upload the data and start the fine-tune. The provider bills the job.")
         self.cancel_button = QPushButton("Cancel", accessibleName="Cancel the launch")
         self.cancel_button.setToolTip("Stop the upload; nothing is started. Once the job is sent, it cannot be "
                                       "called back from here: cancel it in Jobs.")
         self.progress = QProgressBar(accessibleName="Launch progress")
-        self.status = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.PlainText,
-                             textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = plain_label(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_button = QPushButton("Open in Jobs", accessibleName="Open the job in the Jobs page")
         self.open_button.setToolTip("Follow the job's progress, metrics and events.")
         row = QHBoxLayout()

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWizard, QWizardPage
+from PySide6.QtWidgets import QWizard, QWizardPage
 
 from backend.models import Account, ProviderKind
+from ui.widgets.plain import plain_label
 from ui.wizard.draft import WizardDraft
 
 PROVIDER, DATA, MODEL, LOCAL_MODEL, REVIEW = range(5)
@@ -96,7 +97,7 @@ class _Slot(QWizardPage):
     def __init__(self, title: str, text: str):
         super().__init__()
         self.setTitle(title)
-        label = QLabel(text, self, textFormat=Qt.TextFormat.PlainText)
+        label = plain_label(text, self)
         label.move(10, 10)
 
     def isComplete(self) -> bool:
