@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 # window's first page lists no account on a first start and must not wait for them.
 
 SETTINGS_VERSION = 1
+#: The Azure OpenAI data-plane version an Azure account uses when its own is empty (the one this app is tested with).
+DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 
 #: The settings each kind of account uses besides its name; the others are cleared on save.
 FIELDS: dict[AccountKind, tuple[str, ...]] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from backend.accounts import DEFAULT_AZURE_API_VERSION  # an account default, re-exported
 from backend import log
 from backend.errors import (
     CredentialsError,
@@ -21,8 +22,6 @@ from backend.errors import (
 
 if TYPE_CHECKING:
     from backend.models import Account
-
-DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 
 
 class FineTuningClosed(Refused):

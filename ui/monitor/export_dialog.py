@@ -238,7 +238,10 @@ class ExportDialog(QDialog):
             widget.setEnabled(not running)
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(running)
-        self.close_button.setToolTip("Closing cancels the export" if running else "")
+        if running:
+            self.close_button.setToolTip("Closing cancels the export")
+        else:
+            self.close_button.setToolTip("")
 
     def reject(self) -> None:  # Close, Escape, the window's close button
         self.cancel()

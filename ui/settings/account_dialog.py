@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from backend import accounts, credentials
+from backend.accounts import DEFAULT_AZURE_API_VERSION
 from backend.connection import ConnectionResult, test_connection
 from backend.kinds import AccountKind
-from backend.providers.openai_sdk import DEFAULT_AZURE_API_VERSION
 from ui.tasks import Task, describe_error
 from ui.widgets.plain import plain_label, plain_tooltip
 
