@@ -62,7 +62,7 @@ def test_findings_block_next_until_invalid_rows_are_dropped(qtbot, page, write_j
     assert report.error_count == 2 and not page.isComplete()
     assert page.findings.rowCount() == 2 and page.drop_invalid.isVisibleTo(page)
     page.drop_invalid.setChecked(True)
-    assert page.isComplete() and page.wizard().draft.options["drop_invalid"] is True
+    assert page.isComplete() and page.wizard().draft.data.drop_invalid is True
     page.table.clicked.emit(page.findings.index(0, 3))
     qtbot.waitUntil(lambda: '{"messages": [' in page.example_view.toPlainText(), timeout=5000)
     assert "Line 13, column 15 (the end of the line) (invalid_json)" in page.example_view.toPlainText()

@@ -33,7 +33,8 @@ def page(qtbot, context, accounts, provider):
     yield widget
     qtbot.waitUntil(lambda: not widget.reconciling.running, timeout=10000)
     review = widget.wizard.page(W.REVIEW)
-    qtbot.waitUntil(lambda: review._task is None and widget.wizard.page(W.MODEL)._task is None, timeout=10000)
+    qtbot.waitUntil(lambda: review._task is None and review._review_task is None
+                    and widget.wizard.page(W.MODEL)._task is None, timeout=10000)
 
 
 def click_next(qtbot, wizard):
@@ -59,7 +60,9 @@ def to_review(qtbot, page, data_file, *, epochs: int = 0, suffix: str = ""):
         qtbot.keyClicks(model.suffix, suffix)
     click_next(qtbot, wizard)
     assert wizard.currentId() == W.REVIEW
-    return wizard.page(W.REVIEW)
+    review = wizard.page(W.REVIEW)
+    qtbot.waitUntil(review.ready, timeout=15000)  # the request and the cost are worked out in a task
+    return review
 
 
 def launch(qtbot, review):
@@ -149,6 +152,7 @@ def test_local_training_branches_to_its_own_page_and_reviews_its_configuration(q
     click_next(qtbot, wizard)
     assert wizard.currentId() == W.REVIEW
     review = wizard.page(W.REVIEW)
+    qtbot.waitUntil(review.ready, timeout=15000)
     assert "Configuration:" in review.summary.toPlainText() and str(tiny_model_dir) in review.summary.toPlainText()
     assert "costs nothing" in review.estimate.text()
 
