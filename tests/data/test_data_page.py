@@ -189,3 +189,19 @@ def test_a_parquet_file_is_counted_in_rows_not_lines(qtbot, page, tmp_path):
     qtbot.waitUntil(lambda: page.report is not None and page.report.path.endswith(".jsonl"), timeout=15000)
     assert page.findings.headerData(0, Qt.Orientation.Horizontal) == "Line"
     assert page.stats.figures["longest"].text().startswith("line ")
+
+
+def test_the_data_settings_travel_in_the_configuration_as_jobs_have_always_stored_them():
+    """The format, the column mapping and the two switches reach ``TrainingConfig.data_settings`` (what every
+    provider's preparation reads), stored under the option keys older jobs have, and a clone reads them back."""
+    from backend.models import DataSettings
+
+    settings = DataSettings(format="csv", column_mapping={"user": "q", "assistant": "a"}, dedupe=True)
+    draft = WizardDraft(provider=ProviderKind.OPENAI, base_model="gpt-4o-mini", data_path="t.csv", data=settings,
+                        options={"kept": 1})
+    config = draft.to_config()
+    assert config.options == {"kept": 1, "data_format": "csv", "column_mapping": {"user": "q", "assistant": "a"},
+                              "dedupe": True, "drop_invalid": False}
+    assert config.data_settings == settings
+    clone = WizardDraft.from_config(config)
+    assert clone.data == settings and clone.options == {"kept": 1}

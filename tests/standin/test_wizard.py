@@ -102,3 +102,21 @@ def test_the_stand_in_goes_from_the_first_page_to_a_recorded_job(qtbot, page, st
     assert recorded.args == [job.id] and review.job is not None and review.job.id == job.id
     assert job.provider == "stand-in" and job.status is JobStatus.QUEUED and job.base_model == "echo-1"
     assert job.remote_id in standin_provider.REMOTE and "Launched" in review.status.text()
+
+
+def test_the_draft_is_held_to_the_stand_ins_own_ranges(stand_in):
+    """``to_config`` builds through the registry, so a provider's class sets its ranges: the stand-in allows 1 to
+    3 epochs, where OpenAI allows 50."""
+    from pydantic import ValidationError
+
+    from backend.bounds import refusal
+    from backend.models import Hyperparameters
+    from ui.wizard.draft import WizardDraft
+
+    draft = WizardDraft(provider=stand_in.kind, base_model="echo-1", data_path="t.jsonl",
+                        hyperparameters=Hyperparameters(n_epochs=3))
+    assert draft.to_config().hyperparameters.n_epochs == 3
+    draft.hyperparameters = Hyperparameters(n_epochs=4)
+    with pytest.raises(ValidationError) as refused:
+        draft.to_config()
+    assert str(refusal(refused.value, provider=stand_in.kind)) == "Epochs 4 is out of range: Stand-in allows 1 to 3."
