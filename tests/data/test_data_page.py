@@ -62,7 +62,7 @@ def test_findings_block_next_until_invalid_rows_are_dropped(qtbot, page, write_j
     assert report.error_count == 2 and not page.isComplete()
     assert page.findings.rowCount() == 2 and page.drop_invalid.isVisibleTo(page)
     page.drop_invalid.setChecked(True)
-    assert page.isComplete() and page.wizard().draft.options["drop_invalid"] is True
+    assert page.isComplete() and page.wizard().draft.data.drop_invalid is True
     page.table.clicked.emit(page.findings.index(0, 3))
     qtbot.waitUntil(lambda: '{"messages": [' in page.example_view.toPlainText(), timeout=5000)
     assert "Line 13, column 15 (the end of the line) (invalid_json)" in page.example_view.toPlainText()
@@ -189,3 +189,19 @@ def test_a_parquet_file_is_counted_in_rows_not_lines(qtbot, page, tmp_path):
     qtbot.waitUntil(lambda: page.report is not None and page.report.path.endswith(".jsonl"), timeout=15000)
     assert page.findings.headerData(0, Qt.Orientation.Horizontal) == "Line"
     assert page.stats.figures["longest"].text().startswith("line ")
+
+
+def test_the_data_settings_travel_in_the_configuration_as_jobs_have_always_stored_them():
+    """The format, the column mapping and the two switches reach ``TrainingConfig.data_settings`` (what every
+    provider's preparation reads), stored under the option keys older jobs have, and a clone reads them back."""
+    from backend.models import DataSettings
+
+    settings = DataSettings(format="csv", column_mapping={"user": "q", "assistant": "a"}, dedupe=True)
+    draft = WizardDraft(provider=ProviderKind.OPENAI, base_model="gpt-4o-mini", data_path="t.csv", data=settings,
+                        options={"kept": 1})
+    config = draft.to_config()
+    assert config.options == {"kept": 1, "data_format": "csv", "column_mapping": {"user": "q", "assistant": "a"},
+                              "dedupe": True, "drop_invalid": False}
+    assert config.data_settings == settings
+    clone = WizardDraft.from_config(config)
+    assert clone.data == settings and clone.options == {"kept": 1}

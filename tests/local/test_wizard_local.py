@@ -58,7 +58,7 @@ def test_wizard_launches_local_training_that_the_jobs_page_shows_succeeded(qtbot
     assert data.report.stats.duplicates == 1 and data.dedupe.isVisibleTo(data)
     data.dedupe.setChecked(True)
     click_next(qtbot, wizard, W.LOCAL_MODEL)
-    assert wizard.draft.options["dedupe"] is True
+    assert wizard.draft.data.dedupe is True
 
     model = wizard.page(W.LOCAL_MODEL)
     model.model_edit.setText(str(tiny_model_dir))
@@ -73,6 +73,7 @@ def test_wizard_launches_local_training_that_the_jobs_page_shows_succeeded(qtbot
     click_next(qtbot, wizard, W.REVIEW)
 
     review = wizard.page(W.REVIEW)
+    qtbot.waitUntil(review.ready, timeout=15_000)
     summary = review.summary.toPlainText()
     assert "Hugging Face (this computer)" in summary and str(tiny_model_dir) in summary and '"dedupe": true' in summary
     qtbot.mouseClick(review.launch_button, Qt.MouseButton.LeftButton)

@@ -33,7 +33,8 @@ def page(qtbot, context, accounts, provider):
     yield widget
     qtbot.waitUntil(lambda: not widget.reconciling.running, timeout=10000)
     review = widget.wizard.page(W.REVIEW)
-    qtbot.waitUntil(lambda: review._task is None and widget.wizard.page(W.MODEL)._task is None, timeout=10000)
+    qtbot.waitUntil(lambda: review._task is None and review._review_task is None
+                    and widget.wizard.page(W.MODEL)._task is None, timeout=10000)
 
 
 def click_next(qtbot, wizard):
@@ -42,13 +43,16 @@ def click_next(qtbot, wizard):
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def to_review(qtbot, page, data_file, *, epochs: int = 0, suffix: str = ""):
+def to_review(qtbot, page, data_file, *, epochs: int = 0, suffix: str = "", held_out: int = 0):
     wizard = page.wizard
     assert wizard.currentId() == W.PROVIDER
     click_next(qtbot, wizard)
     data = wizard.page(W.DATA)
     data.set_path(data_file)
     qtbot.waitUntil(data.isComplete, timeout=15000)
+    if held_out:
+        data.ratio_split.setChecked(True)
+        data.ratio.setValue(held_out)
     click_next(qtbot, wizard)
     assert wizard.currentId() == W.MODEL
     model = wizard.page(W.MODEL)
@@ -59,7 +63,9 @@ def to_review(qtbot, page, data_file, *, epochs: int = 0, suffix: str = ""):
         qtbot.keyClicks(model.suffix, suffix)
     click_next(qtbot, wizard)
     assert wizard.currentId() == W.REVIEW
-    return wizard.page(W.REVIEW)
+    review = wizard.page(W.REVIEW)
+    qtbot.waitUntil(review.ready, timeout=15000)  # the request and the cost are worked out in a task
+    return review
 
 
 def launch(qtbot, review):
@@ -149,6 +155,7 @@ def test_local_training_branches_to_its_own_page_and_reviews_its_configuration(q
     click_next(qtbot, wizard)
     assert wizard.currentId() == W.REVIEW
     review = wizard.page(W.REVIEW)
+    qtbot.waitUntil(review.ready, timeout=15000)
     assert "Configuration:" in review.summary.toPlainText() and str(tiny_model_dir) in review.summary.toPlainText()
     assert "costs nothing" in review.estimate.text()
 
@@ -260,3 +267,43 @@ def test_an_unconfirmed_launch_says_the_job_may_exist_and_the_second_click_adopt
     launch(qtbot, review)
     assert review.job is not None and review.job.remote_id == fake_openai.jobs()[0]["id"]
     assert fake_openai.count("POST", "/fine_tuning/jobs") == 1 and len(store.list_jobs()) == 1
+
+
+def test_the_price_is_that_of_the_training_share_computed_by_the_backend(qtbot, page, fake_openai, chat_file):
+    """A fifth held out for validation: 13 of the 16 examples are trained on, and the review's figure is
+    ``training_cost`` of those 13 (the one cost function the job record uses too)."""
+    from backend.data.cost import training_cost
+    from backend.providers.openai import OpenAIProvider
+
+    review = to_review(qtbot, page, chat_file, epochs=2, held_out=20)
+    stats = page.wizard.draft.report.stats
+    cost = review.review.cost
+    assert (cost.training_examples, cost.epochs) == (13, 2) and not cost.free
+    assert cost == training_cost(stats, training_examples=13, epochs=2, profile=OpenAIProvider.data,
+                                 model="gpt-4.1-mini-2025-04-14")
+    assert cost.tokens_per_epoch < stats.billed_tokens_per_epoch and cost.price.amount_usd > 0
+    assert f"about {cost.billed_tokens:,} (2 epochs" in review.estimate.text()
+    assert f"${cost.price.amount_usd:,.2f}" in review.estimate.text()
+    assert "Validation: 20% of the examples" in review.summary.toPlainText()
+
+
+def test_a_provider_that_cannot_be_opened_leaves_the_review_with_its_reason_and_the_configuration():
+    """The review opens the provider in its task (the keyring may be slow or locked): a refusal is a sentence on
+    the page, with the configuration to read instead of the request; nothing else is swallowed."""
+    from backend.errors import CredentialsError
+    from backend.models import TrainingConfig
+    from ui.wizard.review_page import compute_review
+
+    def locked(kind, account_id):
+        raise CredentialsError("The account “Work” has no saved key.")
+
+    config = TrainingConfig(provider=ProviderKind.OPENAI, account_id="a1", base_model="gpt-4o-mini",
+                            training_file="t.jsonl")
+    found = compute_review(locked, config, None, False)
+    assert found.request is None and found.cost is None and found.problem == "The account “Work” has no saved key."
+
+    def broken(kind, account_id):
+        raise KeyError("a bug")
+
+    with pytest.raises(KeyError):
+        compute_review(broken, config, None, False)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 
 from backend.cancel import Progress
 from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text
-from backend.models import ProviderKind
+from backend.data.profile import DataProfile, TokenizerSource
 from ui.tasks import Task
 from ui.theme import ERROR_COLOUR
 from ui.widgets.plain import plain_label
@@ -141,13 +141,13 @@ class DataPage(QWizardPage):
         draft = self.wizard().draft
         self._ready_to_store = False
         self.path_edit.setText(draft.data_path or "")
-        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(draft.data_format)))
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(draft.data.format)))
         self.split.load(draft)
-        self.drop_invalid.setChecked(bool(draft.options.get("drop_invalid")))
-        self.dedupe.setChecked(bool(draft.options.get("dedupe")))
+        self.drop_invalid.setChecked(draft.data.drop_invalid)
+        self.dedupe.setChecked(draft.data.dedupe)
         self._ready_to_store = True
         if draft.data_path:
-            if isinstance(draft.report, ValidationReport) and draft.report.path == draft.data_path:
+            if draft.report is not None and draft.report.path == draft.data_path:
                 self._validated(self._generation, draft.report)
             else:
                 self.validate()
@@ -157,11 +157,11 @@ class DataPage(QWizardPage):
             return
         draft = self.wizard().draft
         draft.data_path = self.path_edit.text().strip() or None
-        draft.data_format = self.format_combo.currentData()
+        draft.data = draft.data.model_copy(update={"format": self.format_combo.currentData(),
+                                                   "drop_invalid": self.drop_invalid.isChecked(),
+                                                   "dedupe": self.dedupe.isChecked()})
         self.split.store(draft)
         draft.report = self.report
-        draft.options = {**draft.options, "drop_invalid": self.drop_invalid.isChecked(),
-                         "dedupe": self.dedupe.isChecked()}
 
     def isComplete(self) -> bool:
         r = self.report
@@ -200,8 +200,12 @@ class DataPage(QWizardPage):
     def set_path(self, path: str) -> None:
         self.path_edit.setText(path)
         self.format_combo.setCurrentIndex(0)
-        self.wizard().draft.column_mapping = None
+        self._set_mapping(None)
         self.validate()
+
+    def _set_mapping(self, mapping: dict[str, str] | None) -> None:
+        draft = self.wizard().draft
+        draft.data = draft.data.model_copy(update={"column_mapping": mapping})
 
     def _map_columns(self) -> None:
         path, fmt = self.path_edit.text().strip(), self.format_combo.currentData()
@@ -210,9 +214,9 @@ class DataPage(QWizardPage):
         except Exception as exc:  # noqa: BLE001 - shown as a sentence
             self.summary.setText(str(exc))
             return
-        dialog = ColumnMappingDialog(columns, self.wizard().draft.column_mapping, self)
+        dialog = ColumnMappingDialog(columns, self.wizard().draft.data.column_mapping, self)
         if dialog.exec():
-            self.wizard().draft.column_mapping = dialog.mapping()
+            self._set_mapping(dialog.mapping())
             self.validate()
 
     # validating
@@ -227,13 +231,14 @@ class DataPage(QWizardPage):
         draft = self.wizard().draft
         self._generation += 1
         generation = self._generation
-        provider = draft.provider
-        model = draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
+        profile = self._profile()
+        # A model's name picks the token encoding and its context only where tokens are counted by name.
+        model = draft.base_model if profile is not None and profile.tokenizer is TokenizerSource.TIKTOKEN else None
         self.summary.setText(f"Checking {Path(path).name}…")
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
 
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
-                          column_mapping=draft.column_mapping, provider=provider, model=model,
+                          column_mapping=draft.data.column_mapping, provider=draft.provider, model=model,
                           tokenizer_path=self._local_tokenizer(), name="validate data")
         self._task.on_progress(lambda p, g=generation: self._progressed(g, p))
         self._task.on_success(lambda r, g=generation: self._validated(g, r))
@@ -282,16 +287,25 @@ class DataPage(QWizardPage):
         self._show(report)
         draft = self.wizard().draft
         if report.stats.valid_examples:
-            Task(load_preview, report.path, self.format_combo.currentData(), draft.column_mapping,
+            Task(load_preview, report.path, self.format_combo.currentData(), draft.data.column_mapping,
                  self._local_tokenizer(),
                  name="preview data").on_success(lambda res, g=generation: self._previewed(g, res)).start()
 
+    def _profile(self) -> DataProfile | None:
+        """The chosen provider's data profile (None before a provider is chosen)."""
+        kind = self.wizard().draft.provider
+        if kind is None:
+            return None
+        from backend.providers import provider_class
+
+        return provider_class(kind).data
+
     def _local_tokenizer(self) -> str | None:
-        """The chosen local model's folder, when there is one: its tokenizer counts and renders."""
-        draft = self.wizard().draft
-        model = draft.base_model
-        local = draft.provider is ProviderKind.HF_LOCAL and model and Path(model, "tokenizer_config.json").is_file()
-        return model if local else None
+        """The chosen model's folder, where the provider counts with the model's own tokenizer: it counts and
+        renders."""
+        profile, model = self._profile(), self.wizard().draft.base_model
+        own = profile is not None and profile.tokenizer is TokenizerSource.MODEL_FOLDER
+        return model if own and model and Path(model, "tokenizer_config.json").is_file() else None
 
     def _show(self, report: ValidationReport | None) -> None:
         self.report = report

@@ -7,9 +7,12 @@ pages' widgets, so pages from different providers can be combined and tested alo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backend.models import Hyperparameters, ProviderKind, TrainingConfig
+from backend.models import DataSettings, Hyperparameters, ProviderKind, TrainingConfig
+
+if TYPE_CHECKING:
+    from backend.data.report import ValidationReport
 
 
 @dataclass
@@ -18,24 +21,26 @@ class WizardDraft:
     account_id: str | None = None
     # data page
     data_path: str | None = None
-    data_format: str | None = None  # None: detected
-    column_mapping: dict[str, str] | None = None  # CSV/TSV: role -> column
+    data: DataSettings = field(default_factory=DataSettings)  # format, column mapping, dedupe, drop invalid
     validation_path: str | None = None
     validation_split: float = 0.0
     split_seed: int = 42
-    report: Any = None  # backend.data's validation report of the training file
+    report: ValidationReport | None = None  # the data page's validation report of the training file
     # model page
     base_model: str | None = None
     method: str = "supervised"
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     suffix: str | None = None
     seed: int | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # the provider's own (the local trainer's LoRA rank...)
     metadata: dict[str, str] = field(default_factory=dict)
 
     def to_config(self) -> TrainingConfig:
-        """The configuration to launch; raises pydantic's ValidationError if a page left a gap."""
-        return TrainingConfig(
+        """The configuration to launch, held to the provider's ranges (``backend.providers.training_config``);
+        raises pydantic's ValidationError if a page left a gap or a value the provider refuses."""
+        from backend.providers import training_config
+
+        return training_config(
             provider=self.provider,
             account_id=self.account_id,
             base_model=self.base_model or "",
@@ -48,19 +53,24 @@ class WizardDraft:
             seed=self.seed,
             metadata=dict(self.metadata),
             hyperparameters=self.hyperparameters,
-            options={**self.options, **({"data_format": self.data_format} if self.data_format else {}),
-                     **({"column_mapping": self.column_mapping} if self.column_mapping else {})},
+            options={**self.options, **_data_options(self.data)},
         )
 
     @classmethod
-    def from_config(cls, config: TrainingConfig) -> "WizardDraft":
+    def from_config(cls, config: TrainingConfig) -> WizardDraft:
         """A draft pre-filled from an earlier job's configuration (clone into the wizard)."""
-        options = dict(config.options)
+        options = {k: v for k, v in config.options.items() if k not in DataSettings.OPTION_KEYS}
         return cls(
             provider=config.provider, account_id=config.account_id, data_path=config.training_file,
-            data_format=options.pop("data_format", None), column_mapping=options.pop("column_mapping", None),
-            validation_path=config.validation_file, validation_split=config.validation_split,
-            split_seed=config.split_seed, base_model=config.base_model, method=config.method,
-            hyperparameters=config.hyperparameters, suffix=config.suffix, seed=config.seed,
+            data=config.data_settings, validation_path=config.validation_file,
+            validation_split=config.validation_split, split_seed=config.split_seed, base_model=config.base_model,
+            method=config.method, hyperparameters=config.hyperparameters, suffix=config.suffix, seed=config.seed,
             options=options, metadata=dict(config.metadata),
         )
+
+
+def _data_options(data: DataSettings) -> dict[str, Any]:
+    """``data`` as ``TrainingConfig.options`` has always kept it (``DataSettings.from_options`` reads it back):
+    the format and mapping when chosen, both switches always (a job's record says what was asked)."""
+    values = data.model_dump()
+    return {key: values[name] for key, name in DataSettings.OPTION_KEYS.items() if values[name] not in (None, {})}

@@ -18,10 +18,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWizardPage)
 
-from backend import hub
+from backend import hub, providers
 from backend.bounds import LOCAL, refusal
 from backend.errors import StudioError
 from backend.models import Hyperparameters, ProviderKind
+from backend.providers.base import ModelPage
 from backend.training.defaults import Plan, check_options, resolve
 from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
 from ui.tasks import Task
@@ -177,6 +178,10 @@ class LocalModelPage(QWizardPage):
     def _draft(self):
         return self.wizard().draft
 
+    def _kind(self) -> ProviderKind:
+        """The draft's provider; this page alone (a bare wizard) means the first that trains on this computer."""
+        return self._draft().provider or providers.kinds(model_page=ModelPage.LOCAL)[0]
+
     def initializePage(self) -> None:
         draft = self._draft()
         self._loading = True
@@ -227,7 +232,7 @@ class LocalModelPage(QWizardPage):
                 hub.check_model_id(name)
             check_options(self._draft().to_config(), self.facts)
         except ValidationError as exc:
-            return str(refusal(exc, provider=ProviderKind.HF_LOCAL.value))
+            return str(refusal(exc, provider=self._kind().value))
         except StudioError as exc:
             return str(exc)
         return self.lr_error or self.plan_error
@@ -263,8 +268,7 @@ class LocalModelPage(QWizardPage):
             options["assistant_only_loss"] = self.assistant_only.isChecked() and self.assistant_only.isEnabled()
             options["packing"] = self.packing.isChecked() and self.packing.isEnabled()
         draft.options = options
-        if draft.provider is None:
-            draft.provider = ProviderKind.HF_LOCAL
+        draft.provider = self._kind()
 
     # reactions
     def _fill_methods(self, quantization: bool) -> None:
@@ -344,15 +348,15 @@ class LocalModelPage(QWizardPage):
             self.memory_label.setText("Memory needed: reading the model…" if self.hardware else "")
             return
         draft = self._draft()
-        stats = getattr(draft.report, "stats", None)  # the data page's validation report, when there is one
+        stats = draft.report.stats if draft.report is not None else None  # the data page's, when there is one
         try:
-            config = draft.to_config().model_copy(update={"provider": ProviderKind.HF_LOCAL})
-            self.plan = resolve(config, self.facts, self.hardware, examples=getattr(stats, "valid_examples", None),
-                                tokens=getattr(stats, "total_tokens", None),
-                                longest=getattr(getattr(stats, "tokens", None), "max", None),
+            self.plan = resolve(draft.to_config(), self.facts, self.hardware,
+                                examples=stats.valid_examples if stats else None,
+                                tokens=stats.total_tokens if stats else None,
+                                longest=stats.tokens.max if stats and stats.tokens else None,
                                 has_validation=bool(draft.validation_path or draft.validation_split))
         except ValidationError as exc:
-            self.plan_error = str(refusal(exc, provider=ProviderKind.HF_LOCAL.value))
+            self.plan_error = str(refusal(exc, provider=self._kind().value))
         except StudioError as exc:
             self.plan_error = str(exc)
         if self.plan_error:

@@ -1,8 +1,9 @@
-"""Wizard page 3 for OpenAI and Azure: base model (listed off the GUI thread), method, hyperparameters.
+"""Wizard page 3 for a hosted service (``ModelPage.HOSTED``: OpenAI, Azure OpenAI...): base model (listed off
+the GUI thread), method, hyperparameters.
 
 Every hyperparameter starts on "Auto", which lets the service choose; beside epochs the page shows
 what Auto will pick for this data (the cookbook's rule), so the default is never a mystery. Each box
-holds at most what the provider allows (``backend.bounds``); anything the configuration still refuses is
+holds at most what the provider allows (its class's ``hyperparameter_ranges``); anything the configuration still refuses is
 said under the fields and keeps Next disabled.
 """
 
@@ -15,9 +16,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from backend import bounds
+from backend import bounds, providers
 from backend.models import BaseModelInfo, Hyperparameters
-from backend.providers.openai_jobs import RECOMMENDED
 from ui.tasks import Task
 from ui.widgets.plain import plain_label
 
@@ -25,9 +25,9 @@ METHODS = {"supervised": "Supervised (learn from example replies)", "dpo": "DPO 
                                                                            "rejected replies)"}
 
 
-def _most(name: str) -> float:
-    """The most OpenAI (and Azure OpenAI, the same API) allows for a hyperparameter."""
-    return bounds.hyperparameter("openai", name).high
+#: Each box's maximum where the provider sets none: the most any provider allows (the multiplier: a sane cap).
+_MOST = {name: bounds.widest(name).high for name in ("n_epochs", "batch_size", "beta")} | \
+    {"learning_rate_multiplier": 10.0}
 
 
 def _auto_int(maximum: float, tip: str, name: str) -> QSpinBox:
@@ -52,6 +52,7 @@ class ModelPage(QWizardPage):
         self.models: list[BaseModelInfo] = []
         self._task: Task | None = None
         self._loaded_for = None
+        self._filling = False
 
         self.model_combo = QComboBox(accessibleName="Base model")
         self.model_combo.setToolTip("The model your examples teach. Your own fine-tuned models are listed too: "
@@ -66,14 +67,14 @@ class ModelPage(QWizardPage):
                                      "prefer one reply over another (needs preference data).")
         self.method_note = plain_label(wordWrap=True)
         self.method_note.setProperty("role", "warning")
-        self.epochs = _auto_int(_most("n_epochs"), "Passes over your data. More passes fit the examples more "
+        self.epochs = _auto_int(_MOST["n_epochs"], "Passes over your data. More passes fit the examples more "
                                 "closely; too many make the model repeat them word for word.", "Epochs")
         self.epochs_hint = plain_label()
-        self.batch = _auto_int(_most("batch_size"), "Examples per training step. Larger batches give smoother, "
+        self.batch = _auto_int(_MOST["batch_size"], "Examples per training step. Larger batches give smoother, "
                                "slower learning.", "Batch size")
-        self.lr = _auto_float(10.0, 0.1, "Scales the service's learning rate. Lower if the model forgets what it "
+        self.lr = _auto_float(_MOST["learning_rate_multiplier"], 0.1, "Scales the service's learning rate. Lower if the model forgets what it "
                               "knew; higher if it barely changes.", "Learning-rate multiplier")
-        self.beta = _auto_float(_most("beta"), 0.05, "DPO only: how far the model may move away from the base "
+        self.beta = _auto_float(_MOST["beta"], 0.05, "DPO only: how far the model may move away from the base "
                                 "model. Lower values follow your preferences more strongly.", "Beta")
         self.suffix = QLineEdit(accessibleName="Suffix", placeholderText="e.g. support-bot", maxLength=64)
         self.suffix.setValidator(QRegularExpressionValidator(r"[A-Za-z0-9._-]{0,64}"))
@@ -120,13 +121,12 @@ class ModelPage(QWizardPage):
     # -- filling ------------------------------------------------------------------------------------
     def _limit_boxes(self, provider) -> None:
         """Each box's maximum is the provider's (0 stays "Auto"; every minimum above it is 1 or just above 0)."""
-        if provider is None or provider.value not in bounds.PROVIDERS:
-            return
+        found = providers.hyperparameter_ranges(provider) if provider is not None else None
+        table = found[1] if found else {}
         for box, name in ((self.epochs, "n_epochs"), (self.batch, "batch_size"), (self.lr, "learning_rate_multiplier"),
                           (self.beta, "beta")):
-            high = bounds.hyperparameter(provider.value, name).high
-            if high is not None:
-                box.setMaximum(high)
+            allowed = table.get(name)
+            box.setMaximum(allowed.high if allowed is not None and allowed.high is not None else _MOST[name])
 
     def initializePage(self) -> None:
         draft = self.wizard().draft
@@ -140,7 +140,7 @@ class ModelPage(QWizardPage):
         self.suffix.setText(draft.suffix or "")
         self.seed.setText("" if draft.seed is None else str(draft.seed))
         self._filling = False
-        stats = getattr(draft.report, "stats", None)
+        stats = draft.report.stats if draft.report is not None else None
         if stats is not None and stats.valid_examples:
             self.epochs_hint.setText(f"Auto picks {stats.default_epochs} for your {stats.valid_examples:,} "
                                      "examples (OpenAI's rule: about 3 passes, at least 100 examples seen).")
@@ -183,7 +183,9 @@ class ModelPage(QWizardPage):
             self.model_combo.addItem(model.label or model.id, model.id)
         index = self.model_combo.findData(wanted)
         if index < 0:
-            index = max(0, self.model_combo.findData(RECOMMENDED)) if models else -1
+            kind = self.wizard().draft.provider
+            recommended = providers.provider_class(kind).recommended_model if kind is not None else None
+            index = max(0, self.model_combo.findData(recommended)) if models else -1
         self.model_combo.setCurrentIndex(index)
         self.model_combo.blockSignals(False)
         if not models:
@@ -202,7 +204,7 @@ class ModelPage(QWizardPage):
         for method in (model.methods if model else ("supervised",)):
             if method in METHODS:
                 self.method_combo.addItem(METHODS[method], method)
-        data_method = getattr(self.wizard().draft.report, "method", None)
+        data_method = self._data_method()
         index = self.method_combo.findData(data_method or wanted)
         self.method_combo.setCurrentIndex(max(0, index))
         self.method_combo.blockSignals(False)
@@ -215,12 +217,17 @@ class ModelPage(QWizardPage):
         self._changed()
 
     # -- state --------------------------------------------------------------------------------------
+    def _data_method(self) -> str | None:
+        """The method the data page found in the data (None before data is checked)."""
+        report = self.wizard().draft.report
+        return report.method if report is not None else None
+
     def _changed(self, *_args) -> None:
-        if getattr(self, "_filling", False) or self.wizard() is None:
+        if self._filling or self.wizard() is None:
             return
         method = self.method_combo.currentData() or "supervised"
         self.beta.setEnabled(method == "dpo")
-        data_method = getattr(self.wizard().draft.report, "method", None)
+        data_method = self._data_method()
         if data_method and data_method != method:
             self.method_note.setText(f"Your data holds {data_method} examples; choose that method, or go back "
                                      "and pick other data.")

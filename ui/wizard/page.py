@@ -64,13 +64,15 @@ class NewFineTunePage(QWidget):
 
 
 def _lenient_config(fields: dict) -> TrainingConfig:
-    """A job's configuration, with any value it holds out of today's ranges back on its default ("Auto"):
-    jobs recorded before values had bounds (epochs -1 was accepted once) still clone, and the user chooses
-    those values again."""
+    """A job's configuration, with any value it holds out of today's ranges (its provider's, through
+    ``providers.training_config``) back on its default ("Auto"): jobs recorded before values had bounds (epochs
+    -1 was accepted once) still clone, and the user chooses those values again."""
+    from backend.providers import training_config
+
     fields = {**fields, "hyperparameters": dict(fields.get("hyperparameters") or {})}
     for _attempt in range(8):  # one wrong value is reported at a time by some validators
         try:
-            return TrainingConfig.model_validate(fields)
+            return training_config(**fields)
         except ValidationError as exc:
             for error in exc.errors():
                 where = [p for p in error["loc"] if isinstance(p, str)]
@@ -79,4 +81,4 @@ def _lenient_config(fields: dict) -> TrainingConfig:
                     fields["hyperparameters"].pop(named or where[1], None)
                 elif where and where[0] not in ("provider", "base_model", "training_file"):
                     fields.pop(where[0], None)
-    return TrainingConfig.model_validate(fields)
+    return training_config(**fields)

@@ -1,20 +1,19 @@
-"""Wizard page 1: where to train (provider) and with which account."""
+"""Wizard page 1: where to train (provider) and with which account.
+
+The providers listed are those that train (``providers.kinds(having=Trainer)``), in registry order; each one's
+description and account needs (``AccountSpec``: none, optional or required, and of which kind) come from its
+class, so a new provider shows here without a change to this page.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QVBoxLayout, QWidget, QWizardPage
 
+from backend import providers
 from backend.models import ProviderKind
-from ui.widgets.plain import plain_label
-
-CHOICES = [
-    (ProviderKind.OPENAI, "OpenAI trains and hosts the model; you pay per trained token. Self-serve fine-tuning "
-                          "is winding down: no new jobs from 2027-01-06."),
-    (ProviderKind.AZURE, "Your Azure OpenAI resource trains the model; you deploy it in Azure to chat with it."),
-    (ProviderKind.HF_LOCAL, "An open model from Hugging Face, trained on this computer with TRL and LoRA. "
-                            "Free, private, slower without a GPU."),
-]
+from backend.providers.base import AccountNeed, AccountSpec, Trainer
+from ui.widgets.plain import plain_label, plain_tooltip
 
 
 def _column(*widgets: QWidget) -> QVBoxLayout:
@@ -34,24 +33,23 @@ class ProviderPage(QWizardPage):
         self.setSubTitle("Choose the service that trains your model, and the account it bills.")
         self.provider_combo = QComboBox(accessibleName="Provider")
         self.provider_combo.setToolTip("The service that runs the fine-tune and hosts (or saves) the result.")
-        for kind, _ in CHOICES:
-            self.provider_combo.addItem(kind.label, kind.value)
+        for kind in providers.kinds(having=Trainer):
+            self.provider_combo.addItem(providers.label(kind), kind.value)
         self.about = plain_label(wordWrap=True)
         self.about.setProperty("role", "subtitle")
         self.account_combo = QComboBox(accessibleName="Account", placeholderText="No account yet")
         self.account_combo.setToolTip("The saved account whose key is used. Keys live in the system keyring.")
         self.no_account = plain_label(wordWrap=True)
         self.add_account = QPushButton("Add an account…", accessibleName="Open the Accounts page")
-        self.add_account.setToolTip("Opens Accounts, where you save an API key; come back here afterwards.")
         self.add_account.clicked.connect(self._open_accounts)
 
         # Each field's explanation sits under it, in the field column, so the labels' column stays clear.
-        form = QFormLayout()
-        form.setVerticalSpacing(14)
-        form.addRow("Provider:", _column(self.provider_combo, self.about))
-        form.addRow("Account:", _column(self.account_combo, self.no_account, self.add_account))
+        self.form = QFormLayout()
+        self.form.setVerticalSpacing(14)
+        self.form.addRow("Provider:", _column(self.provider_combo, self.about))
+        self.form.addRow("Account:", _column(self.account_combo, self.no_account, self.add_account))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(self.form)
         layout.addStretch(1)
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
         self.account_combo.currentIndexChanged.connect(self._store)
@@ -71,31 +69,39 @@ class ProviderPage(QWizardPage):
     def kind(self) -> ProviderKind:
         return ProviderKind(self.provider_combo.currentData())
 
+    @property
+    def spec(self) -> AccountSpec:
+        return providers.provider_class(self.kind).account
+
     def reload_accounts(self) -> None:
         """Fill the account list for the chosen provider, keeping the draft's account when it still exists."""
         if self.wizard() is None:
             return
         wanted = self.wizard().draft.account_id
-        kind = self.kind
-        accounts = [a for a in self.wizard().list_accounts() if a.kind is kind.account_kind]
+        spec, label = self.spec, providers.label(self.kind)
+        accounts = [a for a in self.wizard().list_accounts() if a.kind is spec.kind] if spec.kind else []
         self.account_combo.blockSignals(True)
         self.account_combo.clear()
-        if kind is ProviderKind.HF_LOCAL:
-            self.account_combo.addItem("None (public models only)", None)
+        if spec.need is AccountNeed.OPTIONAL:
+            self.account_combo.addItem(spec.none_choice or "None", None)
         for account in accounts:
             self.account_combo.addItem(account.name, account.id)
         self.account_combo.setCurrentIndex(max(0, self.account_combo.findData(wanted)))
         self.account_combo.setEnabled(self.account_combo.count() > 0)
         self.account_combo.blockSignals(False)
-        missing = not accounts and kind is not ProviderKind.HF_LOCAL
-        self.no_account.setText(f"There is no {kind.label} account yet. Add one with its API key, then choose it "
-                                "here." if missing else "")
+        # A provider that never uses an account has no account row at all.
+        self.form.setRowVisible(1, spec.need is not AccountNeed.NONE)
+        missing = not accounts and spec.need is AccountNeed.REQUIRED
+        self.no_account.setText(f"There is no {label} account yet. Add one with its {spec.secret_noun}, then choose "
+                                "it here." if missing else "")
         self.no_account.setVisible(missing)
-        self.add_account.setVisible(missing or kind is ProviderKind.HF_LOCAL and not accounts)
+        self.add_account.setToolTip(plain_tooltip(f"Opens Accounts, where you save {label}'s {spec.secret_noun}; "
+                                                  "come back here afterwards."))
+        self.add_account.setVisible(missing or spec.need is AccountNeed.OPTIONAL and not accounts)
         self._store()
 
     def _provider_changed(self) -> None:
-        self.about.setText(dict(CHOICES)[self.kind])
+        self.about.setText(providers.provider_class(self.kind).description)
         self.reload_accounts()
 
     def _store(self) -> None:
@@ -103,11 +109,11 @@ class ProviderPage(QWizardPage):
         if wizard is None:
             return
         wizard.draft.provider = self.kind
-        wizard.draft.account_id = self.account_combo.currentData()
+        wizard.draft.account_id = self.account_combo.currentData() if self.spec.need is not AccountNeed.NONE else None
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.kind is ProviderKind.HF_LOCAL or self.account_combo.currentData() is not None
+        return self.spec.need is not AccountNeed.REQUIRED or self.account_combo.currentData() is not None
 
     def _open_accounts(self) -> None:
         context = getattr(self.wizard(), "context", None)

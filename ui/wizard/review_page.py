@@ -1,42 +1,74 @@
 """Wizard page 4: everything that will be sent, the billed tokens and price, then Launch.
 
-Launch runs ``backend.launch.launch`` in a Task (validate, upload with progress, create, record);
-Cancel stops it before the job is created. On success the job is in the store and "Open in Jobs"
-shows it in the monitor.
+The page only shows what the backend computes, in a Task: the provider's create request where it has one
+to show (``request_preview``; otherwise the configuration) and the cost of training the training share
+(``backend.data.cost.training_cost``, the figure the job records). Launch runs ``backend.launch.launch`` in a
+Task that opens the provider itself (validate, upload with progress, create, record); Cancel stops it before
+the job is created. On success the job is in the store and "Open in Jobs" shows it in the monitor.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWizard, QWizardPage,
 )
 
-from backend.models import DataRefs, Job, ProviderKind
+from backend.errors import StudioError
+from backend.models import CostEstimate, Job, TrainingConfig
 from ui.tasks import Task
 from ui.widgets.plain import plain_label
 
 _AFTER_LAUNCH = [QWizard.WizardButton.Stretch, QWizard.WizardButton.FinishButton]
 
 
-def estimate_text(draft) -> str:
-    """Billed tokens and price from the data page's report, or why there is no figure."""
-    from backend.data import estimate_price
+@dataclass(frozen=True)
+class Review:
+    """What the review shows beside the configuration, computed off the GUI thread by ``compute_review``."""
 
-    stats = getattr(draft.report, "stats", None)
-    if stats is None or not stats.billed_tokens_per_epoch:
+    request: dict | None  # the create request; None: the provider sends none to show (the configuration is shown)
+    cost: CostEstimate | None  # None: the data has not been checked
+    problem: str = ""  # why the request could not be shown (the provider could not be opened)
+
+
+def compute_review(open_provider: Callable, config: TrainingConfig, report, dedupe: bool) -> Review:
+    """The cost of training ``config``'s training share of the examples ``report`` (the data page's validation
+    report) counted, and the provider's create request. Runs in a Task: opening a provider may read the keyring."""
+    from backend import providers
+    from backend.data.cost import split_sizes, training_cost
+    from backend.providers.base import PreviewsRequest, request_preview
+
+    cls = providers.provider_class(config.provider)
+    cost = None
+    if report is not None:
+        stats = report.stats
+        # What preparation trains on: the valid examples, less the duplicates it removes, less the split.
+        count = max(0, stats.valid_examples - (stats.duplicates if dedupe else 0))
+        training, _held = split_sizes(count, config.validation_split, bool(config.validation_file))
+        cost = training_cost(stats, training_examples=training, epochs=config.hyperparameters.n_epochs,
+                             profile=cls.data, model=config.base_model)
+    if not issubclass(cls, PreviewsRequest):  # nothing to open: the review shows the configuration
+        return Review(None, cost)
+    try:
+        return Review(request_preview(open_provider(config.provider, config.account_id), config), cost)
+    except StudioError as exc:
+        return Review(None, cost, str(exc))
+
+
+def estimate_text(cost: CostEstimate | None, label: str) -> str:
+    """Billed tokens and price, or that the provider bills nothing, or why there is no figure."""
+    if cost is None or not cost.tokens_per_epoch:
         return "Billed tokens: not known until the data is checked."
-    epochs = draft.hyperparameters.n_epochs
-    epochs = epochs if isinstance(epochs, int) else stats.default_epochs
-    share = 1.0 - (draft.validation_split or 0.0)
-    billed = int(stats.billed_tokens_per_epoch * share * epochs)
-    text = f"Billed tokens: about {billed:,} ({epochs} epoch{'s' * (epochs != 1)} × " \
-           f"{int(stats.billed_tokens_per_epoch * share):,} training tokens)."
-    if draft.provider is ProviderKind.HF_LOCAL:
-        return text + " Training on this computer costs nothing but time and electricity."
-    price = estimate_price(billed, draft.provider, draft.base_model)
+    text = (f"{'Trained' if cost.free else 'Billed'} tokens: about {cost.billed_tokens:,} ({cost.epochs} "
+            f"epoch{'s' * (cost.epochs != 1)} × {cost.tokens_per_epoch:,} training tokens).")
+    if cost.free:
+        return text + f" Nothing to pay: training with {label} costs nothing per token."
+    price = cost.price
     if price is None:
         return text + " No price is known for this model."
     return text + f" Estimated price: ${price.amount_usd:,.2f} at ${price.usd_per_million_tokens:g} per million " \
@@ -49,7 +81,10 @@ class ReviewPage(QWizardPage):
         self.setTitle("Review and launch")
         self.setSubTitle("This is what will be sent. Launch validates and uploads the data, then starts the job.")
         self.job: Job | None = None
+        self.review: Review | None = None
         self._task: Task | None = None
+        self._review_task: Task | None = None
+        self._generation = 0  # a newer review (Back, then Next) supersedes an older one still running
         self.summary = QPlainTextEdit(readOnly=True, accessibleName="What will be sent")
         self.summary.setToolTip("The request the app will send, with the uploaded files' ids filled in at launch.")
         self.estimate = plain_label(wordWrap=True)
@@ -84,19 +119,46 @@ class ReviewPage(QWizardPage):
         self.status.setText("")
         self._busy(False)
         self.open_button.hide()
-        wizard = self.wizard()
-        draft = wizard.draft
-        self.summary.setPlainText(self.describe())
-        self.estimate.setText(estimate_text(draft))
+        self.review = None
+        self._generation += 1
+        draft = self.wizard().draft
+        try:
+            config = draft.to_config()
+        except ValidationError as exc:  # the pages refuse this before Next; a sentence, never a traceback
+            from backend.bounds import refusal
 
-    def describe(self) -> str:
+            self.summary.setPlainText(str(refusal(exc, provider=draft.provider)))
+            self.estimate.setText("")
+            return
+        self.summary.setPlainText(self.describe(config, None))
+        self.estimate.setText("Working out the billed tokens…")
+        self._review_task = Task(compute_review, self.wizard().opened, config, draft.report, draft.data.dedupe,
+                                 name="review fine-tune")
+        generation = self._generation
+        self._review_task.on_success(lambda found, g=generation, c=config: self._reviewed(g, c, found))
+        self._review_task.on_error_message(lambda message, g=generation, c=config: self._reviewed(
+            g, c, Review(None, None, message)))
+        self._review_task.start()
+
+    def _reviewed(self, generation: int, config: TrainingConfig, found: Review) -> None:
+        if generation != self._generation:
+            return
+        self._review_task = None
+        self.review = found
+        from backend.providers import label
+
+        self.summary.setPlainText(self.describe(config, found))
+        self.estimate.setText(estimate_text(found.cost, label(config.provider)))
+
+    def describe(self, config: TrainingConfig, found: Review | None) -> str:
+        """The configuration in words, then the create request (or the configuration itself) once ``found``."""
+        from backend.providers import label
+
         wizard = self.wizard()
-        draft = wizard.draft
-        config = draft.to_config()
+        stats = wizard.draft.report.stats if wizard.draft.report is not None else None
         account = wizard.account()
-        lines = [f"Provider: {config.provider.label}" + (f" (account “{account.name}”)" if account else ""),
+        lines = [f"Provider: {label(config.provider)}" + (f" (account “{account.name}”)" if account else ""),
                  f"Training data: {config.training_file}"]
-        stats = getattr(draft.report, "stats", None)
         if stats is not None:
             lines.append(f"Examples: {stats.valid_examples:,} valid of {stats.examples:,}")
         if config.validation_file:
@@ -106,19 +168,19 @@ class ReviewPage(QWizardPage):
                          f"{config.split_seed}")
         else:
             lines.append("Validation: none")
-        try:
-            provider = wizard.provider()
-            refs = DataRefs(training="<training file id, after upload>",
-                            validation="<validation file id, after upload>" if config.validation_file or
-                            config.validation_split else None)
-            request = provider.job_request(config, refs, Job(provider=config.provider,
-                                                               metadata={"fts_launch": "<set at launch>"}))
-            lines += ["", "Create request:", json.dumps(request, indent=2)]
-        except AttributeError:  # providers without a request body (local training): the configuration
+        if found is None:
+            return "\n".join(lines + ["", "Preparing the request…"])
+        if found.problem:
+            lines += ["", f"(The provider could not be opened: {found.problem})"]
+        if found.request is not None:
+            lines += ["", "Create request:", json.dumps(found.request, indent=2)]
+        else:
             lines += ["", "Configuration:", json.dumps(config.model_dump(mode="json"), indent=2)]
-        except Exception as exc:  # noqa: BLE001 - the review still shows what it can
-            lines += ["", f"(The provider could not be opened: {exc})"]
         return "\n".join(lines)
+
+    def ready(self) -> bool:
+        """Whether the request and the cost are shown."""
+        return self.review is not None
 
     # -- launch -------------------------------------------------------------------------------------
     def launch(self) -> None:
@@ -126,17 +188,17 @@ class ReviewPage(QWizardPage):
 
         wizard = self.wizard()
         try:
-            provider = wizard.provider()
             config = wizard.draft.to_config()
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence, never a traceback
-            from ui.tasks import describe_error
+        except ValidationError as exc:  # shown as a sentence, never a traceback
+            from backend.bounds import refusal
 
-            self.status.setText(describe_error(exc))
+            self.status.setText(str(refusal(exc, provider=wizard.draft.provider)))
             return
         self.status.setText("Starting…")
         self._busy(True)
-        self._task = Task(launch, config, store=wizard.context.store, provider=provider, name="launch fine-tune",
-                          keep_outcome=True)
+        # The provider is opened in the task (the keyring may take its time), by the opener the other pages use.
+        self._task = Task(launch, config, store=wizard.context.store, open_provider=wizard.opened,
+                          name="launch fine-tune", keep_outcome=True)
         self._task.on_progress(self._progressed)
         self._task.on_success(self._launched)
         self._task.on_error_message(self._failed)
@@ -168,7 +230,9 @@ class ReviewPage(QWizardPage):
                             f"({job.remote_id or job.id}).")
         self.open_button.show()
         self.wizard().setButtonLayout(_AFTER_LAUNCH)
-        self.wizard().context.job_changed.emit(job.id)
+        context = self.wizard().context
+        context.job_recorded.emit(job.id)
+        context.job_changed.emit(job.id)  # until the monitor driver announces what it reads from job_recorded
         self.completeChanged.emit()
 
     def _failed(self, message: str) -> None:

@@ -1,11 +1,13 @@
 """The new fine-tune wizard: provider and account, data, model and method (by provider), review.
 
 Pages share ``draft`` (a WizardDraft) rather than each other's widgets. Where providers differ,
-``nextId`` branches: OpenAI and Azure get the hosted model page, local training its own page.
+``nextId`` asks the provider's class which model page it uses (``ModelPage``): a hosted service's list of
+models, or the page for training on this computer.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -44,6 +46,7 @@ class FineTuneWizard(QWizard):
             from backend.providers import open_provider
         self.open_provider = open_provider
         self._providers: dict[tuple, object] = {}
+        self._opening = threading.Lock()  # pages open providers in their tasks, never on the GUI thread
 
         from ui.wizard.model_page import ModelPage
         from ui.wizard.provider_page import ProviderPage
@@ -57,11 +60,17 @@ class FineTuneWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "Start another")
 
     def provider(self):
-        """The provider for the draft's provider and account, built once per pair."""
-        key = (self.draft.provider, self.draft.account_id)
-        if key not in self._providers:
-            self._providers[key] = self.open_provider(*key)
-        return self._providers[key]
+        """The provider for the draft's provider and account (call it in a Task: it may read the keyring)."""
+        return self.opened(self.draft.provider, self.draft.account_id)
+
+    def opened(self, kind: ProviderKind, account_id: str | None):
+        """The provider for ``kind`` and ``account_id``, opened once per pair: the opener that the model list,
+        the review's preview and the launch share, each in its own worker."""
+        with self._opening:
+            key = (kind, account_id)
+            if key not in self._providers:
+                self._providers[key] = self.open_provider(*key)
+            return self._providers[key]
 
     def account(self) -> Account | None:
         return next((a for a in self.list_accounts() if a.id == self.draft.account_id), None)
@@ -69,7 +78,11 @@ class FineTuneWizard(QWizard):
     def nextId(self) -> int:
         current = self.currentId()
         if current == DATA:
-            return LOCAL_MODEL if self.draft.provider is ProviderKind.HF_LOCAL else MODEL
+            from backend.providers import provider_class
+            from backend.providers.base import ModelPage
+
+            local = self.draft.provider and provider_class(self.draft.provider).model_page is ModelPage.LOCAL
+            return LOCAL_MODEL if local else MODEL
         if current in (MODEL, LOCAL_MODEL):
             return REVIEW
         return super().nextId() if current != REVIEW else -1
