@@ -13,14 +13,23 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from backend import paths
 from backend.cancel import CancelToken
 from backend.errors import InvalidInput
-from backend.models import ChatMessage, ChatParams, ModelRef, ProviderKind, RefKind, new_id, utcnow  # noqa: F401  (ModelRef, RefKind: re-exported)
+from backend.models import ChatMessage, ChatParams, ModelRef, RefKind, new_id, utcnow  # noqa: F401  (ModelRef, RefKind: re-exported)
+
+
+@runtime_checkable
+class CountedStream(Protocol):
+    """A reply stream that counts the tokens it generated (a local model's ``LocalReply``): ``timed`` reports that
+    count rather than the number of chunks."""
+
+    token_count: int
+
 
 class ReplyStats(BaseModel):
     """How a reply arrived: seconds to the first text, generated tokens and their rate after it."""
@@ -87,7 +96,7 @@ def timed(deltas: Iterator[str], cancel: CancelToken | None = None, clock: Calla
         chunks += 1
         yield delta
     end = clock()
-    tokens = getattr(deltas, "token_count", None) or chunks
+    tokens = (deltas.token_count if isinstance(deltas, CountedStream) else 0) or chunks
     rate = None
     if first is not None and tokens > 1 and (last or end) > first:
         rate = (tokens - 1) / ((last or end) - first)
@@ -96,32 +105,30 @@ def timed(deltas: Iterator[str], cancel: CancelToken | None = None, clock: Calla
 
 
 def provider_for(ref: ModelRef):
-    """The provider that serves ``ref`` (the Hub's Inference Providers for Hub models)."""
-    if ref.kind == "hub":
-        from backend.providers.hf_inference import InferenceProvider
+    """The provider that serves ``ref``, opened as its class's account needs say (``providers.open_provider``)."""
+    if ref.provider is None:
+        raise InvalidInput("No model is chosen yet.", hint="Pick a model first.")
+    from backend.providers import open_provider
 
-        return InferenceProvider.for_account(ref.account_id)
-    from backend.providers import open_provider, provider_class
-
-    if ref.provider is ProviderKind.HF_LOCAL and not ref.account_id:  # local chat needs no account or keyring
-        return provider_class(ProviderKind.HF_LOCAL)(account=None, secret=None)
     return open_provider(ref.provider, ref.account_id)
 
 
 def stream_reply(ref: ModelRef, messages: list[ChatMessage], params: ChatParams, cancel: CancelToken | None = None,
                  provider=None) -> Iterator[str | ReplyStats]:
     """The reply of ``ref`` as text deltas, then its ReplyStats. Time to first token counts from the
-    request; callers load a local model first (``local_chat.load``) so that loading is not counted."""
+    request; callers load the model first where the provider loads one (``LoadsModel``), so that loading is not counted."""
     start = time.perf_counter()
     provider = provider or provider_for(ref)
     yield from timed(provider.chat_stream(ref.model, messages, params, cancel), cancel, start=start)
 
 
 def warm_up(provider) -> None:
-    """Builds a remote provider's client ahead of the first reply (SDK imports, TLS setup), so that work
-    happens while the user types rather than while replies stream."""
-    client = getattr(provider, "client", None)
-    getattr(getattr(client, "chat", None), "completions", None)
+    """Builds a remote provider's client ahead of the first reply (SDK imports, TLS setup), where the provider
+    can (``WarmsUp``), so that work happens while the user types rather than while replies stream."""
+    from backend.providers.base import WarmsUp
+
+    if isinstance(provider, WarmsUp):
+        provider.warm_up()
 
 
 # -- files ------------------------------------------------------------------------------------------------

@@ -59,13 +59,18 @@ def _stop_all() -> None:
         reply._thread.join(5)
 
 
+def is_adapter_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a PEFT adapter alone (its base model lives elsewhere)."""
+    return (folder / "adapter_config.json").exists() and not (folder / "config.json").exists()
+
+
 def resolve(model: str, adapter: str | None = None) -> tuple[Path, Path | None]:
     """(base folder, adapter folder) for a model folder, an adapter folder or a downloaded Hub id."""
     folder = hub.local_path(model)
     if folder is None:
         raise NotFound(f"“{model}” is not on this computer.",
                        hint="Download it first (start a local fine-tune with it), or choose a local model folder.")
-    if adapter is None and (folder / "adapter_config.json").exists() and not (folder / "config.json").exists():
+    if adapter is None and is_adapter_folder(folder):
         adapter, folder = str(folder), None
         config = json.loads((Path(adapter) / "adapter_config.json").read_text(encoding="utf-8"))
         base_name = config.get("base_model_name_or_path")
@@ -154,7 +159,7 @@ def generation_kwargs(loaded: LoadedModel, params: ChatParams) -> dict:
 
 
 class LocalReply:
-    """An iterator of text deltas that also counts the tokens generated (``token_count``)."""
+    """An iterator of text deltas that also counts the tokens generated (``token_count``: a ``chat.CountedStream``)."""
 
     def __init__(self, loaded: LoadedModel, messages: list[ChatMessage], params: ChatParams,
                  cancel: CancelToken | None):

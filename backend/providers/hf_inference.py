@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from backend.cancel import CancelToken
 from backend.errors import CredentialsError, NetworkError, NotFound, RateLimited, StudioError
 from backend.log import register_secret
-from backend.models import Account, AccountKind, ChatMessage, ChatParams, ProviderKind
+from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
 from backend.providers.base import AccountNeed, AccountSpec, Capability, ProviderBase
 
 ROUTER_URL = "https://router.huggingface.co/v1"
@@ -63,6 +63,14 @@ class InferenceProvider(ProviderBase):
             return [m.id for m in found]
         except Exception as exc:  # noqa: BLE001 - translated
             raise translate(exc, "the model list") from None
+
+    def chat_models(self) -> list[BaseModelInfo]:
+        """``ListsChatModels``: the models Inference Providers serve now (``list_chat_models``)."""
+        return [BaseModelInfo(id=name) for name in self.list_chat_models()]
+
+    def warm_up(self) -> None:
+        """Builds the client (huggingface_hub's imports) before the first reply (``WarmsUp``)."""
+        _ = self.client  # built on first access
 
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
                     cancel: CancelToken | None = None) -> Iterator[str]:

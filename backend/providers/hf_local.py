@@ -18,7 +18,7 @@ from backend.cancel import CancelToken, ProgressFn
 from backend.errors import CapabilityMissing, InvalidInput, NotFound
 from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
-                            JobStatus, MetricPoint, ProviderKind, TrainingConfig)
+                            JobStatus, MetricPoint, ModelRef, ProviderKind, TrainingConfig)
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.providers.base import AccountNeed, AccountSpec, Capability, ModelPage, PollCadence, ProviderBase
 from backend.training import events as ev
@@ -184,6 +184,34 @@ class LocalProvider(ProviderBase):
         return process.wait(job.run_dir, timeout)
 
     # after training
+    @classmethod
+    def job_models(cls, job: Job) -> list[ModelRef]:
+        """A run's models to chat with, read from its folder whatever its state: the final model first, then its
+        checkpoints, newest first (``JobModels``)."""
+        if not job.run_dir:
+            return []
+        run, name = RunFolder(job.run_dir), job.name or job.fine_tuned_model or job.id[:8]
+        refs = [ModelRef(provider=cls.kind, model=str(folder), label=f"{name} · {folder.name}", kind="checkpoint")
+                for folder in reversed(run.checkpoint_dirs())]
+        if run.final.is_dir():
+            refs.insert(0, ModelRef(provider=cls.kind, model=str(run.final), label=f"{name} (fine-tuned)",
+                                    kind="fine-tuned"))
+        return refs
+
+    @classmethod
+    def base_model_ref(cls, job: Job) -> ModelRef | None:
+        """The model a run started from, run here too (no account)."""
+        if not job.base_model:
+            return None
+        return ModelRef(provider=cls.kind, model=job.base_model, label=f"{job.base_model} (base)", kind="local")
+
+    def load(self, model: str, *, adapter: str | None = None, progress: ProgressFn | None = None,
+             cancel: CancelToken | None = None):
+        """Load (and cache) ``model`` before a reply, so that its first-token time is the reply's (``LoadsModel``)."""
+        from backend import local_chat
+
+        return local_chat.load(model, adapter, progress=progress, cancel=cancel)
+
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
                     cancel: CancelToken | None = None) -> Iterator[str]:
         try:

@@ -265,6 +265,14 @@ class OpenAIProvider(ProviderBase):
             raise Refused(f"{self.service} did not delete the model {model}.")
 
     # -- chat ---------------------------------------------------------------------------------------
+    def chat_models(self) -> list[BaseModelInfo]:
+        """The account's models, its fine-tuned ones marked (``ListsChatModels``)."""
+        return self.list_base_models()
+
+    def warm_up(self) -> None:
+        """Builds the client and its chat resource (SDK imports, TLS setup) before the first reply (``WarmsUp``)."""
+        _ = self.client.chat.completions  # built on first access
+
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
                     cancel: CancelToken | None = None) -> Iterator[str]:
         options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}

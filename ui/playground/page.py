@@ -100,7 +100,7 @@ class PlaygroundPage(QWidget):
 
     def provider(self, ref: chat.ModelRef):
         """The provider for ``ref``, opened once per account (called on worker threads)."""
-        key = (ref.provider, ref.account_id, ref.kind == "hub", self.open_provider)
+        key = (ref.provider, ref.account_id, self.open_provider)
         with self._providers_lock:
             if key not in self._providers:
                 self._providers[key] = self.open_provider(ref)
@@ -237,11 +237,11 @@ class PlaygroundPage(QWidget):
     def open_from(self, path: Path | str) -> None:
         conversation = chat.open_conversation(path)
         self.stop_all()
+        panes = conversation.panes or [chat.Pane(model=p.state.model) for p in self.panes[:1]]
+        self.set_pane_count(len(panes))  # before the swap: a pane removed here belongs to the old conversation
         self.conversation = conversation
         self.system.setPlainText(conversation.system_prompt)
         self.params.set_params(conversation.params)
-        panes = conversation.panes or [chat.Pane(model=p.state.model) for p in self.panes[:1]]
-        self.set_pane_count(len(panes))
         for pane, state in zip(self.panes, panes):
             pane.load(state)
         self.conversation.panes = [p.state for p in self.panes]

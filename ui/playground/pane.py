@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QMenu, QScrollArea, QStackedWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
-from backend import chat
+from backend import chat, providers
 from backend.chat_catalog import Catalog, group_title
-from backend.models import ChatMessage, ChatParams
+from backend.models import ChatMessage, ChatParams, ProviderKind
 from ui.playground.stream import ReplyStream
 from ui.playground.turn import TurnView, message_label
 from ui.widgets.plain import plain_label
@@ -18,16 +18,6 @@ from ui.widgets.plain import plain_label
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
 EMPTY_HINT = ("Pick a model above, then type below.\n"
               "Add an account or train a local model to see more models here.")
-
-
-def hugging_face_account() -> str | None:
-    """The first saved Hugging Face account (its token pays for Inference Providers), if any."""
-    try:
-        from backend import accounts
-
-        return next((a.id for a in accounts.list_accounts() if a.kind.value == "huggingface"), None)
-    except Exception:  # noqa: BLE001 - no accounts yet: the reply will say a token is needed
-        return None
 
 
 class ChatPane(QWidget):
@@ -42,7 +32,7 @@ class ChatPane(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.settings, self.open_provider = settings, open_provider
-        self.state = chat.Pane(model=chat.ModelRef(provider="hf-local", model=""))
+        self.state = chat.Pane(model=chat.ModelRef(provider=None, model=""))  # no model yet
         self.stream: ReplyStream | None = None
         self.views: list[TurnView] = []
 
@@ -59,8 +49,13 @@ class ChatPane(QWidget):
         # The ellipsis already says a menu follows; Fusion's arrow in the corner would crowd the text.
         self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         menu = QMenu(self.more_button)
-        menu.addAction("Model or adapter folder on this computer…", self._choose_folder)
-        menu.addAction("Hub model (Hugging Face Inference Providers)…", self._choose_hub_model)
+        if providers.local_runner() is not None:
+            menu.addAction("Model or adapter folder on this computer…", self._choose_folder)
+        for kind in providers.kinds():  # providers whose models are named by an id the user types
+            prompt = providers.provider_class(kind).model_id_prompt
+            if prompt:
+                menu.addAction(f"{prompt.rstrip('…')} ({providers.label(kind)})…",
+                               lambda kind=kind: self._choose_model_id(kind))
         self.more_button.setMenu(menu)
         self.stop_button = QToolButton(text="Stop")
         self.stop_button.setToolTip("Stop this reply")
@@ -138,16 +133,21 @@ class ChatPane(QWidget):
 
             from backend.chat_catalog import local_refs
 
-            self.set_model(local_refs(Path(folder), Path(folder).name, "local"))
+            ref = local_refs(Path(folder), Path(folder).name, "local")
+            if ref is not None:
+                self.set_model(ref)
 
-    def _choose_hub_model(self) -> None:
+    def _choose_model_id(self, kind: ProviderKind) -> None:
+        """Asks for a model id that ``kind`` serves (its class's ``model_id_prompt``), used with the first saved
+        account of the kind that class needs."""
         from PySide6.QtWidgets import QInputDialog
 
-        from backend.chat_catalog import hub_ref
+        from backend.chat_catalog import model_id_ref
 
-        name, ok = QInputDialog.getText(self, "Hub model", "Model id on the Hugging Face Hub (org/name):")
+        title = (providers.provider_class(kind).model_id_prompt or "Model").rstrip("…")
+        name, ok = QInputDialog.getText(self, title, f"Model id ({providers.label(kind)}):")
         if ok and name.strip():
-            self.set_model(hub_ref(name.strip(), hugging_face_account()))
+            self.set_model(model_id_ref(kind, name.strip()))
 
     # -- conversation ------------------------------------------------------------------------------
     @property

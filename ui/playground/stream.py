@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from backend import chat
 from backend.cancel import CancelToken, Progress, ProgressFn
-from backend.models import ChatMessage, ChatParams, ProviderKind
+from backend.models import ChatMessage, ChatParams
+from backend.providers.base import LoadsModel
 from ui.tasks import Task, describe_error
 
 TICK_MS = 16
@@ -52,13 +53,12 @@ class ReplyBuffer:
 
 def run_reply(ref: chat.ModelRef, messages: list[ChatMessage], params: ChatParams, buffer: ReplyBuffer,
               open_provider: Callable, *, progress: ProgressFn, cancel: CancelToken) -> chat.ReplyStats | None:
-    """Worker: load a local model (with progress) if needed, then stream the reply into ``buffer``."""
+    """Worker: load the model (with progress) where the provider loads one (``LoadsModel``: a model on this
+    computer), then stream the reply into ``buffer``."""
     provider = open_provider(ref)
-    if getattr(provider, "kind", None) is ProviderKind.HF_LOCAL:
+    if isinstance(provider, LoadsModel):
         progress(Progress(0, None, f"Loading {ref.title}…"))  # before the imports, which take seconds
-        from backend import local_chat
-
-        local_chat.load(ref.model, progress=progress, cancel=cancel)
+        provider.load(ref.model, progress=progress, cancel=cancel)
         progress(Progress(1, 1, ""))
     for item in chat.stream_reply(ref, messages, params, cancel, provider=provider):
         if isinstance(item, chat.ReplyStats):
