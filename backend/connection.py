@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from backend.cancel import CancelToken, call_with_deadline
-from backend.errors import Cancelled, CredentialsError, NetworkError, StudioError
+from backend.errors import Cancelled, NetworkError, StudioError
 from backend.log import register_secret
 from backend.kinds import AccountKind
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20.0
-HUB_URL = "https://huggingface.co"
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ def test_connection(account: Account, secret: str | None, cancel: CancelToken | 
         return ConnectionResult(False, f"There is no {'token' if account.kind is AccountKind.HUGGINGFACE else 'API key'}"
                                        f" to test for {service}.")
     check = {AccountKind.OPENAI: _check_openai, AccountKind.AZURE: _check_azure,
-             AccountKind.HUGGINGFACE: hub_whoami}[account.kind]
+             AccountKind.HUGGINGFACE: _check_hub}[account.kind]
     try:
         result = ConnectionResult(True, call_with_deadline(lambda: check(account, secret), TIMEOUT_SECONDS + 5,
                                                            cancel))
@@ -70,6 +69,12 @@ test_account.__test__ = False
 def _service(account: Account) -> str:
     return {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI",
             AccountKind.HUGGINGFACE: "The Hugging Face Hub"}[account.kind]
+
+
+def _check_hub(account: Account, secret: str) -> str:
+    from backend.hub import whoami
+
+    return whoami(account.endpoint, secret)
 
 
 def _check_openai(account: Account, secret: str) -> str:
@@ -113,41 +118,3 @@ def _openai_error(exc: Exception, service: str, where: str, field: str, field_hi
         return NetworkError(f"{where} answered, but not as {service} (HTTP 404: {api_message(exc)}).",
                             hint=f"Check the account's {field}. {field_hint}")
     return translate(exc, service)
-
-
-def hub_whoami(account: Account | None, secret: str) -> str:
-    """"Connected to the Hugging Face Hub as NAME." for a token the Hub accepts; raises StudioError otherwise."""
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-
-    api = HfApi(endpoint=(account.endpoint if account else None) or None, token=secret)
-    where = api.endpoint or HUB_URL
-    try:
-        who = api.whoami(token=secret)
-    except OfflineModeIsEnabled:
-        raise NetworkError("Hugging Face offline mode is on (HF_HUB_OFFLINE), so the Hub was not asked.",
-                           hint="Unset HF_HUB_OFFLINE and try again.") from None
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else None
-        if status == 401:
-            raise CredentialsError("The Hugging Face Hub refused the token.",
-                                   hint=f"It is wrong, expired or revoked: create a new one at {where}/settings/tokens "
-                                        "and enter it.") from None
-        if status == 404:
-            raise NetworkError(f"{where} answered, but not as a Hugging Face Hub (HTTP 404).",
-                               hint="Check the account's Hub URL, or leave it empty for huggingface.co.") from None
-        raise NetworkError(f"The Hugging Face Hub had a problem (HTTP {status}).",
-                           hint="Try again in a few minutes.") from None
-    except Exception as exc:
-        if not _is_transport_error(exc):
-            raise
-        raise NetworkError(f"Could not reach the Hugging Face Hub at {where}.",
-                           hint="Check the internet connection and the account's Hub URL.") from None
-    role = ((who.get("auth") or {}).get("accessToken") or {}).get("role")
-    return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}" + (
-        f" (a {role} token)." if role else ".")
-
-
-def _is_transport_error(exc: BaseException) -> bool:
-    """A connection or timeout error of the Hub client's HTTP library (its package name varies by version)."""
-    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith(("httpx", "httpcore"))

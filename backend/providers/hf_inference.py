@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backend.cancel import CancelToken
-from backend.errors import CredentialsError, NetworkError, NotFound, RateLimited, StudioError
+from backend.errors import CredentialsError, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, ChatMessage, ChatParams, ProviderKind
 from backend.providers.base import AccountNeed, AccountSpec, Capability, ProviderBase
@@ -86,28 +86,7 @@ class InferenceProvider(ProviderBase):
 
 
 def translate(exc: Exception, model: str) -> Exception:
-    """A huggingface_hub or network error as the app's error, with a sentence that says what to do."""
-    from huggingface_hub import errors
+    """A huggingface_hub or network error as the app's error (``hub.hub_error`` for Inference Providers)."""
+    from backend.hub import hub_error
 
-    if isinstance(exc, errors.OfflineModeIsEnabled):
-        return NetworkError("Hub models cannot be reached while HF_HUB_OFFLINE is set.",
-                            hint="Unset HF_HUB_OFFLINE and restart Fine-Tune Studio.")
-    if isinstance(exc, errors.HfHubHTTPError):
-        status = getattr(exc.response, "status_code", None)
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        if status in (401, 403):
-            return CredentialsError(f"Hugging Face refused the token for “{model}”: {detail}",
-                                    hint="Check the token on the Accounts page; it needs the Inference Providers "
-                                    "permission.")
-        if status == 404:
-            return NotFound(f"No Inference Provider serves “{model}”.",
-                            hint="Choose a model whose Hub page lists Inference Providers.")
-        if status == 429:
-            return RateLimited("Hugging Face Inference Providers are asking us to slow down.",
-                               hint="Wait a minute, or check the account's credits.")
-        return NetworkError(f"Hugging Face Inference Providers failed (HTTP {status}): {detail}",
-                            hint="Try again in a few minutes.")
-    if isinstance(exc, (ConnectionError, TimeoutError, OSError)) or "httpx" in type(exc).__module__:
-        return NetworkError("Hugging Face Inference Providers cannot be reached.",
-                            hint="Check the internet connection.")
-    return exc
+    return hub_error(exc, subject="inference", name=model)

@@ -63,9 +63,7 @@ class LocalProvider(ProviderBase):
     def check_account(self) -> str:
         if not self.secret:
             return "No account needed: training runs on this computer. A Hugging Face token is only needed for gated models."
-        from backend.connection import hub_whoami
-
-        return hub_whoami(self.account, self.secret)
+        return hub.whoami(self.account.endpoint if self.account else None, self.secret)
 
     def list_base_models(self) -> list[BaseModelInfo]:
         """Suggested models, then models already downloaded, then models fine-tuned here."""
