@@ -53,6 +53,12 @@ class InferenceProvider(ProviderBase):
             self._client = InferenceClient(base_url=base_url, api_key=self.secret, timeout=TIMEOUT_SECONDS)
         return self._client
 
+    def check_account(self, *, timeout: float = 20.0) -> str:
+        """The token's owner on the Hub (``hub.whoami``), as for every Hugging Face account."""
+        from backend.hub import whoami
+
+        return whoami(self.account.endpoint if self.account else None, self.secret or "")
+
     def list_chat_models(self, limit: int = 40) -> list[str]:
         """The most liked text-generation models that some Inference Provider serves now."""
         from huggingface_hub import HfApi

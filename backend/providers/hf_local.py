@@ -60,7 +60,9 @@ class LocalProvider(ProviderBase):
         return Path(model).expanduser().is_dir() or bool(_HUB_MODEL.match(model))
 
     # account and models
-    def check_account(self) -> str:
+    def check_account(self, *, timeout: float = 20.0) -> str:
+        """The token's owner on the Hub (``hub.whoami``; the caller's deadline bounds it: the Hub client takes
+        no timeout for this call)."""
         if not self.secret:
             return "No account needed: training runs on this computer. A Hugging Face token is only needed for gated models."
         return hub.whoami(self.account.endpoint if self.account else None, self.secret)

@@ -17,7 +17,7 @@ from pathlib import Path
 from backend import bounds
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.errors import InvalidInput, Refused, Unconfirmed
+from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
 from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Capability, ModelPage,
                                     ProviderBase)
 from backend.staging import discard, staging_dir
@@ -29,6 +29,8 @@ from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk, openai_upload
 
 CREATE_ATTEMPTS = 3
+#: How long "Test connection" waits for the service.
+CHECK_SECONDS = 20.0
 
 
 _OPENAI_MODEL = re.compile(r"^(ft:)?(gpt-|o\d+(-|$)|(babbage|davinci)-)", re.IGNORECASE)
@@ -48,11 +50,13 @@ class OpenAIProvider(ProviderBase):
     model_page = ModelPage.HOSTED
     hyperparameter_ranges = bounds.OPENAI
     recommended_model = mapping.RECOMMENDED
-    service = "OpenAI"
     capabilities = frozenset({
         Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
         Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT,
         Capability.DELETE_MODEL})
+    #: How "Test connection" names the account's address, and what it says of a wrong one.
+    address_field = "base URL"
+    address_hint = "The base URL usually ends in /v1; leave it empty for OpenAI itself."
     #: Tests lower these to send a small file through the multipart path and to poll quickly.
     simple_upload_limit = openai_upload.SIMPLE_UPLOAD_LIMIT
     part_size = openai_upload.PART_SIZE
@@ -81,22 +85,54 @@ class OpenAIProvider(ProviderBase):
     @property
     def client(self):
         if self._client is None:
-            self._client = openai_sdk.openai_client(self.account, self._secret)
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self, **options):
+        return openai_sdk.openai_client(self.account, self._secret, **options)
+
+    def _address(self) -> str:
+        """Where the account's requests go, as "Test connection" names it."""
+        return (self.account.base_url if self.account else None) or "https://api.openai.com/v1"
 
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # SDK errors become the app's; anything else is a bug and propagates
             if type(exc).__module__.startswith("openai"):
-                raise openai_sdk.translate(exc, self.service) from None
+                raise openai_sdk.translate(exc, self.label) from None
             raise
 
     # -- account and models -------------------------------------------------------------------------
-    def check_account(self) -> str:
-        models = self._call(lambda: list(self.client.models.list()))
+    def check_account(self, *, timeout: float = CHECK_SECONDS) -> str:
+        """"Test connection": list the models, once (one retry), within ``timeout`` seconds."""
+        models = self._checked(lambda client: list(client.models.list()), timeout)
         tunable = mapping.base_models(models)
-        return f"Connected to {self.service}: {len(models)} models visible, {len(tunable)} can be fine-tuned."
+        return f"Connected to {self.label}: {len(models)} models visible, {len(tunable)} can be fine-tuned."
+
+    def _checked(self, call, timeout: float):
+        """``call(client)`` on a client of its own (closed after), its failure in words that name the address."""
+        client = self._new_client(max_retries=1, timeout=timeout)
+        try:
+            return call(client)
+        except Exception as exc:  # noqa: BLE001 - every failure of a connection test is a sentence
+            raise self._account_error(exc) from None
+        finally:
+            client.close()
+
+    def _account_error(self, exc: Exception):
+        """A failed connection test: an address that cannot be reached or is not this service says which field
+        of the account to check; anything else is the SDK's error in words."""
+        import openai
+
+        where = self._address()
+        if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+            return NetworkError(f"Could not reach {self.label} at {where}.",
+                                hint=f"Check the internet connection and the account's {self.address_field}.")
+        if isinstance(exc, openai.NotFoundError):
+            return NetworkError(f"{where} answered, but not as {self.label} (HTTP 404: {openai_sdk.api_message(exc)}).",
+                                hint=f"Check the account's {self.address_field}. {self.address_hint}")
+        return openai_sdk.translate(exc, self.label)
 
     def list_base_models(self) -> list[BaseModelInfo]:
         return mapping.base_models(self._call(lambda: list(self.client.models.list())))
@@ -176,15 +212,15 @@ class OpenAIProvider(ProviderBase):
                 return mapping.to_job(remote, job, self)
             except openai.APIError as exc:
                 if openai_sdk.outcome_unknown(exc):  # the job may exist: never send it again from here
-                    raise Unconfirmed(f"{openai_sdk.lost_answer(exc, self.service)}, so whether it created the job "
+                    raise Unconfirmed(f"{openai_sdk.lost_answer(exc, self.label)}, so whether it created the job "
                                       "is not known") from None
                 if self.kind is ProviderKind.OPENAI and openai_sdk.is_fine_tuning_closed(exc):
                     raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None  # the wind-down
                 if not (isinstance(exc, openai.RateLimitError) or openai_sdk.never_sent(exc)):
-                    raise openai_sdk.translate(exc, self.service) from None
+                    raise openai_sdk.translate(exc, self.label) from None
                 last = exc  # refused before anything was created, or never sent: safe to repeat
             time.sleep(self.retry_pause * (attempt + 1))
-        raise openai_sdk.translate(last, self.service)
+        raise openai_sdk.translate(last, self.label)
 
     def find_launched(self, key: str) -> list[Job]:
         """Every remote job created by the launch with this key (our metadata marks it), oldest first.
@@ -224,7 +260,7 @@ class OpenAIProvider(ProviderBase):
                 yield mapping.to_job(remote, None, self)
         except Exception as exc:
             if type(exc).__module__.startswith("openai"):
-                raise openai_sdk.translate(exc, self.service) from None
+                raise openai_sdk.translate(exc, self.label) from None
             raise
 
     def list_events(self, job: Job, after: str | None = None) -> list[JobEvent]:
@@ -262,7 +298,7 @@ class OpenAIProvider(ProviderBase):
         """``DELETE /models/{model}``: only a fine-tuned model of the account's organisation (its Owner role)."""
         deleted = self._call(self.client.models.delete, model)
         if not deleted.deleted:
-            raise Refused(f"{self.service} did not delete the model {model}.")
+            raise Refused(f"{self.label} did not delete the model {model}.")
 
     # -- chat ---------------------------------------------------------------------------------------
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
@@ -279,7 +315,7 @@ class OpenAIProvider(ProviderBase):
                         yield choice.delta.content
         except Exception as exc:
             if type(exc).__module__.startswith("openai") or "httpx" in type(exc).__module__:
-                raise openai_sdk.translate(exc, self.service) from None
+                raise openai_sdk.translate(exc, self.label) from None
             raise
         finally:
             stream.close()
