@@ -276,7 +276,7 @@ def hub_error(exc: BaseException, *, subject: Subject, name: str, token_source: 
 
 def _http_error(exc, subject: str, name: str, service: str, token: str, where: str, during: str) -> BaseException:
     status = exc.response.status_code
-    said = " ".join((getattr(exc, "server_message", None) or "").split()) or str(exc).split("\n")[0]
+    said = " ".join((exc.server_message or "").split()) or str(exc).split("\n")[0]
     for_name = f" for “{name}”" if subject in ("inference", "dataset", "model") else ""
     if status == 401 or (status == 403 and subject == "inference"):
         if subject == "inference":

@@ -11,7 +11,8 @@ a deployment, and that refusal reaches the user in Azure's words.
 from __future__ import annotations
 
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.models import AccountKind, BaseModelInfo, ProviderKind
+from backend import paths
+from backend.models import Account, AccountKind, BaseModelInfo, ProviderKind
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk
 from backend.providers.base import AccountNeed, AccountSpec
@@ -32,6 +33,17 @@ class AzureProvider(OpenAIProvider):
     @classmethod
     def claims_model(cls, model: str) -> bool:
         return bool(AZURE_MODEL.search(model))
+
+    @classmethod
+    def from_environment(cls) -> AzureProvider | None:
+        """The provider with AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION, or None when
+        the key is unset (see ``OpenAIProvider.from_environment``)."""
+        secret = paths.env(paths.AZURE_OPENAI_API_KEY)
+        if not secret:
+            return None
+        account = Account(name="environment", kind=AccountKind.AZURE, endpoint=paths.env(paths.AZURE_OPENAI_ENDPOINT),
+                          api_version=paths.env(paths.OPENAI_API_VERSION))
+        return cls._from_environment(account, secret, account.endpoint)
 
     def _new_client(self, **options):
         return openai_sdk.azure_client(self.account, self._secret, **options)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from backend import bounds
+from backend import bounds, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
@@ -66,8 +66,6 @@ class OpenAIProvider(ProviderBase):
     #: the service: together, how long a launch looks for its key before it calls the job unconfirmed.
     create_timeout = 60.0
     in_flight_margin = 60.0
-    #: Set by ``backend.providers.environment_provider``: a fingerprint of the environment's key.
-    credentials_tag: str | None = None
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         super().__init__(account, secret)
@@ -77,6 +75,29 @@ class OpenAIProvider(ProviderBase):
     @classmethod
     def claims_model(cls, model: str) -> bool:
         return bool(_OPENAI_MODEL.match(model)) and not AZURE_MODEL.search(model)
+
+    @classmethod
+    def from_environment(cls) -> OpenAIProvider | None:
+        """The provider with the SDK's own environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...), or
+        None when the key is unset: what "no saved account" means for scripts and CI. ``jobs create`` launches
+        with it, and the monitor, ``jobs watch``/``cancel`` and the reconciling of unconfirmed launches reach
+        such jobs through it again."""
+        secret = paths.env(paths.OPENAI_API_KEY)
+        if not secret:
+            return None
+        account = Account(name="environment", kind=AccountKind.OPENAI, base_url=paths.env(paths.OPENAI_BASE_URL),
+                          organization=paths.env(paths.OPENAI_ORG_ID), project=paths.env(paths.OPENAI_PROJECT_ID))
+        return cls._from_environment(account, secret, account.base_url)
+
+    @classmethod
+    def _from_environment(cls, account: Account, secret: str, where: str | None) -> OpenAIProvider:
+        """The key is never stored; ``credentials_tag`` (a one-way fingerprint of key and address) goes on the
+        jobs it launches, so that another key in the environment later is never taken for the one they ran
+        under."""
+        provider = cls(account=account, secret=secret)
+        provider.account_id = None  # no saved account: jobs record None, and are reopened through this method
+        provider.credentials_tag = "environment:" + openai_sdk.key_fingerprint(secret, where)
+        return provider
 
     @property
     def create_in_flight_seconds(self) -> float:
