@@ -22,8 +22,8 @@ from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, Acc
                                     ProviderBase)
 from backend.staging import discard, staging_dir
 from backend.models import (
-    Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
-    ProviderKind, TrainingConfig,
+    Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, DataSummary, Job, JobEvent,
+    MetricPoint, ProviderKind, TrainingConfig,
 )
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk, openai_upload
@@ -161,9 +161,9 @@ class OpenAIProvider(ProviderBase):
     # -- launch -------------------------------------------------------------------------------------
     def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> DataRefs:
-        """Validate and convert the data, upload it (resumably), and wait until the service has processed it."""
-        from backend.data import estimate_price
-
+        """Validate and convert the data as the data page set it up (``prepare_for``: format, column mapping,
+        dedupe, drop invalid, split, seed), upload it (resumably), and wait until the service has processed it.
+        The summary's cost is ``training_cost`` of the training share: the figure the review page shows."""
         folder = staging_dir()
         try:  # the converted copy is not kept: a retry converts again, to the same bytes, and resumes by content
             prepared, refs = self._upload(config, folder, progress, cancel)
@@ -172,24 +172,28 @@ class OpenAIProvider(ProviderBase):
         for role, file_id in refs.items():
             self._call(openai_upload.wait_until_processed, self.client, file_id, f"the {role} file",
                        cancel=cancel, poll_seconds=self.poll_seconds)
+        return DataRefs(training=refs["training"], validation=refs.get("validation"),
+                        summary=self._summary(config, prepared))
+
+    def _summary(self, config: TrainingConfig, prepared) -> dict:
+        from backend.data.cost import training_cost
+
         stats = prepared.report.stats
-        epochs = config.hyperparameters.n_epochs
-        billed = stats.billed_tokens_per_epoch * (epochs if isinstance(epochs, int) else stats.default_epochs)
-        price = estimate_price(billed, self.kind, mapping.base_of(config.base_model))
-        summary = {"training_examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
-                   "dropped": prepared.dropped, "billed_tokens": billed, "default_epochs": stats.default_epochs,
-                   "price_usd": price.amount_usd if price else None, "price_as_of": price.as_of if price else None,
-                   "training_file": Path(config.training_file).name}
-        return DataRefs(training=refs["training"], validation=refs.get("validation"), summary=summary)
+        cost = training_cost(stats, training_examples=prepared.train_examples,
+                             epochs=config.hyperparameters.n_epochs, profile=self.data,
+                             model=mapping.base_of(config.base_model))
+        summary = DataSummary(source=config.training_file, training_examples=prepared.train_examples,
+                              validation_examples=prepared.validation_examples,
+                              dropped_duplicates=prepared.dropped.get("duplicates"),
+                              dropped_invalid=prepared.dropped.get("invalid"),
+                              tokens=cost.tokens_per_epoch, longest_tokens=stats.tokens.max, cost=cost)
+        return summary.model_dump(mode="json", exclude_none=True)
 
     def _upload(self, config: TrainingConfig, folder, progress: ProgressFn | None, cancel: CancelToken | None):
-        from backend.data import prepare_dataset
+        from backend.data.prepare import prepare_for
 
-        prepared = prepare_dataset(
-            config.training_file, self.kind, folder,
-            validation_path=config.validation_file, validation_split=config.validation_split, seed=config.split_seed,
-            model=mapping.base_of(config.base_model), drop_invalid=bool(config.options.get("drop_invalid")),
-            dedupe=bool(config.options.get("dedupe")), progress=progress, cancel=cancel)
+        prepared = prepare_for(config, self.data, folder, model=mapping.base_of(config.base_model),
+                               progress=progress, cancel=cancel)
         if prepared.report.method != config.method:
             raise InvalidInput(f"{config.training_file} holds {prepared.report.method} examples, but the method is "
                                f"{config.method}.", hint="Choose the matching method on the model page.")
