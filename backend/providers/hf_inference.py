@@ -13,13 +13,13 @@ from backend.cancel import CancelToken
 from backend.errors import CredentialsError, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, ChatMessage, ChatParams, ProviderKind
-from backend.providers.base import AccountNeed, AccountSpec, Capability, ProviderBase
+from backend.providers.base import AccountNeed, AccountSpec, Capability, Chats, ChecksAccount, ProviderBase
 
 ROUTER_URL = "https://router.huggingface.co/v1"
 TIMEOUT_SECONDS = 60
 
 
-class InferenceProvider(ProviderBase):
+class InferenceProvider(ProviderBase, ChecksAccount, Chats):
     kind = ProviderKind.HF_INFERENCE
     label = "Hugging Face Inference Providers"
     description = "Chat with models on the Hugging Face Hub that an Inference Provider serves."

@@ -20,7 +20,9 @@ from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
                             JobStatus, MetricPoint, ProviderKind, TrainingConfig)
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.providers.base import AccountNeed, AccountSpec, Capability, ModelPage, PollCadence, ProviderBase
+from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Capability, Chats, Checkpoints, ChecksAccount,
+                                    Exports, ListsJobs, Metrics, ModelPage, PollCadence, ProviderBase, Resumes,
+                                    StopsAndSaves, Trainer)
 from backend.training import events as ev
 from backend.training import process
 from backend.training.spec import RunFolder
@@ -30,7 +32,10 @@ from backend.training.status import RunView
 _HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
-class LocalProvider(ProviderBase):
+class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, Cancels, Resumes,
+                    StopsAndSaves, Exports, Chats):
+    """Training on this computer. No ``Pauses``: a local run stops and saves, and resumes from there."""
+
     kind = ProviderKind.HF_LOCAL
     label = "Hugging Face (this computer)"
     description = ("An open model from Hugging Face, trained on this computer with TRL and LoRA. "

@@ -18,8 +18,10 @@ from backend import bounds, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
-from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Capability, ModelPage,
-                                    ProviderBase)
+from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Cancels, Capability,
+                                    Chats, Checkpoints, ChecksAccount, DeletesModels, FindsLaunch, FromEnvironment,
+                                    ListsJobs, Metrics, ModelPage, Pauses, PreviewsRequest, ProviderBase, Resumes,
+                                    Trainer)
 from backend.staging import discard, staging_dir
 from backend.models import (
     Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, DataSummary, Job, JobEvent,
@@ -38,7 +40,11 @@ _OPENAI_MODEL = re.compile(r"^(ft:)?(gpt-|o\d+(-|$)|(babbage|davinci)-)", re.IGN
 AZURE_MODEL = re.compile(r"^gpt-35-|\.ft-[0-9a-f]+$", re.IGNORECASE)
 
 
-class OpenAIProvider(ProviderBase):
+class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels,
+                     Pauses, Resumes, DeletesModels, PreviewsRequest, Chats, FromEnvironment):
+    """OpenAI's fine-tuning API. The optional verbs it has are declared as bases (``backend.providers.base``),
+    so that ``issubclass``/``isinstance`` say what the Jobs page and the review page may offer."""
+
     kind = ProviderKind.OPENAI
     label = "OpenAI"
     description = ("OpenAI trains and hosts the model; you pay per trained token. Self-serve fine-tuning "
