@@ -1,7 +1,10 @@
 """“Test connection”: one cheap call with an account's credentials, reported in plain words.
 
-OpenAI lists models, Azure OpenAI lists files, Hugging Face asks the Hub who the token belongs to.
-A refused key, an unreachable server and a wrong endpoint each get their own sentence.
+The call itself is the provider's (``check_account`` of the ``ChecksAccount`` Protocol: OpenAI lists models,
+Azure OpenAI lists files, Hugging Face asks the Hub who the token belongs to), so each provider says in one
+place what a refused key, an unreachable server or a wrong address means. This module is the frame around it
+used by the Accounts page, the account dialog and ``accounts test``: the sentence for a missing secret, the
+deadline, cancel, and the log line.
 """
 
 from __future__ import annotations
@@ -11,16 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from backend.cancel import CancelToken, call_with_deadline
-from backend.errors import Cancelled, CredentialsError, NetworkError, StudioError
+from backend.errors import Cancelled, StudioError
 from backend.log import register_secret
-from backend.kinds import AccountKind
 
 if TYPE_CHECKING:
     from backend.models import Account
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20.0
-HUB_URL = "https://huggingface.co"
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,20 @@ class ConnectionResult:
 
 def test_connection(account: Account, secret: str | None, cancel: CancelToken | None = None) -> ConnectionResult:
     """Call the provider once. Raises only ``Cancelled``; every failure is a result with a sentence."""
+    # Imported here: the Accounts page (the first page of a first start) imports this module, and the
+    # registry brings pydantic; a test of a connection may take a moment, the first page may not.
+    from backend.accounts import KIND_LABELS
+    from backend.providers import for_account_kind, provider_class
+
     register_secret(secret)
-    service = _service(account)
+    service = KIND_LABELS[account.kind]
+    cls = provider_class(for_account_kind(account.kind))
     if not secret:
-        return ConnectionResult(False, f"There is no {'token' if account.kind is AccountKind.HUGGINGFACE else 'API key'}"
-                                       f" to test for {service}.")
-    check = {AccountKind.OPENAI: _check_openai, AccountKind.AZURE: _check_azure,
-             AccountKind.HUGGINGFACE: hub_whoami}[account.kind]
+        return ConnectionResult(False, f"There is no {cls.account.secret_noun} to test for {service}.")
     try:
-        result = ConnectionResult(True, call_with_deadline(lambda: check(account, secret), TIMEOUT_SECONDS + 5,
-                                                           cancel))
+        message = call_with_deadline(lambda: cls(account, secret).check_account(timeout=TIMEOUT_SECONDS),
+                                     TIMEOUT_SECONDS + 5, cancel)
+        result = ConnectionResult(True, message)
     except TimeoutError:
         result = ConnectionResult(False, f"{service} did not answer within {TIMEOUT_SECONDS:g} seconds. "
                                          "Check the internet connection and the address.")
@@ -65,89 +70,3 @@ def test_account(account_id: str, cancel: CancelToken | None = None) -> Connecti
 
 
 test_account.__test__ = False
-
-
-def _service(account: Account) -> str:
-    return {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI",
-            AccountKind.HUGGINGFACE: "The Hugging Face Hub"}[account.kind]
-
-
-def _check_openai(account: Account, secret: str) -> str:
-    from backend.providers.openai_sdk import openai_client
-
-    where = account.base_url or "https://api.openai.com/v1"
-    client = openai_client(account, secret, max_retries=1, timeout=TIMEOUT_SECONDS)
-    try:
-        models = list(client.models.list())
-    except Exception as exc:  # noqa: BLE001 - translated
-        raise _openai_error(exc, "OpenAI", where, "base URL",
-                            "The base URL usually ends in /v1; leave it empty for OpenAI itself.") from None
-    finally:
-        client.close()
-    return f"Connected to OpenAI: {len(models)} models visible."
-
-
-def _check_azure(account: Account, secret: str) -> str:
-    from backend.providers.openai_sdk import azure_client
-
-    client = azure_client(account, secret, max_retries=1, timeout=TIMEOUT_SECONDS)
-    try:
-        files = list(client.files.list())
-    except Exception as exc:  # noqa: BLE001 - translated
-        raise _openai_error(exc, "Azure OpenAI", account.endpoint or "", "endpoint",
-                            "It looks like https://NAME.openai.azure.com; check the api-version too.") from None
-    finally:
-        client.close()
-    return f"Connected to Azure OpenAI at {account.endpoint}: {len(files)} files in the resource."
-
-
-def _openai_error(exc: Exception, service: str, where: str, field: str, field_hint: str) -> StudioError:
-    import openai
-
-    from backend.providers.openai_sdk import api_message, translate
-
-    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
-        return NetworkError(f"Could not reach {service} at {where}.",
-                            hint=f"Check the internet connection and the account's {field}.")
-    if isinstance(exc, openai.NotFoundError):
-        return NetworkError(f"{where} answered, but not as {service} (HTTP 404: {api_message(exc)}).",
-                            hint=f"Check the account's {field}. {field_hint}")
-    return translate(exc, service)
-
-
-def hub_whoami(account: Account | None, secret: str) -> str:
-    """"Connected to the Hugging Face Hub as NAME." for a token the Hub accepts; raises StudioError otherwise."""
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-
-    api = HfApi(endpoint=(account.endpoint if account else None) or None, token=secret)
-    where = api.endpoint or HUB_URL
-    try:
-        who = api.whoami(token=secret)
-    except OfflineModeIsEnabled:
-        raise NetworkError("Hugging Face offline mode is on (HF_HUB_OFFLINE), so the Hub was not asked.",
-                           hint="Unset HF_HUB_OFFLINE and try again.") from None
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else None
-        if status == 401:
-            raise CredentialsError("The Hugging Face Hub refused the token.",
-                                   hint=f"It is wrong, expired or revoked: create a new one at {where}/settings/tokens "
-                                        "and enter it.") from None
-        if status == 404:
-            raise NetworkError(f"{where} answered, but not as a Hugging Face Hub (HTTP 404).",
-                               hint="Check the account's Hub URL, or leave it empty for huggingface.co.") from None
-        raise NetworkError(f"The Hugging Face Hub had a problem (HTTP {status}).",
-                           hint="Try again in a few minutes.") from None
-    except Exception as exc:
-        if not _is_transport_error(exc):
-            raise
-        raise NetworkError(f"Could not reach the Hugging Face Hub at {where}.",
-                           hint="Check the internet connection and the account's Hub URL.") from None
-    role = ((who.get("auth") or {}).get("accessToken") or {}).get("role")
-    return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}" + (
-        f" (a {role} token)." if role else ".")
-
-
-def _is_transport_error(exc: BaseException) -> bool:
-    """A connection or timeout error of the Hub client's HTTP library (its package name varies by version)."""
-    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith(("httpx", "httpcore"))

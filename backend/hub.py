@@ -4,14 +4,22 @@ Downloads go through ``huggingface_hub.snapshot_download`` into the standard Hug
 so models are shared with every other Hugging Face tool on the computer. The Hub's errors
 (gated, missing, no token, offline, a name that cannot be an id) are turned into sentences that say
 what to do; a name is checked as an id before any Hub function sees it.
+
+It is also the one place that speaks to the Hub about anything else: ``hub_error`` is the one translation
+of the Hub's errors (models, datasets, tokens, Inference Providers, pushes), ``whoami`` tests a token,
+``dataset_token`` picks the token for Hub datasets, and ``check_id`` is the one id check.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from typing import Literal
 
+from backend import paths
 from backend.cancel import CancelToken, EtaClock, ProgressFn
-from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound
+from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, RateLimited, Refused
 from backend.models import BaseModelInfo
 
 # Small instruct models that fine-tune on one consumer GPU (and the smallest on a CPU).
@@ -46,40 +54,69 @@ def _not_an_id(name: str, exc: Exception) -> InvalidInput:
                              "/, ./ or ~.")
 
 
-def check_model_id(name: str) -> str:
-    """``name`` when it can be a Hub model id; else InvalidInput with the Hub's reason (spaces, shell
-    characters, "..", too many slashes, too long), so that no Hub call sees it."""
+_REPO_EXAMPLE = "for example “my-model” (under your user name) or “my-org/my-model”"
+
+
+def _repository_problem(repo_id: str) -> str | None:
+    """What is wrong with ``repo_id`` as the name of a repository to create, in the Hub's rules, said one by
+    one (a model id to read gets the Hub client's own wording instead: the id was typed to find a model)."""
+    parts = repo_id.split("/")
+    bad = sorted({c for c in repo_id if c != "/" and not (c.isascii() and (c.isalnum() or c in "-_."))})
+    if len(parts) > 2:
+        return "has more than one “/”: it is NAME or OWNER/NAME"
+    if bad:
+        shown = ", ".join("a space" if c == " " else f"“{c}”" for c in bad[:5])
+        return f"contains {shown}: only letters, digits, “-”, “_” and “.” are allowed"
+    if any(not part for part in parts):
+        return "has an empty owner or name around its “/”"
+    if any(len(part) > 96 for part in parts):
+        return "is too long: an owner or a name has at most 96 characters"
+    if "--" in repo_id or ".." in repo_id:
+        return "contains “--” or “..”, which the Hub does not allow"
+    if any(re.match(r"[-.]|.*[-.]$", part) for part in parts):
+        return "starts or ends with “-” or “.”: an owner and a name start and end with a letter or a digit"
+    if repo_id.endswith(".git"):
+        return "ends in “.git”, which the Hub does not allow"
+    return None
+
+
+def check_id(name: str, *, subject: Literal["model", "repository"] = "model") -> str:
+    """The one check of a Hub id before any Hub call sees it. ``subject="model"``: ``name`` when it can be a
+    model id, else InvalidInput with the Hub client's reason (spaces, shell characters, "..", too many
+    slashes, too long). ``subject="repository"``: a repository to create, stripped of surrounding spaces,
+    with each rule said on its own (NAME or OWNER/NAME; letters, digits, "-", "_", ".")."""
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
 
+    if subject == "repository":
+        name = (name or "").strip()
+        if not name:
+            raise InvalidInput("Give the repository a name.", hint=f"Write it as NAME or OWNER/NAME, {_REPO_EXAMPLE}.")
+        problem = _repository_problem(name)
+        if problem:
+            raise InvalidInput(f"The repository name “{name}” {problem}.", hint=f"Choose another name, {_REPO_EXAMPLE}.")
     try:
         validate_repo_id(name)
     except HFValidationError as exc:
-        raise _not_an_id(name, exc) from None
+        raise _invalid_id(name, exc, subject) from None
     return name
 
 
-def explain_error(repo_id: str, exc: Exception) -> Exception:
-    """The Hub's exception as a StudioError with a sentence that says what to do."""
-    from huggingface_hub import errors
+def _invalid_id(name: str, exc: Exception, subject: str) -> InvalidInput:
+    if subject in ("repository", "push"):
+        return InvalidInput(f"The repository name “{name}” is not valid: {exc}",
+                            hint=f"Choose another name, {_REPO_EXAMPLE}.")
+    return _not_an_id(name, exc)
 
-    if isinstance(exc, errors.HFValidationError):
-        return _not_an_id(repo_id, exc)
-    if isinstance(exc, errors.GatedRepoError):
-        return CredentialsError(f"“{repo_id}” is a gated model: its authors must grant you access first.",
-                                hint=f"Accept its licence on https://huggingface.co/{repo_id} while signed in, "
-                                "then add a Hugging Face token on the Accounts page.")
-    if isinstance(exc, errors.RepositoryNotFoundError):
-        return NotFound(f"There is no model “{repo_id}” on the Hugging Face Hub, or it is private.",
-                        hint="Check the spelling, or add a token that can see it on the Accounts page.")
-    if isinstance(exc, errors.RevisionNotFoundError):
-        return NotFound(f"“{repo_id}” has no such revision.")
-    if isinstance(exc, errors.HfHubHTTPError) and getattr(exc.response, "status_code", None) == 401:
-        return CredentialsError("The Hugging Face Hub refused the token.", hint="Enter a new token on the Accounts page.")
-    if isinstance(exc, (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled, ConnectionError, OSError)):
-        return NetworkError(f"“{repo_id}” is not on this computer yet and the Hugging Face Hub cannot be reached.",
-                            hint="Connect to the internet (and unset HF_HUB_OFFLINE), or choose a local model folder.")
-    return exc
+
+def check_model_id(name: str) -> str:
+    """``check_id`` for a model id (the wizard's name; kept for its callers)."""
+    return check_id(name, subject="model")
+
+
+def check_repo_id(repo_id: str) -> str:
+    """``check_id`` for a repository to create (the export dialog's name; kept for its callers)."""
+    return check_id(repo_id, subject="repository")
 
 
 def local_path(name: str) -> Path | None:
@@ -90,7 +127,7 @@ def local_path(name: str) -> Path | None:
         if not path.is_dir():
             raise NotFound(f"The model folder “{path}” does not exist.", hint="Choose an existing folder.")
         return path
-    check_model_id(name)
+    check_id(name)
     from huggingface_hub import snapshot_download
 
     try:
@@ -151,7 +188,7 @@ def download_model(repo_id: str, *, token: str | None = None, progress: Progress
         folder = snapshot_download(repo_id, token=token or None, allow_patterns=MODEL_FILES,
                                    tqdm_class=_bar_class(progress, cancel))
     except Exception as exc:  # noqa: BLE001 - translated into a sentence below
-        raise explain_error(repo_id, exc) from exc
+        raise hub_error(exc, subject="model", name=repo_id) from exc
     return Path(folder)
 
 
@@ -171,42 +208,168 @@ def cached_models() -> list[BaseModelInfo]:
     return found
 
 
-def check_repo_id(repo_id: str) -> str:
-    """``repo_id`` without surrounding spaces, or InvalidInput saying what is wrong with it as a Hub
-    repository name (NAME or OWNER/NAME: letters, digits, "-", "_", "."; the Hub's own rules)."""
-    import re
+# -- the Hub's answers in words --------------------------------------------------------------------------
+HUB_URL = "https://huggingface.co"
+Subject = Literal["model", "dataset", "token", "inference", "push"]
+_NOUN = {"model": "model", "dataset": "dataset", "inference": "model", "push": "repository", "token": "token"}
+_OFFLINE = {"model": "the model was not looked up", "dataset": "the dataset was not read",
+            "token": "the Hub was not asked", "inference": "Hub models cannot be reached",
+            "push": "nothing was pushed"}
+_DURING = {"push": "while pushing “{name}”", "dataset": "while reading “{name}”"}
 
-    from backend.errors import InvalidInput
 
-    repo_id = (repo_id or "").strip()
-    example = "for example “my-model” (under your user name) or “my-org/my-model”"
-    if not repo_id:
-        raise InvalidInput("Give the repository a name.", hint=f"Write it as NAME or OWNER/NAME, {example}.")
-    problem = None
-    parts = repo_id.split("/")
-    bad = sorted({c for c in repo_id if c != "/" and not (c.isascii() and (c.isalnum() or c in "-_."))})
-    if len(parts) > 2:
-        problem = "has more than one “/”: it is NAME or OWNER/NAME"
-    elif bad:
-        shown = ", ".join("a space" if c == " " else f"“{c}”" for c in bad[:5])
-        problem = f"contains {shown}: only letters, digits, “-”, “_” and “.” are allowed"
-    elif any(not part for part in parts):
-        problem = "has an empty owner or name around its “/”"
-    elif any(len(part) > 96 for part in parts):
-        problem = "is too long: an owner or a name has at most 96 characters"
-    elif "--" in repo_id or ".." in repo_id:
-        problem = "contains “--” or “..”, which the Hub does not allow"
-    elif any(re.match(r"[-.]|.*[-.]$", part) for part in parts):
-        problem = "starts or ends with “-” or “.”: an owner and a name start and end with a letter or a digit"
-    elif repo_id.endswith(".git"):
-        problem = "ends in “.git”, which the Hub does not allow"
-    if problem is None:  # anything the Hub client still refuses, in its own words
-        from huggingface_hub.utils import HFValidationError, validate_repo_id
+def hub_error(exc: BaseException, *, subject: Subject, name: str, token_source: str | None = None,
+              endpoint: str | None = None) -> BaseException:
+    """The one translation of what ``huggingface_hub`` (or its HTTP library) raised into a StudioError whose
+    sentence says what to do. ``subject`` is what was being done (a model looked up or downloaded, a dataset
+    read, a token checked, an Inference Providers chat, a push), ``name`` what it was done to (a model,
+    dataset or repository id; the Hub's address for a token), ``token_source`` how to name the token ("the
+    token of the account “alice”"), ``endpoint`` the Hub's address when it is not huggingface.co. An error
+    that is not the Hub's comes back unchanged: it is a bug, and must not be dressed up as the network."""
+    from huggingface_hub import errors
 
-        try:
-            validate_repo_id(repo_id)
-        except HFValidationError as exc:
-            problem = f"is not valid: {exc}"
-    if problem:
-        raise InvalidInput(f"The repository name “{repo_id}” {problem}.", hint=f"Choose another name, {example}.")
-    return repo_id
+    found = _hub_cause(exc)
+    if found is None:
+        return exc
+    exc = found
+    where = (endpoint or HUB_URL).rstrip("/")
+    service = "Hugging Face Inference Providers" if subject == "inference" else "The Hugging Face Hub"
+    token = token_source or "the token"
+    noun = _NOUN[subject]
+    during = _DURING.get(subject, "").format(name=name)
+    if isinstance(exc, errors.HFValidationError):
+        return _invalid_id(name, exc, subject)
+    if isinstance(exc, errors.OfflineModeIsEnabled) or (subject == "model" and isinstance(
+            exc, errors.LocalEntryNotFoundError)):
+        if subject == "model":  # a download was needed: the folder choice is the way out
+            return NetworkError(f"“{name}” is not on this computer yet and the Hugging Face Hub cannot be reached.",
+                                hint="Connect to the internet (and unset HF_HUB_OFFLINE), or choose a local "
+                                     "model folder.")
+        return NetworkError(f"Hugging Face offline mode is on (HF_HUB_OFFLINE), so {_OFFLINE[subject]}.",
+                            hint="Unset HF_HUB_OFFLINE and start again.")
+    if isinstance(exc, errors.GatedRepoError):
+        return CredentialsError(f"“{name}” is a gated {noun}: its authors must grant you access first.",
+                                hint=f"Accept its licence on {where}/{'datasets/' if subject == 'dataset' else ''}"
+                                     f"{name} while signed in, then add a Hugging Face token on the Accounts page.")
+    refused = isinstance(exc, errors.HfHubHTTPError) and exc.response is not None and (
+        exc.response.status_code == 401 and "Invalid credentials" in (exc.server_message or ""))
+    if refused:  # a bad token, not a missing repository (which the Hub also answers with 401)
+        return _http_error(exc, subject, name, service, token, where, during)
+    if isinstance(exc, errors.RevisionNotFoundError):
+        return NotFound(f"“{name}” has no such revision.")
+    if isinstance(exc, errors.RepositoryNotFoundError) and subject != "inference":
+        return NotFound(f"There is no {noun} “{name}” on the Hugging Face Hub, or it is private.",
+                        hint="Check the spelling, or add a token that can see it on the Accounts page.")
+    if isinstance(exc, errors.HfHubHTTPError) and exc.response is not None:
+        return _http_error(exc, subject, name, service, token, where, during)
+    if _is_transport_error(exc):
+        if subject == "model":
+            return NetworkError(f"“{name}” is not on this computer yet and the Hugging Face Hub cannot be reached.",
+                                hint="Connect to the internet, or choose a local model folder.")
+        place = "Hugging Face Inference Providers" if subject == "inference" else f"the Hugging Face Hub at {where}"
+        return NetworkError(f"Could not reach {place}"
+                            f"{' ' + during if during else ''}.",
+                            hint="Check the internet connection" + (" and the account's Hub URL." if subject in (
+                                "token", "push") else "."))
+    return exc
+
+
+def _http_error(exc, subject: str, name: str, service: str, token: str, where: str, during: str) -> BaseException:
+    status = exc.response.status_code
+    said = " ".join((exc.server_message or "").split()) or str(exc).split("\n")[0]
+    for_name = f" for “{name}”" if subject in ("inference", "dataset", "model") else ""
+    if status == 401 or (status == 403 and subject == "inference"):
+        if subject == "inference":
+            hint = "Check the token on the Accounts page; it needs the Inference Providers permission."
+        elif subject == "push":
+            hint = (f"It is wrong, expired or revoked: make a token with write access at {where}/settings/tokens "
+                    "and enter it on the Accounts page.")
+        else:
+            hint = f"It is wrong, expired or revoked: create a new one at {where}/settings/tokens and enter it."
+        return CredentialsError(f"{service} refused {token}{for_name}"
+                                + (f": {said}" if subject == "inference" and said else "."), hint=hint)
+    if status == 403:
+        if subject == "push":
+            return Refused(f"The Hub did not let {token} write “{name}”" + (f": {said}" if said else "."),
+                           hint="Push under your own user name or an organisation you can write to, with a "
+                                "token that has write access.")
+        return CredentialsError(f"{service} did not let {token} reach “{name}”" + (f": {said}" if said else "."),
+                                hint="Use a token that can see it, on the Accounts page.")
+    if status == 404:
+        if subject == "token":
+            return NetworkError(f"{where} answered, but not as a Hugging Face Hub (HTTP 404).",
+                                hint="Check the account's Hub URL, or leave it empty for huggingface.co.")
+        if subject == "inference":
+            return NotFound(f"No Inference Provider serves “{name}”.",
+                            hint="Choose a model whose Hub page lists Inference Providers.")
+        return NotFound(f"There is no {_NOUN[subject]} “{name}” on the Hugging Face Hub, or it is private.",
+                        hint="Check the spelling, or add a token that can see it on the Accounts page.")
+    if status in (400, 422) and subject == "push":
+        return InvalidInput(f"The Hub refused “{name}”" + (f": {said}" if said else "."),
+                            hint="Choose another repository name.")
+    if status == 429:
+        return RateLimited(f"{service} is asking us to slow down.",
+                           hint="Wait a minute" + (", or check the account's credits." if subject == "inference"
+                                                   else ", then try again."))
+    return NetworkError(f"{service} had a problem (HTTP {status}){' ' + during if during else ''}"
+                        + (f": {said}" if said and subject == "inference" else "."),
+                        hint="Try again in a few minutes.")
+
+
+def _hub_cause(exc: BaseException) -> BaseException | None:
+    """The Hub's own error or a transport error in ``exc``'s chain (uploads and ``datasets`` wrap them), or
+    None when there is none."""
+    from huggingface_hub import errors
+
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, (errors.HfHubHTTPError, errors.HFValidationError, errors.OfflineModeIsEnabled,
+                             errors.LocalEntryNotFoundError)) or _is_transport_error(seen):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """A connection or timeout error of the Hub client's HTTP library (its package name varies by version)."""
+    return isinstance(exc, (OSError, ConnectionError, TimeoutError)) or type(exc).__module__.split(".")[0].startswith(
+        ("httpx", "httpcore", "requests", "urllib3"))
+
+
+def whoami(endpoint: str | None, token: str) -> str:
+    """"Connected to the Hugging Face Hub as NAME." for a token the Hub at ``endpoint`` (None: huggingface.co)
+    accepts; raises StudioError otherwise. What "Test connection" and ``LocalProvider.check_account`` say."""
+    from huggingface_hub import HfApi
+
+    from backend.log import register_secret
+
+    register_secret(token)
+    api = HfApi(endpoint=endpoint or None, token=token)
+    try:
+        who = api.whoami(token=token)
+    except Exception as exc:  # noqa: BLE001 - the Hub's errors in words; anything else is re-raised as is
+        raise hub_error(exc, subject="token", name=api.endpoint or HUB_URL, endpoint=api.endpoint) from None
+    role = ((who.get("auth") or {}).get("accessToken") or {}).get("role")
+    return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}" + (
+        f" (a {role} token)." if role else ".")
+
+
+def dataset_token() -> str | None:
+    """The token for private and gated Hub datasets: None when HF_TOKEN is set (huggingface_hub reads it
+    itself), else the saved Hugging Face account's when there is exactly one, else None (huggingface_hub uses
+    its login). Reads the settings and the keyring: call it off the GUI thread."""
+    import logging
+
+    from backend import accounts, credentials
+    from backend.kinds import AccountKind
+
+    if os.environ.get(paths.HF_TOKEN):
+        return None
+    try:
+        saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
+        return credentials.get_secret(saved[0].id) if len(saved) == 1 else None
+    except Exception as exc:  # noqa: BLE001 - no keyring, a damaged settings file: a public dataset still loads
+        logging.getLogger(__name__).info("No saved Hugging Face token for Hub datasets: %s", exc)
+        return None

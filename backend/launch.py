@@ -30,7 +30,8 @@ from backend.cancel import CancelToken, Progress, ProgressFn
 from backend.errors import StudioError, Unconfirmed
 from backend.models import Job, JobEvent, JobStatus, TrainingConfig, new_id, utcnow
 from backend.monitor_sync import HISTORY_COMPLETE
-from backend.providers.base import LAUNCH_KEY, RECONCILE_SCAN, launched_jobs  # noqa: F401  (re-exported)
+from backend.providers import label as provider_label
+from backend.providers.base import LAUNCH_KEY, RECONCILE_SCAN, ProviderBase, launched_jobs  # noqa: F401  (re-exported)
 from backend.staging import discard, staging_dir  # noqa: F401  (staging_dir: re-exported)
 from backend.store import JobStore
 
@@ -45,6 +46,8 @@ UNCONFIRMED = "launch_unconfirmed"
 SENT_AT = "create_sent_at"
 #: Launching the same configuration this long after an unconfirmed launch is a new launch, not its retry.
 RETRY_WINDOW_SECONDS = 24 * 3600
+#: The longest pause between two looks for a launch whose answer was lost.
+CONFIRM_PAUSE_SECONDS = 2.0
 #: Event type of the note that one launch made several remote jobs.
 DUPLICATES_EVENT = "duplicate_launch"
 _INTERRUPTED = ("The launch was interrupted before the provider created the job; nothing is running. "
@@ -121,9 +124,9 @@ def settle(store: JobStore, provider, job: Job, *, grace_seconds: float = RECONC
     with the key can still land (``grace_seconds`` after it was sent, never less than the provider's
     in-flight time), mark it failed. Returns the records changed or added: none while it is undecided.
     Raises the provider's error when it cannot be asked."""
-    if _tag(job) and _tag(job) != getattr(provider, "credentials_tag", None):
+    if _tag(job) and _tag(job) != provider.credentials_tag:
         _log.warning("Launch %s ran with other credentials than %s has now; it is left for those credentials.",
-                     job.id, provider.kind.label)
+                     job.id, provider.label)
         return []
     found = launched_jobs(provider, job)
     if found:
@@ -149,7 +152,7 @@ def adopt(store: JobStore, job: Job, found: list[Job]) -> list[Job]:
             **update, "account_id": job.account_id, "config": config, "data_summary": job.data_summary,
             "metadata": {**remote.metadata, **job.metadata}, LAUNCHED_WITH: _tag(job)})))
     if len(records) > 1:
-        service = getattr(job.provider, "label", str(job.provider))
+        service = provider_label(job.provider)
         message = (f"One launch created {len(records)} jobs on {service} "
                    f"({', '.join(r.remote_id or r.id for r in records)}); each is billed. All of them are tracked "
                    "here: cancel the ones you do not want.")
@@ -167,9 +170,9 @@ def duplicates_note(store: JobStore, job: Job) -> str | None:
     return notes[-1] if notes else None
 
 
-def in_flight_seconds(provider) -> float:
+def in_flight_seconds(provider: ProviderBase) -> float:
     """How long after it was sent a create request may still land (0: the provider creates synchronously)."""
-    return float(getattr(provider, "create_in_flight_seconds", 0.0))
+    return float(provider.create_in_flight_seconds)
 
 
 # -- the pieces of a launch -------------------------------------------------------------------------------
@@ -183,14 +186,14 @@ def _record(config: TrainingConfig, data, provider, earlier: Job | None) -> Job:
     if earlier is not None:  # the same launch again: its record and its key
         return earlier.model_copy(update={**fields, HISTORY_COMPLETE: False})
     return Job(**fields, metadata={LAUNCH_KEY: new_id()},
-               **{LAUNCHED_WITH: getattr(provider, "credentials_tag", None)})
+               **{LAUNCHED_WITH: provider.credentials_tag})
 
 
 def _earlier_try(store: JobStore, config: TrainingConfig, provider) -> Job | None:
     """The record of a launch of this very configuration (same account and credentials) whose outcome no
     launch has handed back yet: this launch is its retry."""
     wanted = config.model_dump(mode="json")
-    tag = getattr(provider, "credentials_tag", None)
+    tag = provider.credentials_tag
     for job in store.list_jobs(provider=config.provider):
         if ((job.model_extra or {}).get(UNCONFIRMED) or job.status is JobStatus.CREATING) \
                 and job.metadata.get(LAUNCH_KEY) and job.account_id == config.account_id and _tag(job) == tag \
@@ -231,7 +234,8 @@ def _confirm(store: JobStore, provider, job: Job, lost: Unconfirmed, sent: float
     """After a lost answer: look for the key until nothing can still land, then adopt or raise ``Unconfirmed``."""
     service = _service(provider)
     deadline = sent + in_flight_seconds(provider)
-    pause = max(0.01, float(getattr(provider, "poll_seconds", 2.0)))
+    # About twenty looks within the window, never more often than every 10 ms nor less than every 2 s.
+    pause = min(CONFIRM_PAUSE_SECONDS, max(0.01, in_flight_seconds(provider) / 20))
     asked = False
     while True:
         try:
@@ -291,5 +295,5 @@ def _age(job: Job) -> float:
     return (utcnow() - since).total_seconds()
 
 
-def _service(provider) -> str:
-    return getattr(provider, "service", None) or provider.kind.label
+def _service(provider: ProviderBase) -> str:
+    return provider.label

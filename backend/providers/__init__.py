@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from backend import paths
 from backend.errors import CredentialsError, InvalidInput
 from backend.models import RANGES_CONTEXT, Account, AccountKind, ProviderKind, TrainingConfig
-from backend.providers.base import (AccountNeed, AccountSpec, Capability, ChecksAccount, ModelPage, Provider,
-                                    ProviderBase)
+from backend.providers.base import (AccountNeed, AccountSpec, Capability, ChecksAccount, FromEnvironment, ModelPage,
+                                    Provider, ProviderBase)
 
 __all__ = ["DEFAULT_KIND", "PROVIDERS", "Capability", "Provider", "account_spec", "environment_provider",
            "for_account_kind", "has", "infer_kind", "kinds", "label", "local_runner", "open_provider",
@@ -148,28 +148,7 @@ def open_provider(kind: ProviderKind | str, account_id: str | None = None) -> Pr
 
 
 def environment_provider(kind: ProviderKind) -> ProviderBase | None:
-    """OpenAI or Azure with the SDKs' own environment variables (for scripts and CI), or None when they are unset.
-
-    This is what "no saved account" means for those providers: ``jobs create`` launches with it, and the
-    monitor, ``jobs watch``/``cancel`` and the reconciling of unconfirmed launches reach such jobs through it
-    again. The key is never stored; ``credentials_tag`` (a one-way fingerprint of key and endpoint) goes on the
-    jobs it launches, so that another key in the environment later is never taken for the one they ran under.
-    """
-    if kind is ProviderKind.OPENAI and paths.env(paths.OPENAI_API_KEY):
-        secret = paths.env(paths.OPENAI_API_KEY)
-        account = Account(name="environment", kind=AccountKind.OPENAI, base_url=paths.env(paths.OPENAI_BASE_URL),
-                          organization=paths.env(paths.OPENAI_ORG_ID), project=paths.env(paths.OPENAI_PROJECT_ID))
-        where = account.base_url
-    elif kind is ProviderKind.AZURE and paths.env(paths.AZURE_OPENAI_API_KEY):
-        secret = paths.env(paths.AZURE_OPENAI_API_KEY)
-        account = Account(name="environment", kind=AccountKind.AZURE, endpoint=paths.env(paths.AZURE_OPENAI_ENDPOINT),
-                          api_version=paths.env(paths.OPENAI_API_VERSION))
-        where = account.endpoint
-    else:
-        return None
-    from backend.providers.openai_sdk import key_fingerprint
-
-    provider = provider_class(kind)(account=account, secret=secret)
-    provider.account_id = None  # no saved account: jobs record None, and are reopened through this function
-    provider.credentials_tag = "environment:" + key_fingerprint(secret, where)
-    return provider
+    """``kind``'s provider with the SDK's own environment variables (``FromEnvironment``), or None when it reads
+    none or they are unset: what "no saved account" means for scripts and CI."""
+    cls = provider_class(kind)
+    return cls.from_environment() if issubclass(cls, FromEnvironment) else None

@@ -11,11 +11,12 @@ a deployment, and that refusal reaches the user in Azure's words.
 from __future__ import annotations
 
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.models import AccountKind, BaseModelInfo, ProviderKind
+from backend import paths
+from backend.models import Account, AccountKind, BaseModelInfo, ProviderKind
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk
 from backend.providers.base import AccountNeed, AccountSpec
-from backend.providers.openai import AZURE_MODEL, OpenAIProvider
+from backend.providers.openai import AZURE_MODEL, CHECK_SECONDS, OpenAIProvider
 
 
 class AzureProvider(OpenAIProvider):
@@ -25,18 +26,35 @@ class AzureProvider(OpenAIProvider):
     account = AccountSpec(AccountNeed.REQUIRED, AccountKind.AZURE)
     data = DataProfile("Azure OpenAI", Dialect.OPENAI, 10, False, ContextSource.PRICE_TABLE,
                        TokenizerSource.TIKTOKEN, "azure")
-    service = "Azure OpenAI"
+    address_field = "endpoint"
+    address_hint = "It looks like https://NAME.openai.azure.com; check the api-version too."
     capabilities = OpenAIProvider.capabilities
 
     @classmethod
     def claims_model(cls, model: str) -> bool:
         return bool(AZURE_MODEL.search(model))
 
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = openai_sdk.azure_client(self.account, self._secret)
-        return self._client
+    @classmethod
+    def from_environment(cls) -> AzureProvider | None:
+        """The provider with AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION, or None when
+        the key is unset (see ``OpenAIProvider.from_environment``)."""
+        secret = paths.env(paths.AZURE_OPENAI_API_KEY)
+        if not secret:
+            return None
+        account = Account(name="environment", kind=AccountKind.AZURE, endpoint=paths.env(paths.AZURE_OPENAI_ENDPOINT),
+                          api_version=paths.env(paths.OPENAI_API_VERSION))
+        return cls._from_environment(account, secret, account.endpoint)
+
+    def _new_client(self, **options):
+        return openai_sdk.azure_client(self.account, self._secret, **options)
+
+    def _address(self) -> str:
+        return (self.account.endpoint if self.account else None) or ""
+
+    def check_account(self, *, timeout: float = CHECK_SECONDS) -> str:
+        """"Test connection": list the resource's files (where a fine-tune's data goes), once, within ``timeout``."""
+        files = self._checked(lambda client: list(client.files.list()), timeout)
+        return f"Connected to {self.label} at {self._address()}: {len(files)} files in the resource."
 
     def list_base_models(self) -> list[BaseModelInfo]:
         models = self._call(lambda: list(self.client.models.list()))

@@ -125,7 +125,7 @@ class Trainer(Protocol):
 
 @runtime_checkable
 class ChecksAccount(Protocol):
-    def check_account(self) -> str:
+    def check_account(self, *, timeout: float) -> str:
         """Call the provider once; return a sentence such as "Connected as alice". Raises StudioError."""
 
 

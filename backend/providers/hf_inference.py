@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backend.cancel import CancelToken
-from backend.errors import CredentialsError, NetworkError, NotFound, RateLimited, StudioError
+from backend.errors import CredentialsError, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
-from backend.providers.base import AccountNeed, AccountSpec, Capability, ProviderBase
+from backend.providers.base import (AccountNeed, AccountSpec, Capability, Chats, ChecksAccount, ListsChatModels,
+                                    ProviderBase, WarmsUp)
 
 ROUTER_URL = "https://router.huggingface.co/v1"
 TIMEOUT_SECONDS = 60
 
 
-class InferenceProvider(ProviderBase):
+class InferenceProvider(ProviderBase, ChecksAccount, Chats, ListsChatModels, WarmsUp):
     kind = ProviderKind.HF_INFERENCE
     label = "Hugging Face Inference Providers"
     description = "Chat with models on the Hugging Face Hub that an Inference Provider serves."
@@ -52,6 +53,12 @@ class InferenceProvider(ProviderBase):
             base_url = (self.account.base_url if self.account else None) or ROUTER_URL
             self._client = InferenceClient(base_url=base_url, api_key=self.secret, timeout=TIMEOUT_SECONDS)
         return self._client
+
+    def check_account(self, *, timeout: float = 20.0) -> str:
+        """The token's owner on the Hub (``hub.whoami``), as for every Hugging Face account."""
+        from backend.hub import whoami
+
+        return whoami(self.account.endpoint if self.account else None, self.secret or "")
 
     def list_chat_models(self, limit: int = 40) -> list[str]:
         """The most liked text-generation models that some Inference Provider serves now."""
@@ -94,28 +101,7 @@ class InferenceProvider(ProviderBase):
 
 
 def translate(exc: Exception, model: str) -> Exception:
-    """A huggingface_hub or network error as the app's error, with a sentence that says what to do."""
-    from huggingface_hub import errors
+    """A huggingface_hub or network error as the app's error (``hub.hub_error`` for Inference Providers)."""
+    from backend.hub import hub_error
 
-    if isinstance(exc, errors.OfflineModeIsEnabled):
-        return NetworkError("Hub models cannot be reached while HF_HUB_OFFLINE is set.",
-                            hint="Unset HF_HUB_OFFLINE and restart Fine-Tune Studio.")
-    if isinstance(exc, errors.HfHubHTTPError):
-        status = getattr(exc.response, "status_code", None)
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        if status in (401, 403):
-            return CredentialsError(f"Hugging Face refused the token for “{model}”: {detail}",
-                                    hint="Check the token on the Accounts page; it needs the Inference Providers "
-                                    "permission.")
-        if status == 404:
-            return NotFound(f"No Inference Provider serves “{model}”.",
-                            hint="Choose a model whose Hub page lists Inference Providers.")
-        if status == 429:
-            return RateLimited("Hugging Face Inference Providers are asking us to slow down.",
-                               hint="Wait a minute, or check the account's credits.")
-        return NetworkError(f"Hugging Face Inference Providers failed (HTTP {status}): {detail}",
-                            hint="Try again in a few minutes.")
-    if isinstance(exc, (ConnectionError, TimeoutError, OSError)) or "httpx" in type(exc).__module__:
-        return NetworkError("Hugging Face Inference Providers cannot be reached.",
-                            hint="Check the internet connection.")
-    return exc
+    return hub_error(exc, subject="inference", name=model)

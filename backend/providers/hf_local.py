@@ -20,7 +20,9 @@ from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
                             JobStatus, MetricPoint, ModelRef, ProviderKind, TrainingConfig)
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.providers.base import AccountNeed, AccountSpec, Capability, ModelPage, PollCadence, ProviderBase
+from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Capability, Chats, Checkpoints, ChecksAccount,
+                                    Exports, ListsJobs, Metrics, ModelPage, PollCadence, ProviderBase, Resumes,
+                                    StopsAndSaves, Trainer, LoadsModel, JobModels)
 from backend.training import events as ev
 from backend.training import process
 from backend.training.spec import RunFolder
@@ -30,7 +32,10 @@ from backend.training.status import RunView
 _HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
-class LocalProvider(ProviderBase):
+class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, Cancels, Resumes,
+                    StopsAndSaves, Exports, Chats, LoadsModel, JobModels):
+    """Training on this computer. No ``Pauses``: a local run stops and saves, and resumes from there."""
+
     kind = ProviderKind.HF_LOCAL
     label = "Hugging Face (this computer)"
     description = ("An open model from Hugging Face, trained on this computer with TRL and LoRA. "
@@ -60,12 +65,12 @@ class LocalProvider(ProviderBase):
         return Path(model).expanduser().is_dir() or bool(_HUB_MODEL.match(model))
 
     # account and models
-    def check_account(self) -> str:
+    def check_account(self, *, timeout: float = 20.0) -> str:
+        """The token's owner on the Hub (``hub.whoami``; the caller's deadline bounds it: the Hub client takes
+        no timeout for this call)."""
         if not self.secret:
             return "No account needed: training runs on this computer. A Hugging Face token is only needed for gated models."
-        from backend.connection import hub_whoami
-
-        return hub_whoami(self.account, self.secret)
+        return hub.whoami(self.account.endpoint if self.account else None, self.secret)
 
     def list_base_models(self) -> list[BaseModelInfo]:
         """Suggested models, then models already downloaded, then models fine-tuned here."""

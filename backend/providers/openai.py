@@ -14,21 +14,25 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from backend import bounds
+from backend import bounds, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.errors import InvalidInput, Refused, Unconfirmed
-from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Capability, ModelPage,
-                                    ProviderBase)
+from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
+from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Cancels, Capability,
+                                    Chats, Checkpoints, ChecksAccount, DeletesModels, FindsLaunch, FromEnvironment,
+                                    ListsJobs, Metrics, ModelPage, Pauses, PreviewsRequest, ProviderBase, Resumes,
+                                    Trainer, ListsChatModels, WarmsUp)
 from backend.staging import discard, staging_dir
 from backend.models import (
-    Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent, MetricPoint,
-    ProviderKind, TrainingConfig,
+    Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, DataSummary, Job, JobEvent,
+    MetricPoint, ProviderKind, TrainingConfig,
 )
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk, openai_upload
 
 CREATE_ATTEMPTS = 3
+#: How long "Test connection" waits for the service.
+CHECK_SECONDS = 20.0
 
 
 _OPENAI_MODEL = re.compile(r"^(ft:)?(gpt-|o\d+(-|$)|(babbage|davinci)-)", re.IGNORECASE)
@@ -36,7 +40,11 @@ _OPENAI_MODEL = re.compile(r"^(ft:)?(gpt-|o\d+(-|$)|(babbage|davinci)-)", re.IGN
 AZURE_MODEL = re.compile(r"^gpt-35-|\.ft-[0-9a-f]+$", re.IGNORECASE)
 
 
-class OpenAIProvider(ProviderBase):
+class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels,
+                     Pauses, Resumes, DeletesModels, PreviewsRequest, Chats, ListsChatModels, WarmsUp, FromEnvironment):
+    """OpenAI's fine-tuning API. The optional verbs it has are declared as bases (``backend.providers.base``),
+    so that ``issubclass``/``isinstance`` say what the Jobs page and the review page may offer."""
+
     kind = ProviderKind.OPENAI
     label = "OpenAI"
     description = ("OpenAI trains and hosts the model; you pay per trained token. Self-serve fine-tuning "
@@ -48,11 +56,13 @@ class OpenAIProvider(ProviderBase):
     model_page = ModelPage.HOSTED
     hyperparameter_ranges = bounds.OPENAI
     recommended_model = mapping.RECOMMENDED
-    service = "OpenAI"
     capabilities = frozenset({
         Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
         Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT,
         Capability.DELETE_MODEL})
+    #: How "Test connection" names the account's address, and what it says of a wrong one.
+    address_field = "base URL"
+    address_hint = "The base URL usually ends in /v1; leave it empty for OpenAI itself."
     #: Tests lower these to send a small file through the multipart path and to poll quickly.
     simple_upload_limit = openai_upload.SIMPLE_UPLOAD_LIMIT
     part_size = openai_upload.PART_SIZE
@@ -62,8 +72,6 @@ class OpenAIProvider(ProviderBase):
     #: the service: together, how long a launch looks for its key before it calls the job unconfirmed.
     create_timeout = 60.0
     in_flight_margin = 60.0
-    #: Set by ``backend.providers.environment_provider``: a fingerprint of the environment's key.
-    credentials_tag: str | None = None
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         super().__init__(account, secret)
@@ -74,6 +82,29 @@ class OpenAIProvider(ProviderBase):
     def claims_model(cls, model: str) -> bool:
         return bool(_OPENAI_MODEL.match(model)) and not AZURE_MODEL.search(model)
 
+    @classmethod
+    def from_environment(cls) -> OpenAIProvider | None:
+        """The provider with the SDK's own environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...), or
+        None when the key is unset: what "no saved account" means for scripts and CI. ``jobs create`` launches
+        with it, and the monitor, ``jobs watch``/``cancel`` and the reconciling of unconfirmed launches reach
+        such jobs through it again."""
+        secret = paths.env(paths.OPENAI_API_KEY)
+        if not secret:
+            return None
+        account = Account(name="environment", kind=AccountKind.OPENAI, base_url=paths.env(paths.OPENAI_BASE_URL),
+                          organization=paths.env(paths.OPENAI_ORG_ID), project=paths.env(paths.OPENAI_PROJECT_ID))
+        return cls._from_environment(account, secret, account.base_url)
+
+    @classmethod
+    def _from_environment(cls, account: Account, secret: str, where: str | None) -> OpenAIProvider:
+        """The key is never stored; ``credentials_tag`` (a one-way fingerprint of key and address) goes on the
+        jobs it launches, so that another key in the environment later is never taken for the one they ran
+        under."""
+        provider = cls(account=account, secret=secret)
+        provider.account_id = None  # no saved account: jobs record None, and are reopened through this method
+        provider.credentials_tag = "environment:" + openai_sdk.key_fingerprint(secret, where)
+        return provider
+
     @property
     def create_in_flight_seconds(self) -> float:
         return self.create_timeout + self.in_flight_margin
@@ -81,22 +112,54 @@ class OpenAIProvider(ProviderBase):
     @property
     def client(self):
         if self._client is None:
-            self._client = openai_sdk.openai_client(self.account, self._secret)
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self, **options):
+        return openai_sdk.openai_client(self.account, self._secret, **options)
+
+    def _address(self) -> str:
+        """Where the account's requests go, as "Test connection" names it."""
+        return (self.account.base_url if self.account else None) or "https://api.openai.com/v1"
 
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # SDK errors become the app's; anything else is a bug and propagates
             if type(exc).__module__.startswith("openai"):
-                raise openai_sdk.translate(exc, self.service) from None
+                raise openai_sdk.translate(exc, self.label) from None
             raise
 
     # -- account and models -------------------------------------------------------------------------
-    def check_account(self) -> str:
-        models = self._call(lambda: list(self.client.models.list()))
+    def check_account(self, *, timeout: float = CHECK_SECONDS) -> str:
+        """"Test connection": list the models, once (one retry), within ``timeout`` seconds."""
+        models = self._checked(lambda client: list(client.models.list()), timeout)
         tunable = mapping.base_models(models)
-        return f"Connected to {self.service}: {len(models)} models visible, {len(tunable)} can be fine-tuned."
+        return f"Connected to {self.label}: {len(models)} models visible, {len(tunable)} can be fine-tuned."
+
+    def _checked(self, call, timeout: float):
+        """``call(client)`` on a client of its own (closed after), its failure in words that name the address."""
+        client = self._new_client(max_retries=1, timeout=timeout)
+        try:
+            return call(client)
+        except Exception as exc:  # noqa: BLE001 - every failure of a connection test is a sentence
+            raise self._account_error(exc) from None
+        finally:
+            client.close()
+
+    def _account_error(self, exc: Exception):
+        """A failed connection test: an address that cannot be reached or is not this service says which field
+        of the account to check; anything else is the SDK's error in words."""
+        import openai
+
+        where = self._address()
+        if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+            return NetworkError(f"Could not reach {self.label} at {where}.",
+                                hint=f"Check the internet connection and the account's {self.address_field}.")
+        if isinstance(exc, openai.NotFoundError):
+            return NetworkError(f"{where} answered, but not as {self.label} (HTTP 404: {openai_sdk.api_message(exc)}).",
+                                hint=f"Check the account's {self.address_field}. {self.address_hint}")
+        return openai_sdk.translate(exc, self.label)
 
     def list_base_models(self) -> list[BaseModelInfo]:
         return mapping.base_models(self._call(lambda: list(self.client.models.list())))
@@ -104,9 +167,9 @@ class OpenAIProvider(ProviderBase):
     # -- launch -------------------------------------------------------------------------------------
     def prepare_data(self, config: TrainingConfig, *, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> DataRefs:
-        """Validate and convert the data, upload it (resumably), and wait until the service has processed it."""
-        from backend.data import estimate_price
-
+        """Validate and convert the data as the data page set it up (``prepare_for``: format, column mapping,
+        dedupe, drop invalid, split, seed), upload it (resumably), and wait until the service has processed it.
+        The summary's cost is ``training_cost`` of the training share: the figure the review page shows."""
         folder = staging_dir()
         try:  # the converted copy is not kept: a retry converts again, to the same bytes, and resumes by content
             prepared, refs = self._upload(config, folder, progress, cancel)
@@ -115,24 +178,28 @@ class OpenAIProvider(ProviderBase):
         for role, file_id in refs.items():
             self._call(openai_upload.wait_until_processed, self.client, file_id, f"the {role} file",
                        cancel=cancel, poll_seconds=self.poll_seconds)
+        return DataRefs(training=refs["training"], validation=refs.get("validation"),
+                        summary=self._summary(config, prepared))
+
+    def _summary(self, config: TrainingConfig, prepared) -> dict:
+        from backend.data.cost import training_cost
+
         stats = prepared.report.stats
-        epochs = config.hyperparameters.n_epochs
-        billed = stats.billed_tokens_per_epoch * (epochs if isinstance(epochs, int) else stats.default_epochs)
-        price = estimate_price(billed, self.kind, mapping.base_of(config.base_model))
-        summary = {"training_examples": prepared.train_examples, "validation_examples": prepared.validation_examples,
-                   "dropped": prepared.dropped, "billed_tokens": billed, "default_epochs": stats.default_epochs,
-                   "price_usd": price.amount_usd if price else None, "price_as_of": price.as_of if price else None,
-                   "training_file": Path(config.training_file).name}
-        return DataRefs(training=refs["training"], validation=refs.get("validation"), summary=summary)
+        cost = training_cost(stats, training_examples=prepared.train_examples,
+                             epochs=config.hyperparameters.n_epochs, profile=self.data,
+                             model=mapping.base_of(config.base_model))
+        summary = DataSummary(source=config.training_file, training_examples=prepared.train_examples,
+                              validation_examples=prepared.validation_examples,
+                              dropped_duplicates=prepared.dropped.get("duplicates"),
+                              dropped_invalid=prepared.dropped.get("invalid"),
+                              tokens=cost.tokens_per_epoch, longest_tokens=stats.tokens.max, cost=cost)
+        return summary.model_dump(mode="json", exclude_none=True)
 
     def _upload(self, config: TrainingConfig, folder, progress: ProgressFn | None, cancel: CancelToken | None):
-        from backend.data import prepare_dataset
+        from backend.data.prepare import prepare_for
 
-        prepared = prepare_dataset(
-            config.training_file, self.kind, folder,
-            validation_path=config.validation_file, validation_split=config.validation_split, seed=config.split_seed,
-            model=mapping.base_of(config.base_model), drop_invalid=bool(config.options.get("drop_invalid")),
-            dedupe=bool(config.options.get("dedupe")), progress=progress, cancel=cancel)
+        prepared = prepare_for(config, self.data, folder, model=mapping.base_of(config.base_model),
+                               progress=progress, cancel=cancel)
         if prepared.report.method != config.method:
             raise InvalidInput(f"{config.training_file} holds {prepared.report.method} examples, but the method is "
                                f"{config.method}.", hint="Choose the matching method on the model page.")
@@ -176,15 +243,15 @@ class OpenAIProvider(ProviderBase):
                 return mapping.to_job(remote, job, self)
             except openai.APIError as exc:
                 if openai_sdk.outcome_unknown(exc):  # the job may exist: never send it again from here
-                    raise Unconfirmed(f"{openai_sdk.lost_answer(exc, self.service)}, so whether it created the job "
+                    raise Unconfirmed(f"{openai_sdk.lost_answer(exc, self.label)}, so whether it created the job "
                                       "is not known") from None
                 if self.kind is ProviderKind.OPENAI and openai_sdk.is_fine_tuning_closed(exc):
                     raise openai_sdk.FineTuningClosed(openai_sdk.api_message(exc)) from None  # the wind-down
                 if not (isinstance(exc, openai.RateLimitError) or openai_sdk.never_sent(exc)):
-                    raise openai_sdk.translate(exc, self.service) from None
+                    raise openai_sdk.translate(exc, self.label) from None
                 last = exc  # refused before anything was created, or never sent: safe to repeat
             time.sleep(self.retry_pause * (attempt + 1))
-        raise openai_sdk.translate(last, self.service)
+        raise openai_sdk.translate(last, self.label)
 
     def find_launched(self, key: str) -> list[Job]:
         """Every remote job created by the launch with this key (our metadata marks it), oldest first.
@@ -224,7 +291,7 @@ class OpenAIProvider(ProviderBase):
                 yield mapping.to_job(remote, None, self)
         except Exception as exc:
             if type(exc).__module__.startswith("openai"):
-                raise openai_sdk.translate(exc, self.service) from None
+                raise openai_sdk.translate(exc, self.label) from None
             raise
 
     def list_events(self, job: Job, after: str | None = None) -> list[JobEvent]:
@@ -262,7 +329,7 @@ class OpenAIProvider(ProviderBase):
         """``DELETE /models/{model}``: only a fine-tuned model of the account's organisation (its Owner role)."""
         deleted = self._call(self.client.models.delete, model)
         if not deleted.deleted:
-            raise Refused(f"{self.service} did not delete the model {model}.")
+            raise Refused(f"{self.label} did not delete the model {model}.")
 
     # -- chat ---------------------------------------------------------------------------------------
     def chat_models(self) -> list[BaseModelInfo]:
@@ -287,7 +354,7 @@ class OpenAIProvider(ProviderBase):
                         yield choice.delta.content
         except Exception as exc:
             if type(exc).__module__.startswith("openai") or "httpx" in type(exc).__module__:
-                raise openai_sdk.translate(exc, self.service) from None
+                raise openai_sdk.translate(exc, self.label) from None
             raise
         finally:
             stream.close()

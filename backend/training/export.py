@@ -215,7 +215,7 @@ def _export(folder: RunFolder, request: ExportRequest, preferred_account: str | 
     trained_folder(folder)
     merged_dir = _check_free(request.merged_dir, folder=True) if request.merged_dir else None
     recipe_file = _check_free(request.recipe_file, folder=False) if request.recipe_file else None
-    repo_id = hub.check_repo_id(request.repo_id) if request.repo_id is not None else None
+    repo_id = hub.check_id(request.repo_id, subject="repository") if request.repo_id is not None else None
     account, token = push.push_credentials(request.account, preferred=preferred_account) if repo_id else (None, None)
 
     weights = _model_bytes(spec, folder) if (merged_dir or repo_id) else 0

@@ -18,10 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.cancel import CancelToken
-from backend.errors import Cancelled, CredentialsError, InvalidInput, NetworkError, Refused
+from backend.errors import Cancelled, CredentialsError, InvalidInput
 from backend.models import Account, AccountKind
 
-HUB_URL = "https://huggingface.co"
 COMMITTING = "Committing the files"  # the last step: from here on a push cannot be stopped
 
 
@@ -127,38 +126,8 @@ def push_folder(local: Path, repo_id: str, *, account: Account, token: str, priv
 
 
 def push_error(repo_id: str, account: Account, exc: Exception) -> Exception:
-    """The Hub's answer to a push as a StudioError that says what to do."""
-    from huggingface_hub.errors import HFValidationError, HfHubHTTPError, OfflineModeIsEnabled
+    """The Hub's answer to a push as a StudioError that says what to do (``hub.hub_error``)."""
+    from backend.hub import hub_error
 
-    from backend.connection import _is_transport_error
-
-    where = account.endpoint or HUB_URL
-    if isinstance(exc, OfflineModeIsEnabled):
-        return NetworkError("Hugging Face offline mode is on (HF_HUB_OFFLINE), so nothing was pushed.",
-                            hint="Unset HF_HUB_OFFLINE and export again.")
-    if isinstance(exc, HFValidationError):
-        return InvalidInput(f"The repository name “{repo_id}” is not valid: {exc}")
-    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        status = exc.response.status_code
-        said = " ".join((exc.server_message or "").split())
-        if status == 401:
-            return CredentialsError(f"The Hugging Face Hub refused the token of the account “{account.name}”.",
-                                    hint=f"It is wrong, expired or revoked: make a token with write access at "
-                                         f"{where}/settings/tokens and enter it on the Accounts page.")
-        if status == 403:
-            return Refused(f"The Hub did not let the account “{account.name}” write “{repo_id}”"
-                           + (f": {said}" if said else "."),
-                           hint="Push under your own user name or an organisation you can write to, with a "
-                                "token that has write access.")
-        if status in (400, 422):
-            return InvalidInput(f"The Hub refused “{repo_id}”" + (f": {said}" if said else "."),
-                                hint="Choose another repository name.")
-        return NetworkError(f"The Hugging Face Hub had a problem (HTTP {status}) while pushing “{repo_id}”.",
-                            hint="Try again in a few minutes.")
-    cause = exc.__cause__
-    if isinstance(exc, RuntimeError) and isinstance(cause, Exception):  # an upload's failure, wrapped
-        return push_error(repo_id, account, cause)
-    if _is_transport_error(exc):
-        return NetworkError(f"Could not reach the Hugging Face Hub at {where} while pushing “{repo_id}”.",
-                            hint="Check the internet connection (and the account's Hub URL), then export again.")
-    return exc
+    return hub_error(exc, subject="push", name=repo_id, token_source=f"the token of the account “{account.name}”",
+                     endpoint=account.endpoint)

@@ -9,7 +9,8 @@ import pytest
 
 from backend import paths
 from backend.errors import NetworkError, Refused, Unconfirmed
-from backend.launch import LAUNCH_KEY, duplicates_note, launch, reconcile_pending
+from backend.launch import duplicates_note, launch, reconcile_pending
+from backend.providers.base import LAUNCH_KEY
 from backend.models import Job, JobStatus, ProviderKind
 from backend.providers.openai import OpenAIProvider
 from backend.providers.openai_sdk import FineTuningClosed

@@ -114,3 +114,17 @@ def test_chat_stream_stops_when_cancelled(provider, fake_openai):
         token.cancel()
     assert len(received) == 1 and received[0].startswith("one")  # the rest was never read
     assert fake_openai.state.chat_requests[-1]["max_tokens"] == 20
+
+
+def test_every_declared_verb_is_implemented_by_the_class_not_by_the_protocols_stub():
+    """The built-in providers declare their optional verbs as bases; a verb declared but not written would
+    inherit the Protocol's empty method and answer None, so each method must come from a provider class."""
+    from backend import providers
+    from backend.providers import base
+
+    for kind in providers.kinds():
+        cls = providers.provider_class(kind)
+        for verb in (v for v in base.VERBS if issubclass(cls, v)):
+            for name in (n for n, value in vars(verb).items() if callable(value) and not n.startswith("_")):
+                owner = next(k for k in cls.__mro__ if name in vars(k))
+                assert not vars(owner).get("_is_protocol", False), f"{cls.__name__}.{name} ({verb.__name__})"
