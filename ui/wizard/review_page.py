@@ -168,7 +168,7 @@ class ReviewPage(QWizardPage):
                             f"({job.remote_id or job.id}).")
         self.open_button.show()
         self.wizard().setButtonLayout(_AFTER_LAUNCH)
-        self.wizard().context.job_changed.emit(job.id)
+        self.wizard().context.job_recorded.emit(job.id)
         self.completeChanged.emit()
 
     def _failed(self, message: str) -> None:
