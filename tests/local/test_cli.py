@@ -28,7 +28,7 @@ def test_jobs_create_trains_locally_and_waits_for_the_model(tiny_model_dir, chat
     assert out.returncode == 0, out.stdout + out.stderr
     assert "on Hugging Face (this computer): queued" in out.stdout
     assert "Training finished" in out.stdout and "validation loss" in out.stdout
-    final = out.stdout.split("Fine-tuned model: ")[1].strip()
+    final = out.stdout.split("\nModel: ")[1].strip()  # follow()'s last line (it read "Fine-tuned model:" until 9529319)
     assert (Path(final) / "adapter_config.json").exists()
     store = JobStore()
     try:
