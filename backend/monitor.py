@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from backend.errors import NetworkError, RateLimited, StudioError
 from backend.models import Job, JobEvent, JobStatus, MetricPoint, ProviderKind
 from backend.monitor_sync import PollResult, history_complete, import_jobs, sync_job
+from backend.providers.base import PollCadence
 from backend.store import JobStore
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ class PollPolicy:
     # from queued to finished within one ``waiting`` interval.
     local: float = 1.0
 
-    def interval(self, status: JobStatus, provider: ProviderKind | None = None) -> float:
-        if provider is ProviderKind.HF_LOCAL:
+    def interval(self, status: JobStatus, cadence: PollCadence = PollCadence.REMOTE) -> float:
+        """Seconds until the next poll of a job in ``status`` whose provider polls at ``cadence`` (its class's
+        ``poll``)."""
+        if cadence is PollCadence.FREE:
             return min(self.local, self.running)
         return self.running if status in (JobStatus.RUNNING, JobStatus.CREATING) else self.waiting
 
@@ -137,12 +140,48 @@ class Monitor:
         self._jobs: dict[str, _Tracked] = {}
         self._connections: dict[tuple, Connection] = {}
         self._providers: dict[tuple, object] = {}
+        self._cadences: dict[ProviderKind, PollCadence] = {}
+        #: Discovery (``discover``): the newest ``updated_at`` read so far, and each job's ``updated_at`` as this
+        #: monitor last saved or read it, so that its own saves are not news.
+        self._since: str = ""
+        self._seen: dict[str, str] = {}
 
     # -- what to poll ---------------------------------------------------------------------------------
     def load(self) -> None:
         """Track every job in the store that is active, or ended without its history fetched."""
         for job in self.store.list_jobs():
+            self._note(job)
             self.track(job)
+
+    def discover(self) -> list[Job]:
+        """Jobs written to the store by someone else since the last look (``jobs create`` in a terminal, another
+        window), each tracked: one cheap indexed query (``JobStore.changed_since``). This monitor's own saves and
+        jobs it was told about (``record``) are not returned."""
+        with self._lock:
+            since = self._since
+        found = []
+        for job in self.store.changed_since(since):
+            stamp = job.updated_at.isoformat()
+            with self._lock:
+                self._since = max(self._since, stamp)
+                if self._seen.get(job.id) == stamp:
+                    continue
+                self._seen[job.id] = stamp
+            found.append(job)
+            self.track(job)
+        return found
+
+    def record(self, job: Job) -> None:
+        """``job`` as someone in this app just stored it (an action's answer, a launch): tracked, and not news to
+        ``discover``."""
+        self._note(job)
+        self.track(job)
+
+    def _note(self, job: Job) -> None:
+        stamp = job.updated_at.isoformat()
+        with self._lock:
+            self._seen[job.id] = stamp
+            self._since = max(self._since, stamp)
 
     def track(self, job: Job) -> None:
         """Start (or keep) following ``job``; it is polled at once."""
@@ -160,6 +199,7 @@ class Monitor:
     def forget(self, job_id: str) -> None:
         with self._lock:
             self._jobs.pop(job_id, None)
+            self._seen.pop(job_id, None)
 
     def tracked(self) -> list[str]:
         with self._lock:
@@ -219,7 +259,7 @@ class Monitor:
             # Metrics and checkpoints are the costly calls (OpenAI re-reads every event for them): while
             # a job runs, ask for them at most every ``running`` seconds and never for more than a tenth
             # of the time, so a slow account is not flooded. Events still arrive on every poll.
-            every = self.policy.interval(JobStatus.RUNNING, job.provider)
+            every = self.policy.interval(JobStatus.RUNNING, self._cadence(job.provider))
             history_due = started - tracked.history_at >= max(every, 10 * tracked.history_cost)
             pending = tracked.history_pending
         try:
@@ -234,6 +274,7 @@ class Monitor:
             return None
         self._succeeded(job, result, started)
         for extra in result.also:  # one launch made several remote jobs: follow them all
+            self._note(extra)
             self.track(extra)
             self.callbacks.job_changed(extra)
         return result
@@ -244,6 +285,7 @@ class Monitor:
 
     def _succeeded(self, job: Job, result: PollResult, started: float) -> None:
         fresh = result.job
+        self._note(fresh)  # saved by this poll: not news to ``discover``
         with self._lock:
             tracked = self._jobs.get(job.id)
             if tracked is not None:
@@ -258,7 +300,7 @@ class Monitor:
                     tracked.last_event_id = result.events[-1].id
                 if result.metrics:
                     tracked.last_step = max(tracked.last_step or 0, result.metrics[-1].step)
-                tracked.next_at = self.clock() + self.policy.interval(fresh.status, fresh.provider)
+                tracked.next_at = self.clock() + self.policy.interval(fresh.status, self._cadence(fresh.provider))
                 if fresh.status.is_terminal and history_complete(fresh):
                     self._jobs.pop(job.id, None)
             connection = self._connection(job)
@@ -309,6 +351,18 @@ class Monitor:
         with self._lock:
             return self._connection(job)
 
+    def _cadence(self, kind: ProviderKind) -> PollCadence:
+        """How often ``kind``'s jobs may be polled (its class's ``poll``; a kind this version lacks: REMOTE)."""
+        with self._lock:
+            cadence = self._cadences.get(kind)
+        if cadence is None:
+            from backend.providers import PROVIDERS, provider_class
+
+            cadence = provider_class(kind).poll if kind in PROVIDERS else PollCadence.REMOTE
+            with self._lock:
+                self._cadences[kind] = cadence
+        return cadence
+
     def _provider(self, job: Job):
         key = self._key(job)
         with self._lock:
@@ -320,12 +374,22 @@ class Monitor:
         return provider
 
 
+def free_kinds() -> list[ProviderKind]:
+    """The providers whose polls cost nothing (``PollCadence.FREE``: a run on this computer reads its folder)."""
+    from backend.providers import kinds, provider_class
+
+    return [kind for kind in kinds() if provider_class(kind).poll is PollCadence.FREE]
+
+
 def refresh_local(store: JobStore, jobs: list[Job] | None = None) -> None:
-    """Bring runs on this computer up to date from their folders with one poll of the app's monitor (reading
-    a run folder costs nothing): for commands that show jobs without watching them. Others are left as stored."""
+    """Bring jobs whose polls cost nothing (runs on this computer, read from their folders) up to date with one
+    poll of the app's monitor: for commands that show jobs without watching them. Others are left as stored."""
     monitor = Monitor(store)
-    for job in store.list_jobs(provider=ProviderKind.HF_LOCAL) if jobs is None else jobs:
-        if job.provider is ProviderKind.HF_LOCAL:
+    free = free_kinds()
+    if jobs is None:
+        jobs = [job for kind in free for job in store.list_jobs(provider=kind)]
+    for job in jobs:
+        if job.provider in free:
             monitor.track(job)
     monitor.tick()
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
-from backend.providers.base import Capability, Provider
+from backend.providers.base import Checkpoints, FindsLaunch, ListsJobs, Metrics, Trainer
 from backend.store import JobStore
 
 #: A job's extra field: its history (events, metrics, checkpoints) was fetched after it ended.
@@ -53,7 +53,7 @@ def _visible(job: Job) -> dict:
     return job.model_dump(exclude={"updated_at"})
 
 
-def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: str | None,
+def sync_job(store: JobStore, provider: Trainer, job: Job, *, last_event_id: str | None,
              last_step: int | None, history_due: bool = True, history_pending: bool = False,
              now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> PollResult:
     """Refresh ``job`` and its history from ``provider``; write everything to ``store``.
@@ -69,7 +69,7 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
         stored = store.get_job(job.id)
         if stored is None or not (stored.remote_id or stored.run_dir):
             pending = stored or job
-            if pending.status is JobStatus.CREATING and hasattr(provider, "find_launched") and stored is not None:
+            if pending.status is JobStatus.CREATING and isinstance(provider, FindsLaunch) and stored is not None:
                 from backend.launch import settle
 
                 changed = settle(store, provider, pending)
@@ -90,9 +90,8 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
     moved = bool(events) or fresh.status is not job.status or fresh.step != job.step
     final = fresh.status.is_terminal
     result = PollResult(job=fresh, previous_status=job.status, events=new_events, moved=moved)
-    capabilities = getattr(provider, "capabilities", frozenset())
     result.history_fetched = final or (history_due and (moved or history_pending))
-    if Capability.METRICS in capabilities and result.history_fetched:
+    if isinstance(provider, Metrics) and result.history_fetched:
         points = provider.metrics(fresh)
         if points:
             store.add_metrics(job.id, points)
@@ -102,7 +101,7 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
             last = points[-1]
             if fresh.step is None or last.step > fresh.step:
                 fresh = fresh.model_copy(update={"step": last.step})
-    if Capability.CHECKPOINTS in capabilities and result.history_fetched:
+    if isinstance(provider, Checkpoints) and result.history_fetched:
         result.checkpoints = provider.list_checkpoints(fresh)
         store.set_checkpoints(job.id, result.checkpoints)
     if final:
@@ -117,7 +116,7 @@ def sync_job(store: JobStore, provider: Provider, job: Job, *, last_event_id: st
     return result
 
 
-def import_jobs(store: JobStore, provider: Provider, *, limit: int | None = None) -> list[Job]:
+def import_jobs(store: JobStore, provider: ListsJobs, *, limit: int | None = None) -> list[Job]:
     """Record the account's jobs that the store lacks (created elsewhere); returns the new records."""
     added: list[Job] = []
     for count, remote in enumerate(provider.list_jobs()):

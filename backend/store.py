@@ -61,6 +61,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, checkpoint_id)
     );
     """,
+    # 3: what changed since a moment, cheaply (the app's monitor finds jobs that another process recorded)
+    """
+    CREATE INDEX jobs_updated ON jobs(updated_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Bytes the write-ahead log may reach before a write checkpoints it back into the database and empties it.
@@ -223,6 +227,14 @@ class JobStore:
         sql += " ORDER BY created_at DESC"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
+        return [Job.model_validate_json(r[0]) for r in rows]
+
+    def changed_since(self, since: str = "") -> list[Job]:
+        """Jobs saved at or after ``since`` (an ``updated_at`` in ISO form; "" means all), oldest change first.
+        Every timestamp is UTC in the same ISO form, so text order is time order and the index answers it."""
+        with self._lock:
+            rows = self._db.execute("SELECT doc FROM jobs WHERE updated_at >= ? ORDER BY updated_at",
+                                    (since,)).fetchall()
         return [Job.model_validate_json(r[0]) for r in rows]
 
     def remove_job(self, job_id: str) -> None:

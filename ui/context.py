@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 class AppContext(QObject):
     #: Show the page with this key ("new", "jobs", "playground", "accounts").
     navigate = Signal(str)
-    #: A job was created, changed or removed in the store (job id).
+    #: A job was created, changed or removed in the store (job id). The outbox: emitted only by the app's monitor
+    #: driver (or, before there is one, for each ``job_recorded``).
     job_changed = Signal(str)
-    #: A job was written to the store outside the monitor (a launch, a reconcile, a removal): the monitor driver
-    #: reads it and announces it on ``job_changed`` (job id). Declared for the Jobs page's actions object.
+    #: A job was written to the store outside the monitor (a launch, a reconcile, a removal): the inbox. The
+    #: monitor driver reads it, follows it and announces it on ``job_changed`` (job id).
     job_recorded = Signal(str)
     #: Open this job's detail in the monitor (job id).
     open_job = Signal(str)
@@ -44,6 +45,7 @@ class AppContext(QObject):
         self._monitor: MonitorDriver | None = None
         self._reconciling: Task | None = None
         self.notifier: Notifier | None = None
+        self.job_recorded.connect(self._recorded_without_monitor)
 
     @property
     def store(self) -> JobStore:
@@ -69,9 +71,13 @@ class AppContext(QObject):
             self._monitor.job_finished.connect(self.notifier.job_finished)
         return self._monitor
 
+    def _recorded_without_monitor(self, job_id: str) -> None:
+        if self._monitor is None:  # no driver yet to read it: the pages that list jobs still hear of it
+            self.job_changed.emit(job_id)
+
     def reconcile_launches(self, *, open_provider: Callable | None = None) -> Task:
         """Settle launches a crash left half-done (``backend.launch.reconcile_pending``), once per app and
-        off the GUI thread; every job it changes is announced on ``job_changed``."""
+        off the GUI thread; every job it changes is recorded (``job_recorded``), and so announced."""
         if self._reconciling is None:
             from backend.launch import reconcile_pending
             from ui.tasks import Task
@@ -79,7 +85,7 @@ class AppContext(QObject):
             open_provider = open_provider or self.open_provider
             kwargs = {"open_provider": open_provider} if open_provider else {}
             self._reconciling = Task(reconcile_pending, self.store, name="reconcile launches", **kwargs) \
-                .on_success(lambda jobs: [self.job_changed.emit(job.id) for job in jobs]).start()
+                .on_success(lambda jobs: [self.job_recorded.emit(job.id) for job in jobs]).start()
         return self._reconciling
 
     def stop(self) -> None:

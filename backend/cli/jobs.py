@@ -10,8 +10,11 @@ import importlib
 import sys
 import time
 
+from backend.control import JobAction, control, delete_model, why_not
 from backend.errors import InvalidInput
 from backend.models import Job, JobStatus, ProviderKind
+from backend.providers import DEFAULT_KIND, kinds, label
+from backend.providers.base import ListsJobs
 from backend.store import JobStore
 
 
@@ -21,7 +24,7 @@ def register(subparsers) -> None:
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
     p = sub.add_parser("list", help="every job in the job store, newest first")
-    p.add_argument("--provider", choices=[k.value for k in ProviderKind])
+    p.add_argument("--provider", choices=[k.value for k in kinds()])
     p.add_argument("--status", choices=[s.value for s in JobStatus])
     p.set_defaults(func=_list)
 
@@ -40,11 +43,11 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("stop-and-save", help="stop a run on this computer at its next step, keeping a checkpoint")
     p.add_argument("id")
-    p.set_defaults(func=lambda args: _control(args, "stop_and_save"))
+    p.set_defaults(func=lambda args: _control(args, JobAction.STOP_AND_SAVE))
 
     p = sub.add_parser("resume", help="continue a paused job (a local run: from its last checkpoint)")
     p.add_argument("id")
-    p.set_defaults(func=lambda args: _control(args, "resume"))
+    p.set_defaults(func=lambda args: _control(args, JobAction.RESUME))
 
     p = sub.add_parser("delete-model", help="delete a succeeded job's fine-tuned model on its provider (asks first)")
     p.add_argument("id")
@@ -52,7 +55,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=_delete_model)
 
     p = sub.add_parser("import", help="add the jobs of an account that were created elsewhere")
-    p.add_argument("--provider", choices=[k.value for k in ProviderKind], default=ProviderKind.OPENAI.value)
+    p.add_argument("--provider", choices=[k.value for k in kinds(having=ListsJobs)], default=DEFAULT_KIND.value)
     p.add_argument("--account", required=True, help="account id (see `accounts list`)")
     p.set_defaults(func=_import)
 
@@ -120,16 +123,16 @@ def _show(args) -> int:
     job = find_job(store, args.id)
     refresh_local(store, [job])
     job = store.get_job(job.id) or job
-    rows = [("Job", job.id), ("Name", job.name), ("Provider", job.provider.label), ("Remote id", job.remote_id),
+    rows = [("Job", job.id), ("Name", job.name), ("Provider", label(job.provider)), ("Remote id", job.remote_id),
             ("Base model", job.base_model), ("Method", job.method), ("Status", progress_text(job)),
             ("Created", job.created_at.isoformat(timespec="seconds")),
             ("Finished", job.finished_at.isoformat(timespec="seconds") if job.finished_at else None),
             ("Model", job.fine_tuned_model and job.fine_tuned_model + (
                 f" (deleted {job.model_deleted_at:%Y-%m-%d %H:%M} UTC)" if job.model_deleted_at else "")),
             ("Error", job.error)]
-    for label, value in rows:
+    for title, value in rows:
         if value:
-            print(f"{label + ':':12} {value}")
+            print(f"{title + ':':12} {value}")
     for checkpoint in store.checkpoints(job.id):
         print(f"{'Checkpoint:':12} step {checkpoint.step}  {checkpoint.model}")
     events = store.events(job.id)
@@ -178,12 +181,12 @@ def follow(store: JobStore, job: Job, *, policy, open_provider=None) -> int:
         line["text"] = progress_text(store.get_job(job.id) or job) + f" ({state})"
         if connection.ok:
             if told["error"]:
-                print(f"{job.provider.label} answers again.", file=sys.stderr, flush=True)
+                print(f"{label(job.provider)} answers again.", file=sys.stderr, flush=True)
             told["error"] = None
         elif connection.error != told["error"]:
             told["error"] = connection.error
             print(f"Could not check the job: {connection.error} The job itself is not affected: it goes on at "
-                  f"{job.provider.label}. Still watching ({state}); Ctrl-C stops watching, `jobs watch {job.id[:10]}`"
+                  f"{label(job.provider)}. Still watching ({state}); Ctrl-C stops watching, `jobs watch {job.id[:10]}`"
                   " picks it up again.", file=sys.stderr, flush=True)
 
     def show_job(fresh: Job) -> None:
@@ -219,16 +222,15 @@ def _cancel(args) -> int:
     if job.status.is_terminal:
         print(f"The job has already {job.status.value}.")
         return 0
-    return _control(args, "cancel", store=store, job=job)
+    return _control(args, JobAction.CANCEL, store=store, job=job)
 
 
-_ASKED = {"cancel": "Cancel requested", "stop_and_save": "Stop requested: the trainer saves a checkpoint at its "
-          "next step, then ends (`jobs resume` continues from it)", "resume": "Resumed"}
+_ASKED = {JobAction.CANCEL: "Cancel requested", JobAction.STOP_AND_SAVE: "Stop requested: the trainer saves a "
+          "checkpoint at its next step, then ends (`jobs resume` continues from it)", JobAction.RESUME: "Resumed"}
 
 
-def _control(args, action: str, *, store: JobStore | None = None, job: Job | None = None) -> int:
+def _control(args, action: JobAction, *, store: JobStore | None = None, job: Job | None = None) -> int:
     """Ask the job's provider, then record its answer: the Jobs page's own call (``backend.control``)."""
-    from backend.control import control
     from backend.providers import open_provider
 
     store = store or JobStore()
@@ -239,21 +241,20 @@ def _control(args, action: str, *, store: JobStore | None = None, job: Job | Non
 
 
 def _delete_model(args) -> int:
-    from backend import model_deletion
     from backend.providers import open_provider
 
     store = JobStore()
     job = find_job(store, args.id)
     provider = open_provider(job.provider, job.account_id)
-    reason = model_deletion.why_not(job, provider.capabilities)
+    reason = why_not(job, type(provider), JobAction.DELETE_MODEL)
     if reason is not None:
         raise InvalidInput(reason)
-    question = (f"Delete the model {job.fine_tuned_model} on {job.provider.label}? It cannot be used again, and "
+    question = (f"Delete the model {job.fine_tuned_model} on {label(job.provider)}? It cannot be used again, and "
                 "this cannot be undone. [y/N] ")
     if not args.yes and not _ask(question):
         print("Nothing was deleted.", file=sys.stderr)
         return 1
-    _job, event = model_deletion.delete_job_model(store, provider, job)
+    _job, event = delete_model(store, provider, job)
     print(event.message)
     return 0
 

@@ -18,9 +18,12 @@ import time
 
 from pydantic import ValidationError
 
-from backend.bounds import PROVIDERS, refusal
+from backend.bounds import refusal
+from backend.data.profile import Dialect
 from backend.errors import InvalidInput
 from backend.models import Hyperparameters, JobStatus, ProviderKind, TrainingConfig
+from backend.providers import hyperparameter_ranges, kinds, label, provider_class, training_config
+from backend.providers.base import Trainer
 
 # How a refusal names each field: by the flag that set it ("--epochs 0 is out of range: OpenAI allows 1 to 50.").
 FLAGS = {"n_epochs": "--epochs {value}", "batch_size": "--batch-size {value}", "learning_rate_multiplier":
@@ -31,7 +34,7 @@ FLAGS = {"n_epochs": "--epochs {value}", "batch_size": "--batch-size {value}", "
 def register_create(jobs_subparsers) -> argparse.ArgumentParser:
     p = jobs_subparsers.add_parser("create", help="launch a fine-tune",
                                    description="Validate and upload the data, then start a fine-tune.")
-    p.add_argument("--provider", required=True, choices=[k.value for k in ProviderKind if k is not ProviderKind.HF_JOBS])
+    p.add_argument("--provider", required=True, choices=[k.value for k in kinds(having=Trainer)])
     p.add_argument("--account", help="saved account name (default: the SDK's environment variables)")
     p.add_argument("--data", required=True, help="training data file (JSONL, CSV, Parquet ...)")
     split = p.add_mutually_exclusive_group()
@@ -60,10 +63,12 @@ def _auto(value: str | None, kind: type, field: str, provider: str):
     try:
         return kind(value)
     except ValueError:
-        who, table = PROVIDERS[provider]
+        who, table = hyperparameter_ranges(provider) or ("", {})
+        flag = f"{FLAGS[field].split()[0]} must be a number or auto, not {value!r}"
+        if field not in table:
+            raise InvalidInput(f"{flag}.") from None
         whole = "whole numbers " if kind is int else ""
-        raise InvalidInput(f"{FLAGS[field].split()[0]} must be a number or auto, not {value!r}: {who} allows "
-                           f"{whole}{table[field].describe()}.") from None
+        raise InvalidInput(f"{flag}: {who} allows {whole}{table[field].describe()}.") from None
 
 
 def build_config(args, account_id: str | None) -> TrainingConfig:
@@ -84,13 +89,14 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
                  learning_rate_multiplier=_auto(args.lr_multiplier, float, "learning_rate_multiplier", args.provider),
                  beta=beta)
     try:  # every range is checked here, before any upload, download or job record
-        config = TrainingConfig(provider=ProviderKind(args.provider), account_id=account_id, base_model=args.model,
-                                method=args.method, training_file=args.data, validation_file=args.validation,
-                                validation_split=args.split or 0.0, suffix=args.suffix, seed=args.seed,
-                                hyperparameters=Hyperparameters(**hyper), options=options)
+        config = training_config(provider=ProviderKind(args.provider), account_id=account_id, base_model=args.model,
+                                 method=args.method, training_file=args.data, validation_file=args.validation,
+                                 validation_split=args.split or 0.0, suffix=args.suffix, seed=args.seed,
+                                 hyperparameters=Hyperparameters(**hyper), options=options)
     except ValidationError as exc:
         raise refusal(exc, names=FLAGS, provider=args.provider) from None
-    if config.provider is ProviderKind.HF_LOCAL:
+    profile = provider_class(config.provider).data
+    if profile is not None and profile.dialect is Dialect.TRL:  # options are the TRL trainer's settings
         from backend.training.defaults import check_options
 
         check_options(config, names={key: f"--option {key}={{value}}" for key in options})
@@ -149,7 +155,7 @@ def run_create(args) -> int:
                       "this command again adopts it rather than creating a second one.", file=sys.stderr)
                 return 130
             raise
-        print(f"Created job {job.id} ({job.remote_id}) on {kind.label}: {job.status.value}")
+        print(f"Created job {job.id} ({job.remote_id}) on {label(kind)}: {job.status.value}")
         note = duplicates_note(store, job)
         if note:
             print(f"warning: {note}", file=sys.stderr)

@@ -100,7 +100,7 @@ def test_a_failed_job_is_announced_with_the_providers_reason(qtbot, open_window,
 def test_a_job_launched_later_is_followed_without_the_jobs_page(qtbot, open_window, provider):
     window = open_window("new")
     job = _running_job(provider, "ftjob-2")
-    window.context.job_changed.emit(job.id)  # what the wizard's review page announces after a launch
+    window.context.job_recorded.emit(job.id)  # what the wizard's review page announces after a launch
     with qtbot.waitSignal(window.context.notifier.shown, timeout=10_000) as shown:
         provider.step("ftjob-2", 2)
     assert shown.args[0] == "Fine-tune finished: Support bot"

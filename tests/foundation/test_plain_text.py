@@ -215,15 +215,15 @@ def test_a_jobs_error_and_name_are_shown_literally(qtbot, trap, hostile, rendere
 
 
 def test_confirmations_name_a_job_in_plain_text(qtbot, trap, rendered, jobs_page):
-    from ui.monitor import actions
+    from backend.control import JobAction
 
     page = jobs_page(rendered)
     seen: list = []
     for job in page.store.list_jobs():
         answer_next_box(QMessageBox.StandardButton.No, seen)
-        actions.cancel(page, job.id)
+        page.actions.request(job.id, JobAction.CANCEL)
         answer_next_box(QMessageBox.StandardButton.No, seen)
-        actions.remove(page, job.id)
+        page.actions.remove(job.id)
     assert len(seen) == 2 * len(rendered) and all(fmt == Qt.TextFormat.PlainText for fmt, _text in seen)
     assert {text for _fmt, text in seen[::2]} == {f"Cancel “{name}” on OpenAI? A cancelled job cannot be restarted."
                                                  for name in rendered}

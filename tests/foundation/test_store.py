@@ -177,3 +177,18 @@ def test_the_cli_prints_the_sentence_for_a_newer_store(isolated_home):
                             env={**os.environ, "FTS_HOME": str(isolated_home)}, timeout=120)
     assert result.returncode == 1
     assert "newer Fine-Tune Studio" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_changed_since_answers_from_its_index_oldest_change_first(tmp_path):
+    """The app's monitor asks every few seconds what another process recorded: one indexed query on updated_at."""
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    first = store.save_job(Job(provider=ProviderKind.OPENAI, remote_id="ftjob-a", status=JobStatus.QUEUED))
+    second = store.save_job(Job(provider=ProviderKind.OPENAI, remote_id="ftjob-b", status=JobStatus.QUEUED))
+    assert [j.id for j in store.changed_since()] == [first.id, second.id]
+    again = store.save_job(first.model_copy(update={"status": JobStatus.RUNNING}))
+    assert [j.id for j in store.changed_since(second.updated_at.isoformat())] == [second.id, first.id]
+    assert store.changed_since(again.updated_at.isoformat())[-1].status is JobStatus.RUNNING
+    plan = sqlite3.connect(store.path).execute(
+        "EXPLAIN QUERY PLAN SELECT doc FROM jobs WHERE updated_at >= ? ORDER BY updated_at", ("",)).fetchall()
+    assert "jobs_updated" in " ".join(str(row) for row in plan)
+    store.close()

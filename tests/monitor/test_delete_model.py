@@ -10,7 +10,6 @@ from backend.chat_catalog import build_catalog
 from backend.cli import run
 from backend.models import JobStatus, ProviderKind
 from tests.monitor.test_page import page_on, wait_status  # noqa: F401 - page_on is a fixture
-from ui.monitor import actions
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen dialogs
 
@@ -124,5 +123,5 @@ def test_the_action_is_offered_only_for_a_succeeded_job_with_a_model(qtbot, laun
     wait_status(qtbot, page, JobStatus.SUCCEEDED)
     qtbot.waitUntil(lambda: page.detail.buttons["delete"].isVisibleTo(page))
     local = page.detail.job.model_copy(update={"provider": ProviderKind.HF_LOCAL})
-    page.detail.show_job(local, actions.capabilities(local.provider))
+    page.detail.show_job(local)
     assert not page.detail.buttons["delete"].isVisibleTo(page)  # training on this computer: nothing remote

@@ -15,7 +15,7 @@ from backend.models import Job, JobStatus, ProviderKind
 from tests.fakes.hub import USER, FakeHub
 from tests.local.test_export import assert_merged_model, assert_pushed, assert_recipe, hub_account, online  # noqa: F401
 from tests.monitor.test_page import page_on  # noqa: F401  (a fixture)
-from ui.monitor import actions
+from backend.control import JobAction
 from ui.monitor.detail import JobDetail
 from ui.monitor.export_dialog import ExportDialog
 
@@ -116,15 +116,14 @@ def test_the_dialog_says_what_is_wrong_in_a_sentence(qtbot, trained_run, store):
 def test_export_is_offered_for_a_finished_local_run_only(qtbot, trained_run):
     detail = JobDetail()
     qtbot.addWidget(detail)
-    local = actions.capabilities(ProviderKind.HF_LOCAL)
-    detail.show_job(trained_run, local)
+    detail.show_job(trained_run)
     assert detail.buttons["export"].isVisibleTo(detail)
-    with qtbot.waitSignal(detail.export_requested) as asked:
+    with qtbot.waitSignal(detail.action_requested) as asked:
         detail.buttons["export"].click()
-    assert asked.args == [trained_run.id]
-    for job, caps in [(trained_run.model_copy(update={"status": JobStatus.RUNNING}), local),
-                      (trained_run.model_copy(update={"status": JobStatus.FAILED, "fine_tuned_model": None}), local),
-                      (Job(provider=ProviderKind.OPENAI, base_model="gpt-4o-mini-2024-07-18", fine_tuned_model="ft:x",
-                           status=JobStatus.SUCCEEDED), actions.capabilities(ProviderKind.OPENAI))]:
-        detail.show_job(job, caps)
+    assert asked.args == [trained_run.id, JobAction.EXPORT]
+    for job in [trained_run.model_copy(update={"status": JobStatus.RUNNING}),
+                trained_run.model_copy(update={"status": JobStatus.FAILED, "fine_tuned_model": None}),
+                Job(provider=ProviderKind.OPENAI, base_model="gpt-4o-mini-2024-07-18", fine_tuned_model="ft:x",
+                    status=JobStatus.SUCCEEDED)]:
+        detail.show_job(job)
         assert not detail.buttons["export"].isVisibleTo(detail), job.status

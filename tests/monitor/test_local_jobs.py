@@ -9,7 +9,6 @@ from backend.training import process
 from tests.local.conftest import launch, quick_config, write_jsonl
 from tests.monitor.test_page import page_on, wait_status  # noqa: F401  (page_on: a fixture)
 from tests.tiny_model import sample_chats
-from ui.monitor import actions
 from ui.monitor.detail import JobDetail
 from ui.monitor.jobs_model import ETA
 
@@ -86,7 +85,7 @@ def test_resume_is_offered_for_a_stopped_or_failed_local_run_with_a_checkpoint(q
         (ProviderKind.HF_LOCAL, JobStatus.SUCCEEDED, saved, False),
         (ProviderKind.OPENAI, JobStatus.FAILED, saved, False),  # a remote failed job cannot be resumed
     ]:
-        detail.show_job(Job(provider=kind, status=status, run_dir=str(tmp_path)), actions.capabilities(kind))
+        detail.show_job(Job(provider=kind, status=status, run_dir=str(tmp_path)))
         detail.set_checkpoints(checkpoints)
         assert detail.buttons["resume"].isVisibleTo(detail) is offered, (kind, status, checkpoints)
         assert not detail.buttons["stop_and_save"].isVisibleTo(detail)
@@ -96,7 +95,10 @@ def test_a_local_run_is_polled_often_whatever_its_state():
     """A short local run can go from queued to finished within the remote providers' 30 s waiting poll."""
     from backend.monitor import PollPolicy
 
+    from backend.providers import provider_class
+
     policy = PollPolicy()
-    assert [policy.interval(s, ProviderKind.HF_LOCAL) for s in (JobStatus.QUEUED, JobStatus.RUNNING)] == [1.0, 1.0]
-    assert policy.interval(JobStatus.QUEUED, ProviderKind.OPENAI) == 30.0
-    assert PollPolicy(running=0.05).interval(JobStatus.PAUSED, ProviderKind.HF_LOCAL) == 0.05
+    local, remote = provider_class(ProviderKind.HF_LOCAL).poll, provider_class(ProviderKind.OPENAI).poll
+    assert [policy.interval(s, local) for s in (JobStatus.QUEUED, JobStatus.RUNNING)] == [1.0, 1.0]
+    assert policy.interval(JobStatus.QUEUED, remote) == 30.0
+    assert PollPolicy(running=0.05).interval(JobStatus.PAUSED, local) == 0.05

@@ -182,11 +182,11 @@ def test_detach_and_remove_from_list(qtbot, fake_openai, launched, page_on, stor
     assert fake_openai.state.job(job.remote_id).status == "validating_files"  # nothing deleted remotely
 
 
-def test_jobs_recorded_elsewhere_appear_on_refresh(qtbot, fake_openai, launched, page_on):
+def test_jobs_recorded_elsewhere_appear_when_the_driver_looks(qtbot, fake_openai, launched, page_on):
     page = page_on()
     qtbot.waitUntil(lambda: page.driver.timer.isActive())
     job = launched("From the CLI")  # written to the store by another process, no signal
-    page.refresh()
+    page.driver.discover()  # what it does every DISCOVER_SECONDS
     qtbot.waitUntil(lambda: page.model.row_of(job.id) is not None)
     fake_openai.advance(job.remote_id)
     qtbot.waitUntil(lambda: page.model.job(page.model.row_of(job.id)).status is JobStatus.QUEUED, timeout=10_000)

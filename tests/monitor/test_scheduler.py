@@ -190,3 +190,23 @@ def test_slow_history_calls_are_spaced_out_but_never_lost(tmp_path):
     clock.now += 5
     monitor.tick()  # nothing new, but the steps seen meanwhile are still owed to the charts
     assert provider.calls.count("metrics") == 2 and [p.step for p in store.metrics(job.id)] == [1, 2, 3, 4]
+
+
+def test_discover_finds_only_what_others_recorded(tmp_path):
+    """Jobs written by another process (a `jobs create` in a terminal) are found with one indexed query; the
+    monitor's own saves and what this app told it about (``record``) are not news."""
+    store, provider, job, clock, monitor, seen = setup(tmp_path)
+    assert monitor.discover() == []  # loaded: nothing new
+    monitor.tick()  # its own poll saves the job
+    assert monitor.discover() == []
+    other = JobStore(tmp_path / "jobs.db")  # another process's connection
+    provider.add("ftjob-2")
+    elsewhere = other.save_job(Job(provider=ProviderKind.OPENAI, remote_id="ftjob-2", status=JobStatus.QUEUED))
+    found = monitor.discover()
+    assert [j.id for j in found] == [elsewhere.id] and elsewhere.id in monitor.tracked()
+    assert monitor.discover() == []  # once
+    changed = other.save_job(other.get_job(job.id).model_copy(update={"name": "Renamed elsewhere"}))
+    assert [j.name for j in monitor.discover()] == ["Renamed elsewhere"]
+    monitor.record(store.save_job(changed.model_copy(update={"name": "Renamed here"})))
+    assert monitor.discover() == []
+    other.close()

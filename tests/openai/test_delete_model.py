@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from backend import model_deletion
+from backend import control
+from backend.control import JobAction
 from backend.chat_catalog import build_catalog
 from backend.errors import CapabilityMissing, InvalidInput, NotFound, Refused
 from backend.launch import launch
 from backend.models import Account, AccountKind, ChatMessage, ChatParams, JobStatus, ProviderKind, TrainingConfig
 from backend.monitor_sync import sync_job
 from backend.providers.azure import AzureProvider
-from backend.providers.base import Capability
+from backend.providers.base import DeletesModels
 from tests.openai.test_provider import config
 
 
@@ -24,9 +25,9 @@ def _finished(provider, fake_openai, chat_file, store, **kw):
 def test_a_fine_tuned_model_is_deleted_and_recorded(provider, fake_openai, chat_file, store):
     job = _finished(provider, fake_openai, chat_file, store, suffix="gone")
     model = job.fine_tuned_model
-    assert model_deletion.can_delete(job, provider.capabilities)
+    assert JobAction.DELETE_MODEL in control.available(job, type(provider))
     assert [r.model for r in build_catalog(store, with_accounts=False).models if r.kind == "fine-tuned"] == [model]
-    fresh, event = model_deletion.delete_job_model(store, provider, job)
+    fresh, event = control.delete_model(store, provider, job)
     assert fake_openai.count("DELETE", "/models/*") == 1
     assert fresh.model_deleted_at is not None and store.get_job(job.id).model_deleted_at == fresh.model_deleted_at
     assert fresh.fine_tuned_model == model  # what was trained stays on the record
@@ -38,7 +39,7 @@ def test_a_fine_tuned_model_is_deleted_and_recorded(provider, fake_openai, chat_
     assert model not in [r.model for r in build_catalog(store, with_accounts=False).models]
     # Once is enough: a second deletion is refused before any request.
     with pytest.raises(InvalidInput, match="already deleted"):
-        model_deletion.delete_job_model(store, provider, fresh)
+        control.delete_model(store, provider, fresh)
     assert fake_openai.count("DELETE", "/models/*") == 1
     # A later poll of the job keeps the record of the deletion.
     polled = sync_job(store, provider, fresh, last_event_id=store.last_event_id(job.id), last_step=None).job
@@ -59,16 +60,17 @@ def test_a_job_without_a_model_or_a_provider_without_deletion_is_refused(provide
     running = sync_job(store, provider, running, last_event_id=None, last_step=None).job
     assert running.status is JobStatus.RUNNING
     with pytest.raises(InvalidInput, match="no fine-tuned model to delete \\(it is running\\)"):
-        model_deletion.delete_job_model(store, provider, running)
+        control.delete_model(store, provider, running)
     finished = _finished(provider, fake_openai, chat_file, store)
-    assert model_deletion.why_not(finished, frozenset({Capability.CHAT})) == (
+    class NoDeletion:  # a provider that chats and has no ``delete_model`` (not ``DeletesModels``)
+        def chat_stream(self, model, messages, params, cancel=None):
+            yield ""
+
+    assert control.why_not(finished, NoDeletion, JobAction.DELETE_MODEL) == (
         "OpenAI models cannot be deleted from Fine-Tune Studio.")
 
-    class NoDeletion:
-        capabilities = frozenset({Capability.CHAT})
-
     with pytest.raises(CapabilityMissing):
-        model_deletion.delete_job_model(store, NoDeletion(), finished)
+        control.delete_model(store, NoDeletion(), finished)
     assert fake_openai.count("DELETE", "/models/*") == 0
 
 
@@ -76,12 +78,12 @@ def test_azure_deletes_through_its_own_routes(fake_openai, chat_file, store, mon
     monkeypatch.setattr(AzureProvider, "poll_seconds", 0.01)
     azure = AzureProvider(account=Account(name="Azure", kind=AccountKind.AZURE, endpoint=fake_openai.azure_endpoint,
                                           api_version="2025-04-01-preview"), secret=fake_openai.api_key)
-    assert Capability.DELETE_MODEL in azure.capabilities
+    assert isinstance(azure, DeletesModels)
     job = launch(TrainingConfig(provider=ProviderKind.AZURE, base_model="gpt-4o-mini-2024-07-18",
                                 training_file=chat_file), store=store, provider=azure)
     fake_openai.finish(job.remote_id)
     job = store.save_job(azure.get_job(job))
-    fresh, event = model_deletion.delete_job_model(store, azure, job)
+    fresh, event = control.delete_model(store, azure, job)
     assert fresh.model_deleted_at and "Azure OpenAI" in event.message
     assert fake_openai.requests[-1] == ("DELETE", f"/models/{job.fine_tuned_model}")
     assert job.fine_tuned_model in fake_openai.state.deleted_models

@@ -1,161 +1,146 @@
-"""What the user can do to a job from the Jobs page; every provider call runs in a worker.
+"""What the user can do to a job from the Jobs page: a small object built from the store, the monitor driver and
+a confirm callable. Every provider call runs in a worker (``backend.control``, the command line's own "ask, then
+save"); results go to the driver, which alone announces job changes; the rest is said through signals.
 
-Which actions exist depends on the provider's declared capabilities (read from its class, so no
-account or network is needed to decide what to show).
+Which actions a job offers is ``backend.control.available``: read from its provider's class, so no account or
+network is needed to decide what to show.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Signal
 
-from backend.models import Job, ProviderKind
-from backend.providers.base import Capability
+from backend import control
+from backend.control import JobAction
+from backend.models import Job
+from backend.providers import label
+from backend.store import JobStore
+from ui.monitor.driver import MonitorDriver
 from ui.tasks import Task
 
-if TYPE_CHECKING:
-    from ui.monitor.page import JobsPage
-
-log = logging.getLogger(__name__)
-_capabilities: dict[ProviderKind, frozenset[Capability]] = {}
+#: The actions asked through ``backend.control.control`` (a worker), with the progress sentence's verb.
+_ASKED = {JobAction.CANCEL: "cancel", JobAction.PAUSE: "pause", JobAction.STOP_AND_SAVE: "stop and save",
+          JobAction.RESUME: "resume"}
 
 
-def capabilities(kind: ProviderKind) -> frozenset[Capability]:
-    if kind not in _capabilities:
-        from backend.providers import provider_class
+class JobActions(QObject):
+    message = Signal(str)  # a sentence for the page's note
+    import_busy = Signal(bool)  # an import is running
+    open_in_playground = Signal(list)  # model references (dicts) for the playground
+    clone = Signal(str)  # job id: start the wizard from its configuration
+    export = Signal(object)  # Job: the page opens the export dialog
 
-        try:
-            _capabilities[kind] = frozenset(provider_class(kind).capabilities)
-        except Exception:  # noqa: BLE001 - a provider missing from this build can do nothing
-            log.info("no provider class for %s", kind)
-            _capabilities[kind] = frozenset()
-    return _capabilities[kind]
+    def __init__(self, store: JobStore, driver: MonitorDriver, confirm: Callable[[str, str], bool],
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.store, self.driver, self.confirm = store, driver, confirm
 
+    @staticmethod
+    def available(job: Job, resumable: bool = False) -> frozenset[JobAction]:
+        return control.available(job, control.job_class(job), resumable=resumable)
 
-def connect(page: "JobsPage") -> None:
-    detail = page.detail
-    detail.cancel_requested.connect(lambda job_id: cancel(page, job_id))
-    detail.pause_requested.connect(lambda job_id: control(page, job_id, "pause"))
-    detail.stop_and_save_requested.connect(lambda job_id: control(page, job_id, "stop_and_save"))
-    detail.resume_requested.connect(lambda job_id: control(page, job_id, "resume"))
-    detail.clone_requested.connect(page.context.clone_job.emit)
-    detail.playground_requested.connect(lambda job_id, model: open_in_playground(page, job_id, model))
-    detail.remove_requested.connect(lambda job_id: remove(page, job_id))
-    detail.delete_model_requested.connect(lambda job_id: delete_model(page, job_id))
-    detail.export_requested.connect(lambda job_id: export(page, job_id))
+    def request(self, job_id: str, action: JobAction) -> None:
+        """Do ``action`` to the job, asking first where it cannot be taken back."""
+        job = self.store.get_job(job_id)
+        if job is None:
+            return
+        who = label(job.provider)
+        if action is JobAction.EXPORT:
+            self.export.emit(job)
+        elif action is JobAction.DELETE_MODEL:
+            self._delete_model(job)
+        elif action is JobAction.CANCEL and not self.confirm(
+                "Cancel the job?", f"Cancel “{job.name or job.remote_id}” on {who}? A cancelled job cannot be "
+                                   "restarted."):
+            return
+        elif action in _ASKED:
+            self._ask(job, action)
 
+    def _ask(self, job: Job, action: JobAction) -> None:
+        who = label(job.provider)
+        self.message.emit(f"Asking {who} to {_ASKED[action]} the job…")
 
-def _call(page: "JobsPage", job: Job, verb: str) -> Job:
-    """Worker: ask the provider, then record what it answered (the command line's way too)."""
-    from backend.control import control as ask
+        def done(fresh: Job) -> None:
+            self.message.emit(f"{who} answered: the job is {fresh.status.value}.")
+            self.driver.record(fresh)
 
-    return ask(page.store, page.driver.monitor.open_provider(job.provider, job.account_id), job, verb)
+        Task(_control, self.store, self.driver.monitor.open_provider, job, action, name=f"job {action.value}") \
+            .on_success(done).on_error_message(self.message.emit).start()
 
+    def _delete_model(self, job: Job) -> None:
+        """Delete a succeeded job's fine-tuned model on its provider, after a confirmation that names it."""
+        who = label(job.provider)
+        if JobAction.DELETE_MODEL not in self.available(job) or not self.confirm(
+                "Delete the model?", f"Delete the model {job.fine_tuned_model} on {who}? It cannot be used again "
+                                     "(in the playground or by your apps), and this cannot be undone."):
+            return
+        self.message.emit(f"Deleting {job.fine_tuned_model} on {who}…")
 
-def control(page: "JobsPage", job_id: str, verb: str) -> None:
-    job = page.store.get_job(job_id)
-    if job is None:
-        return
-    page.message.setText(f"Asking {job.provider.label} to {verb.replace('_', ' ')} the job…")
+        def done(result) -> None:
+            fresh, event = result
+            self.driver.record(fresh)
+            self.driver.add_events(fresh.id, [event])
+            self.message.emit(event.message)
 
-    def done(fresh: Job) -> None:
-        page.message.setText(f"{job.provider.label} answered: the job is {fresh.status.value}.")
-        page._job_updated(fresh)
-        page.driver.track(fresh)
+        Task(_delete, self.store, self.driver.monitor.open_provider, job, name="delete model").on_success(done) \
+            .on_error_message(self.message.emit).start()
 
-    Task(_call, page, job, verb, name=f"job {verb}").on_success(done).on_error_message(page.message.setText).start()
+    def remove(self, job_id: str) -> None:
+        """Drop the job from the list (nothing is deleted on the provider)."""
+        job = self.store.get_job(job_id)
+        if job is None or not self.confirm("Remove from the list?", "Remove this job from Fine-Tune Studio's list? "
+                                           "Nothing is deleted on the provider; you can import it again."):
+            return
+        self.store.remove_job(job_id)
+        self.driver.job_recorded(job_id)  # the driver forgets it and announces the removal
 
+    def playground(self, job_id: str, model: str) -> None:
+        """The model (or checkpoint) beside the base it was trained from, ready to compare."""
+        from backend.chat_catalog import base_ref
 
-def cancel(page: "JobsPage", job_id: str) -> None:
-    job = page.store.get_job(job_id)
-    if job is None or not page.confirm("Cancel the job?", f"Cancel “{job.name or job.remote_id}” on "
-                                       f"{job.provider.label}? A cancelled job cannot be restarted."):
-        return
-    control(page, job_id, "cancel")
+        job = self.store.get_job(job_id)
+        if job is None:
+            return
+        kind = "fine-tuned" if model == job.fine_tuned_model else "checkpoint"
+        tuned = {"provider": job.provider.value, "account_id": job.account_id, "model": model, "job_id": job.id,
+                 "kind": kind, "label": f"{job.name or job.base_model} ({kind})"}
+        base = base_ref(job)
+        self.open_in_playground.emit([base.model_dump(), tuned] if base is not None else [tuned])
 
+    def import_all(self) -> None:
+        """Add the jobs of every saved account that were created outside this app."""
+        self.import_busy.emit(True)
+        self.message.emit("Looking for jobs created outside Fine-Tune Studio…")
 
-def open_in_playground(page: "JobsPage", job_id: str, model: str) -> None:
-    """The model (or checkpoint) beside the base it was trained from, ready to compare."""
-    from backend.chat_catalog import base_ref
+        def done(added: list[Job]) -> None:
+            for job in added:
+                self.driver.record(job)
+            self.message.emit(f"Imported {len(added)} job(s)." if added else "No new jobs on your accounts.")
 
-    job = page.store.get_job(job_id)
-    if job is None:
-        return
-    kind = "fine-tuned" if model == job.fine_tuned_model else "checkpoint"
-    tuned = {"provider": job.provider.value, "account_id": job.account_id, "model": model, "job_id": job.id,
-             "kind": kind, "label": f"{job.name or job.base_model} ({kind})"}
-    base = base_ref(job)
-    page.context.open_in_playground.emit([base.model_dump(), tuned] if base is not None else [tuned])
-
-
-def export(page: "JobsPage", job_id: str) -> None:
-    """The export dialog for a finished local run (window-modal; it runs the export itself)."""
-    from ui.monitor.export_dialog import ExportDialog
-
-    job = page.store.get_job(job_id)
-    if job is None:
-        return
-    dialog = ExportDialog(job, page, open_provider=page.driver.monitor.open_provider)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.open()
-
-
-def remove(page: "JobsPage", job_id: str) -> None:
-    job = page.store.get_job(job_id)
-    if job is None or not page.confirm("Remove from the list?", "Remove this job from Fine-Tune Studio's list? "
-                                       "Nothing is deleted on the provider; you can import it again."):
-        return
-    page.store.remove_job(job_id)
-    page.context.job_changed.emit(job_id)  # the page (and others) drop it
-
-
-def delete_model(page: "JobsPage", job_id: str) -> None:
-    """Delete a succeeded job's fine-tuned model on its provider, after a confirmation that names it."""
-    from backend import model_deletion
-
-    job = page.store.get_job(job_id)
-    if job is None or not model_deletion.can_delete(job, capabilities(job.provider)) or not page.confirm(
-            "Delete the model?", f"Delete the model {job.fine_tuned_model} on {job.provider.label}? It cannot be "
-                                 "used again (in the playground or by your apps), and this cannot be undone."):
-        return
-    page.message.setText(f"Deleting {job.fine_tuned_model} on {job.provider.label}…")
-
-    def worker():
-        provider = page.driver.monitor.open_provider(job.provider, job.account_id)
-        return model_deletion.delete_job_model(page.store, provider, job)
-
-    def done(result) -> None:
-        fresh, event = result
-        page._job_updated(fresh)
-        page.history.events_added(fresh.id, [event])
-        page.message.setText(event.message)
-
-    Task(worker, name="delete model").on_success(done).on_error_message(page.message.setText).start()
+        Task(_import_all, self.store, self.driver.monitor.open_provider, name="import jobs").on_success(done) \
+            .on_error_message(self.message.emit).on_finished(lambda: self.import_busy.emit(False)).start()
 
 
-def _import_all(store, open_provider) -> list[Job]:
+# -- workers ----------------------------------------------------------------------------------------------
+def _control(store: JobStore, open_provider, job: Job, action: JobAction) -> Job:
+    return control.control(store, open_provider(job.provider, job.account_id), job, action)
+
+
+def _delete(store: JobStore, open_provider, job: Job):
+    return control.delete_model(store, open_provider(job.provider, job.account_id), job)
+
+
+def _import_all(store: JobStore, open_provider) -> list[Job]:
     from backend import accounts
     from backend.monitor import import_jobs
+    from backend.providers import kinds, provider_class
+    from backend.providers.base import ListsJobs
 
     added: list[Job] = []
     for account in accounts.list_accounts():
-        for kind in ProviderKind:
-            if kind.account_kind == account.kind and Capability.IMPORT_JOBS in capabilities(kind):
+        for kind in kinds(having=ListsJobs):
+            if provider_class(kind).account.kind == account.kind:
                 added += import_jobs(store, open_provider(kind, account.id))
     return added
-
-
-def import_jobs(page: "JobsPage") -> None:
-    page.import_button.setEnabled(False)
-    page.message.setText("Looking for jobs created outside Fine-Tune Studio…")
-
-    def done(added: list[Job]) -> None:
-        for job in added:
-            page.model.upsert(job)
-            page.driver.track(job)
-        page.message.setText(f"Imported {len(added)} job(s)." if added else "No new jobs on your accounts.")
-
-    Task(_import_all, page.store, page.driver.monitor.open_provider, name="import jobs").on_success(done) \
-        .on_error_message(page.message.setText).on_finished(lambda: page.import_button.setEnabled(True)).start()

@@ -1,11 +1,11 @@
 """One job in detail: status and reason, live charts, events log, settings and data, checkpoints.
 
-The view renders and forwards: its actions are signals the page handles (cancel with confirmation,
-pause, stop and save, resume, clone, open in the playground, export a finished local run, remove, delete
-the remote model of a succeeded job). Actions the provider lacks are hidden; a deleted model is no longer
-offered. A provider that can stop and save (training on this computer) resumes from its own checkpoints, so a
-stopped or failed run of it that left a checkpoint offers Resume too. All text that came from a provider
-(events, errors, names) is shown as plain text.
+The view renders and forwards: its actions are signals the page hands to ``JobActions`` (cancel, pause, stop
+and save, resume, export, delete the remote model as ``action_requested``; clone, open in the playground and
+remove). It shows exactly the actions that ``available(job, resumable)`` returns (``backend.control``'s rules:
+the provider's verbs and the job's state); ``resumable`` is what only this view knows, whether the checkpoints
+shown include one to resume from. All text that came from a provider (events, errors, names) is shown as plain
+text.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from PySide6.QtWidgets import (
     QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
-from backend import model_deletion
-from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
-from backend.providers.base import Capability
+from collections.abc import Callable
+
+from backend import control
+from backend.control import JobAction
+from backend.models import Checkpoint, Job, JobEvent, MetricPoint
+from backend.providers import label
 from ui.monitor.charts import TrainingCharts
 from ui.monitor.jobs_model import STATUS_COLOURS, status_label
 from ui.widgets.plain import plain_label
@@ -34,21 +37,29 @@ def _plain(text: str) -> QLabel:
 NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
 
 
+def _available(job: Job, resumable: bool = False) -> frozenset[JobAction]:
+    return control.available(job, control.job_class(job), resumable=resumable)
+
+
+#: Each action's button: its key in ``buttons`` and its text.
+ACTION_BUTTONS: dict[JobAction, tuple[str, str]] = {
+    JobAction.CANCEL: ("cancel", "Cancel job…"), JobAction.PAUSE: ("pause", "Pause"),
+    JobAction.STOP_AND_SAVE: ("stop_and_save", "Stop and save"), JobAction.RESUME: ("resume", "Resume"),
+    JobAction.DELETE_MODEL: ("delete", "Delete remote model…"), JobAction.EXPORT: ("export", "Export…"),
+}
+
+
 class JobDetail(QWidget):
-    cancel_requested = Signal(str)
-    pause_requested = Signal(str)
-    stop_and_save_requested = Signal(str)
-    resume_requested = Signal(str)
+    action_requested = Signal(str, object)  # job id, JobAction
     clone_requested = Signal(str)
     playground_requested = Signal(str, str)  # job id, model
     remove_requested = Signal(str)
-    delete_model_requested = Signal(str)
-    export_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *,
+                 available: Callable[[Job, bool], frozenset[JobAction]] = _available):
         super().__init__(parent)
         self.job: Job | None = None
-        self.capabilities: frozenset[Capability] = frozenset()
+        self.available = available
         self.title = _plain("No job selected")
         self.title.setProperty("role", "heading")  # under the page's title, a size smaller
         self.status = _plain("")
@@ -59,32 +70,31 @@ class JobDetail(QWidget):
         self.connection.setProperty("role", "warning")
 
         self.buttons: dict[str, QPushButton] = {}
-        actions = QHBoxLayout()
-        for key, text, signal in [
-            ("cancel", "Cancel job…", self.cancel_requested), ("pause", "Pause", self.pause_requested),
-            ("stop_and_save", "Stop and save", self.stop_and_save_requested),
-            ("resume", "Resume", self.resume_requested), ("clone", "Clone into wizard", self.clone_requested),
-            ("remove", "Remove from list…", self.remove_requested),
-            ("delete", "Delete remote model…", self.delete_model_requested),
-        ]:
+        self._action_keys: dict[str, JobAction] = {}
+        for action, (key, text) in ACTION_BUTTONS.items():
+            button = QPushButton(text)
+            button.setAccessibleName(text.rstrip("…"))
+            button.clicked.connect(lambda _=False, a=action: self.job and self.action_requested.emit(self.job.id, a))
+            self.buttons[key] = button
+            self._action_keys[key] = action
+        for key, text, signal in [("clone", "Clone into wizard", self.clone_requested),
+                                  ("remove", "Remove from list…", self.remove_requested)]:
             button = QPushButton(text)
             button.setAccessibleName(text.rstrip("…"))
             button.clicked.connect(lambda _=False, s=signal: self.job and s.emit(self.job.id))
             self.buttons[key] = button
-            actions.addWidget(button)
         self.buttons["playground"] = QPushButton("Open model in playground")
         self.buttons["playground"].clicked.connect(
             lambda: self.job and self.job.fine_tuned_model
             and self.playground_requested.emit(self.job.id, self.job.fine_tuned_model))
         self.buttons["stop_and_save"].setToolTip("Save what was learned at the current step, then stop; "
                                                  "Resume continues from there")
-        actions.insertWidget(5, self.buttons["playground"])
-        self.buttons["export"] = QPushButton("Export…")
-        self.buttons["export"].setAccessibleName("Export")
         self.buttons["export"].setToolTip("Save the merged model to a folder, push it to the Hugging Face Hub with "
                                           "a model card, or write its TRL recipe")
-        self.buttons["export"].clicked.connect(lambda: self.job and self.export_requested.emit(self.job.id))
-        actions.insertWidget(6, self.buttons["export"])
+        actions = QHBoxLayout()  # the order the user reads them in
+        for key in ("cancel", "pause", "stop_and_save", "resume", "clone", "playground", "export", "remove",
+                    "delete"):
+            actions.addWidget(self.buttons[key])
         actions.addStretch(1)
 
         self.charts = TrainingCharts()
@@ -142,9 +152,9 @@ class JobDetail(QWidget):
         self.show_job(None)
 
     # -- what is shown --------------------------------------------------------------------------------
-    def show_job(self, job: Job | None, capabilities: frozenset[Capability] = frozenset()) -> None:
+    def show_job(self, job: Job | None) -> None:
         """A different job: clear the history views (the page loads them off the GUI thread)."""
-        self.job, self.capabilities = job, capabilities
+        self.job = job
         self.events.clear()
         self.charts.replace([])
         self.checkpoints.setRowCount(0)
@@ -166,28 +176,18 @@ class JobDetail(QWidget):
         progress = f" · step {job.step}/{job.total_steps}" if job.step is not None and job.total_steps else ""
         model = f" · {job.fine_tuned_model}" if job.fine_tuned_model else ""
         model += " (deleted)" if job.fine_tuned_model and job.model_deleted_at else ""
-        self.status.setText(f"{status_label(job.status)}{progress} · {job.provider.label}{model}")
+        self.status.setText(f"{status_label(job.status)}{progress} · {label(job.provider)}{model}")
         self.status.setStyleSheet(f"color: {STATUS_COLOURS[job.status]}")
         self.reason.setText(f"Reason: {job.error}" if job.error else "")
         self.reason.setVisible(bool(job.error))
-        caps, active = self.capabilities, job.status.is_active or job.status is JobStatus.PAUSED
-        visible = {
-            "cancel": Capability.CANCEL in caps and active,
-            "pause": Capability.PAUSE in caps and job.status is JobStatus.RUNNING,
-            "stop_and_save": Capability.STOP_AND_SAVE in caps and job.status is JobStatus.RUNNING,
-            "resume": Capability.RESUME in caps and (job.status is JobStatus.PAUSED or (
-                Capability.STOP_AND_SAVE in caps and self.resumable
-                and job.status in (JobStatus.FAILED, JobStatus.CANCELLED))),
-            "clone": bool(job.config) and not job.config.get("imported"),
-            "playground": bool(job.fine_tuned_model) and job.model_deleted_at is None,
-            "remove": True,
-            "delete": model_deletion.can_delete(job, caps),
-            "export": Capability.EXPORT in caps and job.status is JobStatus.SUCCEEDED and bool(job.fine_tuned_model),
-        }
+        offered = self.available(job, self.resumable)
+        visible = {key: action in offered for key, action in self._action_keys.items()}
+        visible.update(clone=bool(job.config) and not job.config.get("imported"), remove=True,
+                       playground=bool(job.fine_tuned_model) and job.model_deleted_at is None)
         for key, button in self.buttons.items():
             button.setVisible(visible[key])
-        self.tabs.setTabVisible(self.tabs.indexOf(self.checkpoints_tab), Capability.CHECKPOINTS in caps
-                                or self.checkpoints.rowCount() > 0)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.checkpoints_tab),
+                                control.has_checkpoints(control.job_class(job)) or self.checkpoints.rowCount() > 0)
         self.settings.setPlainText(self._settings_text(job))
 
     @staticmethod

@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from backend.models import Job, JobStatus, ProviderKind
+from backend.providers import label
 from ui.theme import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR
 from backend.monitor import duration_text, eta_seconds
 from ui.widgets.plain import plain_tooltip
@@ -109,7 +110,7 @@ class JobsTableModel(QAbstractTableModel):
         if column == NAME:
             return job.name or job.remote_id or job.id[:10]
         if column == PROVIDER:
-            return job.provider.label
+            return label(job.provider)
         if column == BASE:
             return job.base_model
         if column == STATUS:
@@ -207,9 +208,10 @@ class JobsFilter(QSortFilterProxyModel):
         self._text = text.strip().lower()
         self.endFilterChange()
 
-    def set_provider(self, provider: ProviderKind | None) -> None:
+    def set_provider(self, provider: ProviderKind | str | None) -> None:
+        """Only ``provider``'s jobs (None: all). A combo's item data comes back from Qt as a plain ``str``."""
         self.beginFilterChange()
-        self._provider = provider
+        self._provider = ProviderKind(provider) if provider is not None else None
         self.endFilterChange()
 
     def set_statuses(self, statuses: frozenset[JobStatus] | None) -> None:
@@ -221,7 +223,7 @@ class JobsFilter(QSortFilterProxyModel):
         job: Job = self.sourceModel().index(source_row, 0, source_parent).data(JOB_ROLE)
         if job is None:
             return False
-        if self._provider is not None and job.provider is not self._provider:
+        if self._provider is not None and job.provider != self._provider:
             return False
         if self._statuses is not None and job.status not in self._statuses:
             return False

@@ -1,7 +1,8 @@
 """The Jobs page: every job in the store, live, with a detail view; detachable into its own window.
 
-The page renders and forwards: polling is the backend's scheduler driven by ``MonitorDriver``;
-provider calls (cancel, pause, resume, import) run as ``ui.tasks.Task`` workers.
+The page renders and forwards: polling (and finding jobs recorded elsewhere) is the backend's scheduler driven by
+``MonitorDriver``, the one announcer of job changes the page listens to; what the user does to a job is
+``JobActions``, whose provider calls run as ``ui.tasks.Task`` workers.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from backend.models import Job, JobStatus, ProviderKind
+from backend.models import Job, JobStatus
+from backend.providers import kinds, label
+from backend.providers.base import Trainer
 from ui.context import AppContext
-from ui.monitor import actions
+from ui.monitor.actions import JobActions
 from ui.monitor.detail import JobDetail
 from ui.monitor.history import HistoryLoader
 from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
@@ -23,7 +26,6 @@ from ui.widgets.header import PAGE_MARGINS, PageHeader, page_layout
 from ui.widgets.note import Note
 from ui.widgets.plain import confirm, plain_label
 
-REFRESH_SECONDS = 10  # how often the list is re-read from the store (jobs launched from the CLI appear)
 STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
     ("All statuses", None),
     ("Active", frozenset(s for s in JobStatus if s.is_active) | {JobStatus.PAUSED}),
@@ -43,7 +45,8 @@ class JobsPage(QWidget):
         self.proxy.setSourceModel(self.model)
         self.driver = context.monitor(open_provider=open_provider)  # the app's: it runs with this page closed too
         self.notifier = context.notifier
-        self.detail = JobDetail()
+        self.actions = JobActions(self.store, self.driver, self.confirm, self)
+        self.detail = JobDetail(available=self.actions.available)
         self.history = HistoryLoader(self.store, self.detail, self)
         self.window_: QWidget | None = None  # the detached window, when there is one
 
@@ -54,19 +57,19 @@ class JobsPage(QWidget):
         self.provider_filter = QComboBox()
         self.provider_filter.setAccessibleName("Provider filter")
         self.provider_filter.addItem("All providers", None)
-        for kind in ProviderKind:
-            self.provider_filter.addItem(kind.label, kind)
+        for kind in kinds(having=Trainer):
+            self.provider_filter.addItem(label(kind), kind)
         self.provider_filter.currentIndexChanged.connect(
             lambda: self.proxy.set_provider(self.provider_filter.currentData()))
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Status filter")
-        for label, statuses in STATUS_FILTERS:
-            self.status_filter.addItem(label, statuses)
+        for title, statuses in STATUS_FILTERS:
+            self.status_filter.addItem(title, statuses)
         self.status_filter.currentIndexChanged.connect(
             lambda: self.proxy.set_statuses(self.status_filter.currentData()))
         self.import_button = QPushButton("Import jobs…")
         self.import_button.setToolTip("Add the jobs of your accounts that were created outside this app")
-        self.import_button.clicked.connect(lambda: actions.import_jobs(self))
+        self.import_button.clicked.connect(self.actions.import_all)
         self.detach_button = QPushButton("Open in own window")
         self.detach_button.clicked.connect(self.toggle_detached)
         tools = QHBoxLayout()
@@ -125,23 +128,40 @@ class JobsPage(QWidget):
         layout.addWidget(self.placeholder, 1)
 
         self.driver.job_changed.connect(self._job_updated)
+        self.driver.job_removed.connect(self._job_removed)
         self.driver.events_added.connect(self.history.events_added)
         self.driver.metrics_added.connect(self.history.metrics_added)
         self.driver.checkpoints_changed.connect(self.history.checkpoints_changed)
         self.driver.connection_changed.connect(lambda _c: self._show_connections())
         self.notifier.shown.connect(lambda title, text: self.message.setText(f"{title}. {text}"))
-        actions.connect(self)
-        context.job_changed.connect(self._job_changed_elsewhere)
+        self._connect_actions()
         context.open_job.connect(self.open_job)
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._each_second)
         self.clock.start()
         self._pending_open: str | None = None
-        self._announcing: str | None = None
-        self._refreshing: Task | None = None
-        self._seconds = 0
         Task(self.store.list_jobs, name="jobs.load").on_success(self._loaded).start(self.driver.pool)
+
+    def _connect_actions(self) -> None:
+        actions, detail = self.actions, self.detail
+        detail.action_requested.connect(actions.request)
+        detail.clone_requested.connect(actions.clone)
+        detail.playground_requested.connect(actions.playground)
+        detail.remove_requested.connect(actions.remove)
+        actions.message.connect(self.message.setText)
+        actions.import_busy.connect(lambda busy: self.import_button.setEnabled(not busy))
+        actions.open_in_playground.connect(self.context.open_in_playground.emit)
+        actions.clone.connect(self.context.clone_job.emit)
+        actions.export.connect(self._export)
+
+    def _export(self, job: Job) -> None:
+        """The export dialog for a finished run (window-modal; it runs the export itself)."""
+        from ui.monitor.export_dialog import ExportDialog
+
+        dialog = ExportDialog(job, self, open_provider=self.driver.monitor.open_provider)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     # -- jobs -----------------------------------------------------------------------------------------
     def _loaded(self, jobs: list[Job]) -> None:
@@ -156,22 +176,11 @@ class JobsPage(QWidget):
         self.model.upsert(job)
         if self.detail.job is not None and self.detail.job.id == job.id:
             self.detail.update_job(job)
-        self._announcing = job.id  # our own announcement: the store read below would only repeat it
-        try:
-            self.context.job_changed.emit(job.id)
-        finally:
-            self._announcing = None
 
-    def _job_changed_elsewhere(self, job_id: str) -> None:
-        if job_id == self._announcing:
-            return
-        job = self.store.get_job(job_id)
-        if job is None:  # the app's driver forgets it, and tracks a new or changed one (MonitorDriver.follow)
-            self.model.remove(job_id)
-            if self.detail.job is not None and self.detail.job.id == job_id:
-                self.detail.show_job(None)
-            return
-        self.model.upsert(job)
+    def _job_removed(self, job_id: str) -> None:
+        self.model.remove(job_id)
+        if self.detail.job is not None and self.detail.job.id == job_id:
+            self.detail.show_job(None)
 
     def current_job(self) -> Job | None:
         return self.detail.job
@@ -205,7 +214,7 @@ class JobsPage(QWidget):
         job = self.proxy.data(current, JOB_ROLE) if current.isValid() else None
         if job is not None and self.detail.job is not None and job.id == self.detail.job.id:
             return
-        self.detail.show_job(job, actions.capabilities(job.provider) if job else frozenset())
+        self.detail.show_job(job)
         if job is not None:
             self.history.load(job.id)
             self._show_connections()
@@ -215,7 +224,7 @@ class JobsPage(QWidget):
         now = self.driver.monitor.clock()
         troubled = [c for c in self.driver.connections() if not c.ok]
         if troubled:
-            lines = [f"{c.provider.label}: {c.describe(now)}. {c.error or ''}".strip() for c in troubled]
+            lines = [f"{label(c.provider)}: {c.describe(now)}. {c.error or ''}".strip() for c in troubled]
             self.banner.setText("\n".join(lines))
         self.banner.setVisible(bool(troubled))
         job = self.detail.job
@@ -223,23 +232,7 @@ class JobsPage(QWidget):
             connection = self.driver.monitor.connection_for(job)
             self.detail.set_connection("" if connection.ok else connection.describe(now))
 
-    def refresh(self) -> None:
-        """Re-read the store off the GUI thread (jobs launched by the CLI or another window appear)."""
-        if self._refreshing is None:
-            self._refreshing = Task(self.store.list_jobs, name="jobs.refresh").on_success(self._refreshed) \
-                .on_finished(lambda: setattr(self, "_refreshing", None)).start(self.driver.pool)
-
-    def _refreshed(self, jobs: list[Job]) -> None:
-        known = {self.model.job(row).id for row in range(self.model.rowCount())}
-        self.model.set_jobs(jobs)
-        for job in jobs:
-            if job.id not in known:
-                self.driver.track(job)
-
     def _each_second(self) -> None:
-        self._seconds += 1
-        if self._seconds % REFRESH_SECONDS == 0:
-            self.refresh()
         self.model.tick()
         if not self.banner.isHidden() or self.detail.connection.text():
             self._show_connections()

@@ -230,9 +230,7 @@ class ReviewPage(QWizardPage):
                             f"({job.remote_id or job.id}).")
         self.open_button.show()
         self.wizard().setButtonLayout(_AFTER_LAUNCH)
-        context = self.wizard().context
-        context.job_recorded.emit(job.id)
-        context.job_changed.emit(job.id)  # until the monitor driver announces what it reads from job_recorded
+        self.wizard().context.job_recorded.emit(job.id)
         self.completeChanged.emit()
 
     def _failed(self, message: str) -> None:
