@@ -62,4 +62,4 @@ class Cancelled(StudioError):
 
 
 class CapabilityMissing(StudioError):
-    """The provider cannot do this (declared in its capabilities)."""
+    """The provider cannot do this (it lacks the verb, a Protocol of ``backend.providers.base``)."""

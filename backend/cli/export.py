@@ -72,7 +72,7 @@ def export_command(args) -> int:
     from backend.cli.jobs import find_job
     from backend.errors import Cancelled, CapabilityMissing, InvalidInput
     from backend.providers import open_provider, provider_class
-    from backend.providers.base import Capability
+    from backend.providers.base import Exports
     from backend.store import JobStore
     from backend.training.export import ExportRequest
 
@@ -83,7 +83,7 @@ def export_command(args) -> int:
         job = find_job(store, args.id)
     finally:
         store.close()
-    if Capability.EXPORT not in provider_class(job.provider).capabilities:  # decided before any account is read
+    if not issubclass(provider_class(job.provider), Exports):  # decided before any account is read
         raise CapabilityMissing(f"{job.provider.label} jobs cannot be exported: the model stays with the provider.",
                                 hint="Export works for fine-tunes trained on this computer.")
     provider = open_provider(job.provider, job.account_id)

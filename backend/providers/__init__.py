@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from backend import paths
 from backend.errors import CredentialsError, InvalidInput
 from backend.models import RANGES_CONTEXT, Account, AccountKind, ProviderKind, TrainingConfig
-from backend.providers.base import (AccountNeed, AccountSpec, Capability, ChecksAccount, FromEnvironment, ModelPage,
-                                    Provider, ProviderBase)
+from backend.providers.base import (AccountNeed, AccountSpec, ChecksAccount, FromEnvironment, ModelPage,
+                                    ProviderBase)
 
-__all__ = ["DEFAULT_KIND", "PROVIDERS", "Capability", "Provider", "account_spec", "environment_provider",
+__all__ = ["DEFAULT_KIND", "PROVIDERS", "account_spec", "environment_provider",
            "for_account_kind", "has", "infer_kind", "kinds", "label", "local_runner", "open_provider",
            "provider_class", "training_config"]
 

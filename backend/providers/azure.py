@@ -28,7 +28,6 @@ class AzureProvider(OpenAIProvider):
                        TokenizerSource.TIKTOKEN, "azure")
     address_field = "endpoint"
     address_hint = "It looks like https://NAME.openai.azure.com; check the api-version too."
-    capabilities = OpenAIProvider.capabilities
 
     @classmethod
     def claims_model(cls, model: str) -> bool:

@@ -7,8 +7,6 @@ method-only ``@runtime_checkable`` Protocols (``Cancels``, ``StopsAndSaves``, ``
 ``issubclass(cls, Cancels)`` decides what the UI offers, ``isinstance(provider, Cancels)`` gates the call.
 Nothing probes a provider with ``getattr`` or by catching ``AttributeError``.
 
-``Capability``/``capabilities`` and the ``Provider`` Protocol are the older form, kept until every caller
-reads the Protocols.
 """
 
 from __future__ import annotations
@@ -108,8 +106,6 @@ class ProviderBase:
         provider picks one. Asked in registry order."""
         return False
 
-    # Shim until callers read the Protocols: the verbs as the older ``Capability`` set.
-    capabilities: ClassVar[frozenset] = frozenset()
 
 
 # -- optional verbs ---------------------------------------------------------------------------------------
@@ -267,75 +263,3 @@ def request_preview(provider: Any, config: TrainingConfig) -> dict | None:
                     validation="<validation file id, after upload>"
                     if config.validation_file or config.validation_split else None)
     return provider.job_request(config, data, Job(provider=config.provider, metadata={LAUNCH_KEY: PLACEHOLDER_KEY}))
-
-
-class Capability(str, Enum):
-    CREATE_JOB = "create_job"
-    SUPERVISED = "supervised"
-    DPO = "dpo"
-    REINFORCEMENT = "reinforcement"
-    CANCEL = "cancel"
-    PAUSE = "pause"
-    RESUME = "resume"
-    STOP_AND_SAVE = "stop_and_save"
-    CHECKPOINTS = "checkpoints"
-    METRICS = "metrics"
-    IMPORT_JOBS = "import_jobs"
-    DEPLOY = "deploy"
-    DELETE_MODEL = "delete_model"
-    CHAT = "chat"
-    EXPORT = "export"
-
-
-@runtime_checkable
-class Provider(Protocol):
-    kind: ProviderKind
-    capabilities: frozenset[Capability]
-
-    def check_account(self) -> str:
-        """Call the provider once; return a sentence such as "Connected as alice". Raises StudioError."""
-
-    def list_base_models(self) -> list[BaseModelInfo]:
-        """Models this account can fine-tune, including its own fine-tuned models."""
-
-    def prepare_data(
-        self, config: TrainingConfig, *, progress: ProgressFn | None = None, cancel: CancelToken | None = None
-    ) -> DataRefs:
-        """Validate, convert and upload (or stage) the training data named in ``config``."""
-
-    def create_job(self, config: TrainingConfig, data: DataRefs, job: Job) -> Job:
-        """Start the fine-tune. ``job`` is the store's record (with its idempotency key in
-        ``metadata``); return it updated with the remote id and status."""
-
-    def get_job(self, job: Job) -> Job:
-        """Return ``job`` refreshed from the provider."""
-
-    def list_jobs(self) -> Iterator[Job]:
-        """Jobs on the account, newest first (for import)."""
-
-    def list_events(self, job: Job, after: str | None = None) -> list[JobEvent]:
-        """Events after the event id ``after``, oldest first."""
-
-    def metrics(self, job: Job) -> list[MetricPoint]:
-        """All metric points so far, by step."""
-
-    def list_checkpoints(self, job: Job) -> list[Checkpoint]: ...
-
-    def cancel(self, job: Job) -> Job: ...
-
-    def pause(self, job: Job) -> Job: ...
-
-    def resume(self, job: Job) -> Job: ...
-
-    def delete_model(self, model: str) -> None:
-        """Delete a fine-tuned model on the provider for good (only where ``DELETE_MODEL`` is declared);
-        ``backend.model_deletion`` records it on the job. Raises StudioError with the provider's reason."""
-
-    def chat_stream(
-        self,
-        model: str,
-        messages: list[ChatMessage],
-        params: ChatParams,
-        cancel: CancelToken | None = None,
-    ) -> Iterator[str]:
-        """Yield text deltas of the reply as they arrive; stop promptly when ``cancel`` is set."""

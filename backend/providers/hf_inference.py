@@ -13,7 +13,7 @@ from backend.cancel import CancelToken
 from backend.errors import CredentialsError, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
-from backend.providers.base import (AccountNeed, AccountSpec, Capability, Chats, ChecksAccount, ListsChatModels,
+from backend.providers.base import (AccountNeed, AccountSpec, Chats, ChecksAccount, ListsChatModels,
                                     ProviderBase, WarmsUp)
 
 ROUTER_URL = "https://router.huggingface.co/v1"
@@ -28,7 +28,6 @@ class InferenceProvider(ProviderBase, ChecksAccount, Chats, ListsChatModels, War
                           missing="Hub models are served by Hugging Face Inference Providers, which need a token.",
                           missing_hint="Add a Hugging Face account on the Accounts page.")
     model_id_prompt = "Hub model…"
-    capabilities = frozenset({Capability.CHAT})
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         super().__init__(account, secret)

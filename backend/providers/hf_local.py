@@ -20,7 +20,7 @@ from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
                             JobStatus, MetricPoint, ModelRef, ProviderKind, TrainingConfig)
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Capability, Chats, Checkpoints, ChecksAccount,
+from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount,
                                     Exports, ListsJobs, Metrics, ModelPage, PollCadence, ProviderBase, Resumes,
                                     StopsAndSaves, Trainer, LoadsModel, JobModels)
 from backend.training import events as ev
@@ -50,9 +50,6 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
     hyperparameter_ranges = bounds.LOCAL
     ranges_named = "Training on this computer"
     runs_local_folders = True
-    capabilities = frozenset({Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL,
-                              Capability.STOP_AND_SAVE, Capability.RESUME, Capability.CHECKPOINTS,
-                              Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT, Capability.EXPORT})
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         super().__init__(account, secret)

@@ -18,7 +18,7 @@ from backend import bounds, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
-from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Cancels, Capability,
+from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Cancels,
                                     Chats, Checkpoints, ChecksAccount, DeletesModels, FindsLaunch, FromEnvironment,
                                     ListsJobs, Metrics, ModelPage, Pauses, PreviewsRequest, ProviderBase, Resumes,
                                     Trainer, ListsChatModels, WarmsUp)
@@ -56,10 +56,6 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     model_page = ModelPage.HOSTED
     hyperparameter_ranges = bounds.OPENAI
     recommended_model = mapping.RECOMMENDED
-    capabilities = frozenset({
-        Capability.CREATE_JOB, Capability.SUPERVISED, Capability.DPO, Capability.CANCEL, Capability.PAUSE,
-        Capability.RESUME, Capability.CHECKPOINTS, Capability.METRICS, Capability.IMPORT_JOBS, Capability.CHAT,
-        Capability.DELETE_MODEL})
     #: How "Test connection" names the account's address, and what it says of a wrong one.
     address_field = "base URL"
     address_hint = "The base URL usually ends in /v1; leave it empty for OpenAI itself."

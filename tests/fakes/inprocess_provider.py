@@ -6,15 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 from backend.errors import NetworkError
 from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint, ProviderKind
-from backend.providers.base import Capability
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
 
 class InProcessProvider:
     kind = ProviderKind.OPENAI
-    capabilities = frozenset({Capability.METRICS, Capability.CHECKPOINTS, Capability.CANCEL,
-                              Capability.IMPORT_JOBS})
 
     def __init__(self):
         self.remote: dict[str, dict] = {}
