@@ -307,3 +307,54 @@ def import_candidate(candidate: EnvCandidate) -> Account:
     while name.casefold() in names:
         name, number = f"{base} {number}", number + 1
     return save_account(candidate.account.model_copy(update={"name": name}), candidate.secret)
+
+
+# Which saved Hugging Face account a Hub operation uses: the callers in data and training get the token from here
+# (through the layer that calls them), never read accounts or the keyring themselves.
+def hub_push_account(account: str | None = None, *, preferred: str | None = None) -> tuple[Account, str]:
+    """The saved Hugging Face account to push with (``account``: a name or id; else ``preferred``, the
+    job's own account, when it is a Hugging Face one; else the only one saved) and its token."""
+    from backend.log import register_secret
+
+    saved = list_accounts(AccountKind.HUGGINGFACE)
+    if account:
+        chosen = find_account(account)
+        if chosen.kind is not AccountKind.HUGGINGFACE:
+            raise InvalidInput(f"“{chosen.name}” is not a Hugging Face account.",
+                               hint="Choose one of your Hugging Face accounts.")
+    elif preferred and any(a.id == preferred for a in saved):
+        chosen = next(a for a in saved if a.id == preferred)
+    elif len(saved) == 1:
+        chosen = saved[0]
+    elif saved:
+        names = ", ".join(f"“{a.name}”" for a in saved)
+        raise InvalidInput(f"You have {len(saved)} Hugging Face accounts ({names}): say which one pushes.",
+                           hint="Add --account NAME.")
+    else:
+        raise CredentialsError("Pushing to the Hugging Face Hub needs a saved Hugging Face account with a token "
+                               "that can write.",
+                               hint="Add one on the Accounts page (or with `python main.py accounts add "
+                                    "--provider huggingface`); make the token at "
+                                    "https://huggingface.co/settings/tokens.")
+    token = credentials.get_secret(chosen.id)
+    if not token:
+        raise CredentialsError(f"The Hugging Face account “{chosen.name}” has no saved token.",
+                               hint="Open Accounts and enter it again.")
+    register_secret(token)
+    return chosen, token
+
+
+def hub_dataset_token() -> str | None:
+    """The token for private and gated Hub datasets: None when HF_TOKEN is set (huggingface_hub reads it
+    itself), else the saved Hugging Face account's when there is exactly one, else None (huggingface_hub uses
+    its login). Reads the settings and the keyring: call it off the GUI thread."""
+    import logging
+
+    if os.environ.get(paths.HF_TOKEN):
+        return None
+    try:
+        saved = list_accounts(AccountKind.HUGGINGFACE)
+        return credentials.get_secret(saved[0].id) if len(saved) == 1 else None
+    except Exception as exc:  # noqa: BLE001 - no keyring, a damaged settings file: a public dataset still loads
+        logging.getLogger(__name__).info("No saved Hugging Face token for Hub datasets: %s", exc)
+        return None

@@ -7,17 +7,15 @@ what to do; a name is checked as an id before any Hub function sees it.
 
 It is also the one place that speaks to the Hub about anything else: ``hub_error`` is the one translation
 of the Hub's errors (models, datasets, tokens, Inference Providers, pushes), ``whoami`` tests a token,
-``dataset_token`` picks the token for Hub datasets, and ``check_id`` is the one id check.
+``check_id`` is the one id check. Which saved account's token a Hub call uses is ``backend.accounts``' to say.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Literal
 
-from backend import paths
 from backend.cancel import CancelToken, EtaClock, ProgressFn
 from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, RateLimited, Refused
 from backend.models import BaseModelInfo
@@ -354,22 +352,3 @@ def whoami(endpoint: str | None, token: str) -> str:
     role = ((who.get("auth") or {}).get("accessToken") or {}).get("role")
     return f"Connected to the Hugging Face Hub as {who.get('name', 'an unnamed user')}" + (
         f" (a {role} token)." if role else ".")
-
-
-def dataset_token() -> str | None:
-    """The token for private and gated Hub datasets: None when HF_TOKEN is set (huggingface_hub reads it
-    itself), else the saved Hugging Face account's when there is exactly one, else None (huggingface_hub uses
-    its login). Reads the settings and the keyring: call it off the GUI thread."""
-    import logging
-
-    from backend import accounts, credentials
-    from backend.kinds import AccountKind
-
-    if os.environ.get(paths.HF_TOKEN):
-        return None
-    try:
-        saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
-        return credentials.get_secret(saved[0].id) if len(saved) == 1 else None
-    except Exception as exc:  # noqa: BLE001 - no keyring, a damaged settings file: a public dataset still loads
-        logging.getLogger(__name__).info("No saved Hugging Face token for Hub datasets: %s", exc)
-        return None

@@ -71,7 +71,7 @@ def _quiet_libraries() -> None:
 def export_command(args) -> int:
     from backend.cli.jobs import find_job
     from backend.errors import Cancelled, CapabilityMissing, InvalidInput
-    from backend.providers import open_provider, provider_class
+    from backend.providers import label, open_provider, provider_class
     from backend.providers.base import Exports
     from backend.store import JobStore
     from backend.training.export import ExportRequest
@@ -84,7 +84,7 @@ def export_command(args) -> int:
     finally:
         store.close()
     if not issubclass(provider_class(job.provider), Exports):  # decided before any account is read
-        raise CapabilityMissing(f"{job.provider.label} jobs cannot be exported: the model stays with the provider.",
+        raise CapabilityMissing(f"{label(job.provider)} jobs cannot be exported: the model stays with the provider.",
                                 hint="Export works for fine-tunes trained on this computer.")
     provider = open_provider(job.provider, job.account_id)
     request = ExportRequest(merged_dir=args.merge, repo_id=args.push, private=args.private, account=args.account,

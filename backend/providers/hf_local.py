@@ -226,7 +226,10 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
                cancel: CancelToken | None = None):
         """Export the trained model (an adapter merged onto its base) to a folder and/or a Hub repository with
         its card, and the TRL recipe, as ``request`` (an ``ExportRequest``) asks; returns an ``ExportResult``."""
+        from backend import accounts
         from backend.training.export import export_job
 
-        return export_job(RunFolder(job.run_dir), request, preferred_account=job.account_id, progress=progress,
-                          cancel=cancel)
+        def push_as():
+            return accounts.hub_push_account(request.account, preferred=job.account_id)
+
+        return export_job(RunFolder(job.run_dir), request, push_as=push_as, progress=progress, cancel=cancel)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from backend import bounds, paths
 from backend.cancel import CancelToken, ProgressFn

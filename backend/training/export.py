@@ -18,12 +18,17 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
-from backend.errors import Cancelled, InvalidInput, StudioError
+from backend.errors import Cancelled, CredentialsError, InvalidInput, StudioError
 from backend.training.spec import RunFolder, RunSpec
+
+if TYPE_CHECKING:
+    from backend.models import Account
 
 _SKIP = {"optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt", "training_args.bin", "trainer_state.json"}
 _WEIGHTS = ("*.safetensors", "*.bin")
@@ -185,15 +190,16 @@ def _model_bytes(spec: RunSpec, folder: RunFolder) -> int:
     return _size(p for pattern in _WEIGHTS for p in source.glob(pattern))
 
 
-def export_job(folder: RunFolder, request: ExportRequest, *, preferred_account: str | None = None,
+def export_job(folder: RunFolder, request: ExportRequest, *, push_as: Callable[[], tuple[Account, str]] | None = None,
                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> ExportResult:
     """Export what ``request`` asks for: the merged model (into its folder, then pushed from there), then
-    the recipe. ``preferred_account``: the job's own account, which pushes when none is named."""
+    the recipe. ``push_as`` gives the Hugging Face account and token a push uses (the caller reads them: nothing
+    here touches accounts or the keyring); it is asked once the request's names have been checked."""
     if not (request.merged_dir or request.repo_id is not None or request.recipe_file):
         raise InvalidInput("Nothing to export.",
                            hint="Choose a folder for the model, a Hub repository or a recipe file.")
     try:
-        return _export(folder, request, preferred_account, progress, cancel or CancelToken())
+        return _export(folder, request, push_as, progress, cancel or CancelToken())
     except OSError as exc:  # this computer's disk (the Hub's answers are translated where they happen)
         where = f"“{exc.filename}”" if exc.filename else "its files"
         if exc.errno == errno.ENOSPC:
@@ -206,8 +212,8 @@ def export_job(folder: RunFolder, request: ExportRequest, *, preferred_account: 
                            hint="Choose a folder you can write to.") from exc
 
 
-def _export(folder: RunFolder, request: ExportRequest, preferred_account: str | None, progress: ProgressFn | None,
-            cancel: CancelToken) -> ExportResult:
+def _export(folder: RunFolder, request: ExportRequest, push_as: Callable[[], tuple[Account, str]] | None,
+            progress: ProgressFn | None, cancel: CancelToken) -> ExportResult:
     from backend import hub
     from backend.training import push
 
@@ -216,7 +222,9 @@ def _export(folder: RunFolder, request: ExportRequest, preferred_account: str | 
     merged_dir = _check_free(request.merged_dir, folder=True) if request.merged_dir else None
     recipe_file = _check_free(request.recipe_file, folder=False) if request.recipe_file else None
     repo_id = hub.check_id(request.repo_id, subject="repository") if request.repo_id is not None else None
-    account, token = push.push_credentials(request.account, preferred=preferred_account) if repo_id else (None, None)
+    if repo_id and push_as is None:
+        raise CredentialsError("Pushing to the Hugging Face Hub needs a Hugging Face account with a token.")
+    account, token = push_as() if repo_id else (None, None)
 
     weights = _model_bytes(spec, folder) if (merged_dir or repo_id) else 0
     steps = _Steps(2 * weights + (weights if repo_id else 0), progress, cancel)

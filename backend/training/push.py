@@ -18,44 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.cancel import CancelToken
-from backend.errors import Cancelled, CredentialsError, InvalidInput
-from backend.models import Account, AccountKind
+from backend.errors import Cancelled
+from backend.models import Account
 
 COMMITTING = "Committing the files"  # the last step: from here on a push cannot be stopped
-
-
-def push_credentials(account: str | None = None, *, preferred: str | None = None) -> tuple[Account, str]:
-    """The saved Hugging Face account to push with (``account``: a name or id; else ``preferred``, the
-    job's own account, when it is a Hugging Face one; else the only one saved) and its token."""
-    from backend import accounts, credentials
-    from backend.log import register_secret
-
-    saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
-    if account:
-        chosen = accounts.find_account(account)
-        if chosen.kind is not AccountKind.HUGGINGFACE:
-            raise InvalidInput(f"“{chosen.name}” is not a Hugging Face account.",
-                               hint="Choose one of your Hugging Face accounts.")
-    elif preferred and any(a.id == preferred for a in saved):
-        chosen = next(a for a in saved if a.id == preferred)
-    elif len(saved) == 1:
-        chosen = saved[0]
-    elif saved:
-        names = ", ".join(f"“{a.name}”" for a in saved)
-        raise InvalidInput(f"You have {len(saved)} Hugging Face accounts ({names}): say which one pushes.",
-                           hint="Add --account NAME.")
-    else:
-        raise CredentialsError("Pushing to the Hugging Face Hub needs a saved Hugging Face account with a token "
-                               "that can write.",
-                               hint="Add one on the Accounts page (or with `python main.py accounts add "
-                                    "--provider huggingface`); make the token at "
-                                    "https://huggingface.co/settings/tokens.")
-    token = credentials.get_secret(chosen.id)
-    if not token:
-        raise CredentialsError(f"The Hugging Face account “{chosen.name}” has no saved token.",
-                               hint="Open Accounts and enter it again.")
-    register_secret(token)
-    return chosen, token
 
 
 class _ReportingFile(io.BufferedReader):

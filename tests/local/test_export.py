@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.accounts import hub_push_account
 from backend import paths
 from backend.cancel import CancelToken
 from backend.errors import Cancelled, CredentialsError, InvalidInput, Refused
@@ -158,7 +159,7 @@ def test_a_cancel_during_the_export_leaves_no_half_written_folder(trained_run, t
 
     request = ExportRequest(merged_dir=tmp_path / "out" / "merged", recipe_file=tmp_path / "out" / "recipe.yaml")
     with pytest.raises(Cancelled):
-        export_job(RunFolder(trained_run.run_dir), request, progress=progress, cancel=cancel)
+        export_job(RunFolder(trained_run.run_dir), request, push_as=hub_push_account, progress=progress, cancel=cancel)
     assert list((tmp_path / "out").iterdir()) == []  # neither the folder, nor its staging copy, nor the recipe
     assert [p.fraction for p in seen] == sorted(p.fraction for p in seen) and seen[-1].eta_seconds is not None
 
@@ -176,13 +177,13 @@ def test_a_refused_push_says_why_and_keeps_the_finished_folder(trained_run, tiny
     with FakeHub(tiny_model_dir) as hub:
         hub_account(hub, token="hf_" + "x" * 34, name="Old token")
         with pytest.raises(CredentialsError) as refused:
-            export_job(folder, ExportRequest(merged_dir=tmp_path / "merged", repo_id="tiny"))
+            export_job(folder, ExportRequest(merged_dir=tmp_path / "merged", repo_id="tiny"), push_as=hub_push_account)
         from backend import accounts
 
         accounts.remove_account(accounts.find_account("Old token").id)
         hub_account(hub)
         with pytest.raises(Refused) as elsewhere:
-            export_job(folder, ExportRequest(repo_id="someone-else/tiny"))
+            export_job(folder, ExportRequest(repo_id="someone-else/tiny"), push_as=hub_push_account)
     assert str(refused.value).startswith("The Hugging Face Hub refused the token of the account “Old token”.")
     assert f"The model itself was saved to {tmp_path / 'merged'}." in str(refused.value)
     assert_merged_model(tmp_path / "merged", tiny_model_dir)
