@@ -28,8 +28,7 @@ from datetime import datetime
 
 from backend.cancel import CancelToken, Progress, ProgressFn
 from backend.errors import StudioError, Unconfirmed
-from backend.models import Job, JobEvent, JobStatus, TrainingConfig, new_id, utcnow
-from backend.monitor_sync import HISTORY_COMPLETE
+from backend.models import HISTORY_COMPLETE, Job, JobEvent, JobStatus, TrainingConfig, new_id, utcnow
 from backend.providers import label as provider_label
 from backend.providers.base import LAUNCH_KEY, RECONCILE_SCAN, ProviderBase, launched_jobs  # noqa: F401  (re-exported)
 from backend.staging import discard, staging_dir  # noqa: F401  (staging_dir: re-exported)

@@ -17,6 +17,10 @@ from backend import bounds
 from backend.kinds import AccountKind, JobStatus, ProviderKind  # noqa: F401 - re-exported
 
 
+#: A job's extra field: its history (events, metrics, checkpoints) was fetched after it ended.
+HISTORY_COMPLETE = "history_complete"
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

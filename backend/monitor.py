@@ -264,8 +264,10 @@ class Monitor:
             pending = tracked.history_pending
         try:
             provider = self._provider(job)
+            from backend.launch import settle  # a launch whose answer was lost is looked for on each poll
+
             result = sync_job(self.store, provider, job, last_event_id=after, last_step=last_step,
-                              history_due=history_due, history_pending=pending)
+                              history_due=history_due, history_pending=pending, settle=settle)
         except Exception as exc:  # noqa: BLE001 - a failed poll must never stop the monitor
             if self.store.get_job(job_id) is None:  # removed from the list while it was polled
                 self.forget(job_id)

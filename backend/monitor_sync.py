@@ -11,12 +11,9 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
+from backend.models import HISTORY_COMPLETE, Checkpoint, Job, JobEvent, JobStatus, MetricPoint
 from backend.providers.base import Checkpoints, FindsLaunch, ListsJobs, Metrics, Trainer
 from backend.store import JobStore
-
-#: A job's extra field: its history (events, metrics, checkpoints) was fetched after it ended.
-HISTORY_COMPLETE = "history_complete"
 
 
 class PollResult(BaseModel):
@@ -55,7 +52,8 @@ def _visible(job: Job) -> dict:
 
 def sync_job(store: JobStore, provider: Trainer, job: Job, *, last_event_id: str | None,
              last_step: int | None, history_due: bool = True, history_pending: bool = False,
-             now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> PollResult:
+             now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+             settle: Callable[[JobStore, FindsLaunch, Job], list[Job]] | None = None) -> PollResult:
     """Refresh ``job`` and its history from ``provider``; write everything to ``store``.
 
     Events after ``last_event_id`` are fetched (the store ignores duplicates, so a retried poll never
@@ -69,10 +67,9 @@ def sync_job(store: JobStore, provider: Trainer, job: Job, *, last_event_id: str
         stored = store.get_job(job.id)
         if stored is None or not (stored.remote_id or stored.run_dir):
             pending = stored or job
-            if pending.status is JobStatus.CREATING and isinstance(provider, FindsLaunch) and stored is not None:
-                from backend.launch import settle
-
-                changed = settle(store, provider, pending)
+            if (settle is not None and pending.status is JobStatus.CREATING and isinstance(provider, FindsLaunch)
+                    and stored is not None):
+                changed = settle(store, provider, pending)  # ``backend.launch.settle``, given by the monitor
                 if changed:
                     return PollResult(job=changed[0], changed=True, previous_status=job.status, moved=True,
                                       also=changed[1:])
