@@ -29,7 +29,8 @@ def test_large_file_goes_through_the_uploads_api(provider, fake_openai, chat_fil
     assert job.remote_id
 
 
-def test_an_interrupted_upload_resumes_where_it_stopped(provider, fake_openai, chat_file, store):
+def interrupted_launch(provider, fake_openai, chat_file, store) -> str:
+    """A launch whose upload breaks at its third part; returns the id of the upload left pending."""
     provider.simple_upload_limit, provider.part_size = 100, 256
 
     def break_at_third_part(progress):
@@ -38,6 +39,13 @@ def test_an_interrupted_upload_resumes_where_it_stopped(provider, fake_openai, c
 
     with pytest.raises(NetworkError):
         launch(config(chat_file), store=store, provider=provider, progress=break_at_third_part)
+    [upload_id] = fake_openai.state.uploads
+    assert len(fake_openai.state.upload_parts[upload_id]) == 2 and fake_openai.state.files == {}
+    return upload_id
+
+
+def test_an_interrupted_upload_resumes_where_it_stopped(provider, fake_openai, chat_file, store):
+    interrupted_launch(provider, fake_openai, chat_file, store)
     assert fake_openai.jobs() == [] and store.list_jobs() == [] and prepared_left() == []
     sent_before = fake_openai.count("POST", "/uploads/*/parts")
     job = launch(config(chat_file), store=store, provider=provider)

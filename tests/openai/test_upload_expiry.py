@@ -9,28 +9,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
-from backend.errors import NetworkError
 from backend.launch import launch
 from backend.models import JobStatus
 from backend.providers import openai_upload
+from tests.openai.test_launch import interrupted_launch
 from tests.openai.test_provider import config
-
-
-def _interrupted_launch(provider, fake_openai, chat_file, store) -> str:
-    """A launch whose upload breaks at its third part; returns the id of the upload left pending."""
-    provider.simple_upload_limit, provider.part_size = 100, 256
-
-    def break_at_third_part(progress):
-        if progress.message.endswith("part 3"):
-            fake_openai.inject("POST /uploads/*/parts", "drop", times=3)  # the SDK tries 3 times, then gives up
-
-    with pytest.raises(NetworkError):
-        launch(config(chat_file), store=store, provider=provider, progress=break_at_third_part)
-    [upload_id] = fake_openai.state.uploads
-    assert len(fake_openai.state.upload_parts[upload_id]) == 2 and fake_openai.state.files == {}
-    return upload_id
 
 
 def _assert_one_complete_file(fake_openai, stale: str) -> str:
@@ -48,7 +32,7 @@ def _assert_one_complete_file(fake_openai, stale: str) -> str:
 
 
 def test_an_upload_the_service_expired_is_started_afresh(provider, fake_openai, chat_file, store):
-    stale = _interrupted_launch(provider, fake_openai, chat_file, store)
+    stale = interrupted_launch(provider, fake_openai, chat_file, store)
     parts_before = fake_openai.count("POST", "/uploads/*/parts")
     fake_openai.expire_uploads()  # an hour passes: the service says so only when asked
     job = launch(config(chat_file), store=store, provider=provider)
@@ -62,7 +46,7 @@ def test_an_upload_the_service_expired_is_started_afresh(provider, fake_openai, 
 
 
 def test_an_upload_past_its_expiry_date_is_not_continued(provider, fake_openai, chat_file, store, monkeypatch):
-    stale = _interrupted_launch(provider, fake_openai, chat_file, store)
+    stale = interrupted_launch(provider, fake_openai, chat_file, store)
     parts_before = fake_openai.count("POST", "/uploads/*/parts")
     expires_at = fake_openai.state.uploads[stale]["expires_at"]
     monkeypatch.setattr(openai_upload.time, "time", lambda: expires_at + 1.0)  # the app's clock: an hour later
