@@ -104,7 +104,7 @@ def test_a_new_launch_first_settles_the_accounts_pending_one(env_account, fake_o
     assert run(CREATE + ["--data", chat_file, "--suffix", "second"]) == 0
     err = capsys.readouterr().err
     first = fake_openai.jobs()[0]["id"]
-    assert f"An earlier launch is settled: job" in err and f"({first}) is validating_files" in err
+    assert "An earlier launch is settled: job" in err and f"({first}) is validating_files" in err
     assert sorted(j.remote_id for j in JobStore().list_jobs()) == sorted(j["id"] for j in fake_openai.jobs())
     assert len(fake_openai.jobs()) == 2
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from backend import chat, local_chat
+from backend import local_chat
 from backend.cancel import CancelToken
 from backend.chat_catalog import build_catalog
 from backend.models import ChatMessage, ChatParams, Job, JobStatus, ProviderKind

@@ -14,7 +14,8 @@ and ``<b>`` changed what the user saw. So:
 
 Item views (tables, lists, trees, combo boxes), buttons, line edits, the status bar and window titles
 draw their text plainly; only their tooltips need ``plain_tooltip``. A QFormLayout row label given as a
-string is a QLabel Qt makes with the guessing format: give it only the app's own words, or a plain_label. ``tests/foundation/test_plain_text.py``
+string is a QLabel Qt makes with the guessing format: give it only the app's own words, or a plain_label.
+``tests/foundation/test_plain_text.py``
 feeds hostile strings to every place that shows untrusted text and checks ``ui/`` for code that bypasses
 this module.
 """

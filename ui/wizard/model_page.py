@@ -72,8 +72,8 @@ class ModelPage(QWizardPage):
         self.epochs_hint = plain_label()
         self.batch = _auto_int(_MOST["batch_size"], "Examples per training step. Larger batches give smoother, "
                                "slower learning.", "Batch size")
-        self.lr = _auto_float(_MOST["learning_rate_multiplier"], 0.1, "Scales the service's learning rate. Lower if the model forgets what it "
-                              "knew; higher if it barely changes.", "Learning-rate multiplier")
+        self.lr = _auto_float(_MOST["learning_rate_multiplier"], 0.1, "Scales the service's learning rate. Lower if the model "
+                              "forgets what it knew; higher if it barely changes.", "Learning-rate multiplier")
         self.beta = _auto_float(_MOST["beta"], 0.05, "DPO only: how far the model may move away from the base "
                                 "model. Lower values follow your preferences more strongly.", "Beta")
         self.suffix = QLineEdit(accessibleName="Suffix", placeholderText="e.g. support-bot", maxLength=64)
