@@ -48,6 +48,11 @@ def item_from_record(fmt: DataFormat, line: int, record: Any, mapping: dict[str,
     if isinstance(record, ReadError):
         return Item(line, problems=[(record.check, record.message, record.column)])
     example, problems = to_canonical(fmt, record, line, mapping)
+    extra = getattr(record, "extra", None)  # a CSV/TSV row with more cells than the header has columns
+    if extra:
+        shown = ", ".join(repr(cell[:30]) for cell in extra[:3]) + (", …" if len(extra) > 3 else "")
+        problems.append(("extra_cells", f"The row has {len(extra)} cell(s) more than the header's {len(record)} "
+                         f"column(s): {shown}; they are left out.", None))
     if raw is None:
         raw = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
     return Item(line, example, problems, record_key(raw), record)
@@ -82,12 +87,15 @@ def is_jsonl(fmt: DataFormat, path: str | Path) -> bool:
 
 
 def jsonl_items(path: str | Path, fmt: DataFormat, start: int = 0, end: int | None = None,
-                on_block=None) -> Iterator[Item]:
+                on_block=None, max_line: int | None = None) -> Iterator[Item]:
     """Items of the JSONL lines starting in [start, end): the hot loop of validation (lines are local to
     the range; the caller adds the range's first line). Duplicates are keyed on the raw line bytes."""
-    from backend.data.readers import BOM, jsonl_lines, parse_jsonl_line
+    from backend.data.readers import BOM, jsonl_lines, parse_jsonl_line, too_long
 
-    for line, raw in jsonl_lines(path, start, end, on_block):
+    for line, raw in jsonl_lines(path, start, end, on_block, max_line):
+        if type(raw) is int:  # a line over the cap: its length, not its bytes
+            yield Item(line, problems=[tuple(too_long(raw, max_line))])
+            continue
         if start == 0 and line == 1:
             if raw.startswith(BOM):
                 raw = raw[3:]

@@ -34,20 +34,29 @@ def usable_cores() -> int:
 
 
 def split_ranges(path: str | Path, parts: int) -> list[tuple[int, int]]:
-    """``parts`` byte ranges of about equal size, each starting at the beginning of a line."""
+    """``parts`` byte ranges of about equal size, each starting at the beginning of a line. The next line
+    start is searched block by block: a line of any length (a file without newlines) costs no memory."""
+    from backend.data.readers import CHUNK
+
     size = os.path.getsize(path)
     cuts = [0]
     with open(path, "rb") as f:
         for k in range(1, parts):
-            f.seek(max(size * k // parts, cuts[-1]))
-            f.readline()  # to the start of the next line
-            cuts.append(min(f.tell(), size))
+            at = max(size * k // parts, cuts[-1])
+            f.seek(at)
+            while block := f.read(CHUNK):
+                newline = block.find(b"\n")
+                if newline >= 0:
+                    at += newline + 1
+                    break
+                at += len(block)
+            cuts.append(min(at, size))
     cuts.append(size)
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def _worker(index: int, path: str, fmt: str, start: int, end: int, encoding: str, context_length: int | None,
-            done, stop, results) -> None:  # runs in a child process
+            max_line: int, done, stop, results) -> None:  # runs in a child process
     try:
         from backend.data.examples import jsonl_items
         from backend.data.scan import TokenCounter, scan
@@ -56,16 +65,19 @@ def _worker(index: int, path: str, fmt: str, start: int, end: int, encoding: str
             done[index] = n
 
         counter = TokenCounter(encoding)
-        items = jsonl_items(path, DataFormat(fmt), start, end, on_block)
+        items = jsonl_items(path, DataFormat(fmt), start, end, on_block, max_line)
         results.put((index, scan(items, counter, context_length=context_length, should_stop=stop.is_set)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it as a StudioError
         results.put((index, f"{type(exc).__name__}: {exc}"))
 
 
 def scan_parallel(path: str | Path, fmt: DataFormat, *, encoding: str, context_length: int | None, workers: int,
-                  progress: Callable[[int], None] | None = None, cancel: CancelToken | None = None
-                  ) -> list[tuple[int, Tally]]:
-    """Scan ``path`` in ``workers`` processes; returns (first byte, Tally) per range, in file order."""
+                  progress: Callable[[int], None] | None = None, cancel: CancelToken | None = None,
+                  max_line: int | None = None) -> list[tuple[int, Tally]]:
+    """Scan ``path`` in ``workers`` processes; returns (first byte, Tally) per range, in file order.
+    ``max_line``: the longest line read (default: the readers' cap, as this process has it)."""
+    from backend.data.readers import MAX_LINE_BYTES
+
     from backend.data.tokens import ensure_tiktoken_offline
 
     ensure_tiktoken_offline()  # once, here: children inherit TIKTOKEN_CACHE_DIR
@@ -75,13 +87,16 @@ def scan_parallel(path: str | Path, fmt: DataFormat, *, encoding: str, context_l
     stop = ctx.Event()
     results = ctx.Queue()
     procs = [ctx.Process(target=_worker, daemon=True, name=f"validate-{i}",
-                         args=(i, str(path), fmt.value, a, b, encoding, context_length, done, stop, results))
+                         args=(i, str(path), fmt.value, a, b, encoding, context_length,
+                               MAX_LINE_BYTES if max_line is None else max_line, done, stop, results))
              for i, (a, b) in enumerate(ranges)]
     for p in procs:
         p.start()
     tallies: dict[int, Tally] = {}
     try:
         while len(tallies) < len(procs):
+            if cancel is not None and cancel.cancelled:
+                stop.set()  # first thing: a cancel made before the call stops the workers at their first line
             try:
                 index, result = results.get(timeout=0.1)
             except queue.Empty:
@@ -94,8 +109,6 @@ def scan_parallel(path: str | Path, fmt: DataFormat, *, encoding: str, context_l
                 tallies[index] = result
             if progress is not None:
                 progress(sum(done[:]))
-            if cancel is not None and cancel.cancelled:
-                stop.set()
         if any(t.cancelled for t in tallies.values()):
             raise Cancelled()
     except BaseException:

@@ -94,6 +94,7 @@ class Tally:
     longest: list[tuple[int, int]] = field(default_factory=list)  # min-heap of (tokens, line)
     billed: int = 0
     total_tokens: int = 0
+    with_system: int = 0  # valid conversations with a system (or developer) message
     cancelled: bool = False
 
     def add(self, line: int, check: str, message: str, column: int | None = None) -> None:
@@ -115,7 +116,7 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
     errors = {name for name, c in CHECKS.items() if c.severity is Severity.ERROR}
     add_key, add_key_line = t.keys.frombytes, t.key_lines.append
     add_tokens, add_messages, count, longest = t.tokens.append, t.messages.append, counter.example, t.longest
-    examples = valid = preference = total = billed = 0
+    examples = valid = preference = total = billed = with_system = 0
     last_line = t.last_line
     try:
         for i, item in enumerate(items):
@@ -143,6 +144,20 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
             valid += 1
             if ex.chosen is not None:
                 preference += 1
+            if ex.text is None:  # the cookbook's counts: no system message, no user message
+                system = user = False
+                for m in ex.messages:
+                    role = m.get("role")
+                    if role == "user":
+                        user = True
+                    elif role == "system" or role == "developer":
+                        system = True
+                if system:
+                    with_system += 1
+                else:  # dropped in the report when no example has one: a consistent choice, not a slip
+                    t.add(line, "missing_system_message", "The example has no system message; others have one.")
+                if not user:
+                    t.add(line, "missing_user_message", "The example has no user message.")
             n = count(ex)
             if n > cap:
                 t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
@@ -163,5 +178,6 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
         t.preference += preference
         t.total_tokens += total
         t.billed += billed
+        t.with_system += with_system
         t.last_line = last_line
     return t

@@ -69,12 +69,16 @@ def ensure_tiktoken_offline() -> Path:
         return target
 
 
+def base_model_name(model: str) -> str:
+    """The base model of an OpenAI fine-tune id (``ft:BASE:org::id``), else the id itself."""
+    return model.split(":")[1] if model.startswith("ft:") else model
+
+
 def encoding_name_for_model(model: str | None) -> str:
     """o200k_base for the gpt-4o / gpt-4.1 / o-series families, cl100k_base for gpt-3.5 and gpt-4."""
     if not model:
         return DEFAULT_ENCODING
-    name = model.split(":")[1] if model.startswith("ft:") else model
-    name = name.lower()
+    name = base_model_name(model).lower()
     if name.startswith(("gpt-3.5", "gpt-35", "babbage", "davinci")) or (
             name.startswith("gpt-4") and not name.startswith(("gpt-4o", "gpt-4.1", "gpt-4.5"))):
         return "cl100k_base"

@@ -65,19 +65,59 @@ def test_hf_tokenizer_counts(tiny_model_dir, write_jsonl):
     assert count_tokens("hello", tokenizer_path=str(tiny_model_dir)) >= 1
 
 
-def test_parallel_pass_matches_the_serial_one(write_jsonl, monkeypatch):
-    rows = chats(3000) + ["{broken"] + chats(5) + [chat("Question 7?", "Answer 7.")] + ["", {"messages": []}]
+@pytest.fixture
+def ranges(monkeypatch):
+    """Several workers over small files: no size floor, 32 KB ranges. Returns the list of what each
+    ``scan_parallel`` call returned: (first byte, Tally) per range, one per worker process."""
+    from backend.data import parallel
+
+    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(validate_module, "MIN_RANGE_BYTES", 32 << 10)
+    calls, real = [], parallel.scan_parallel
+
+    def spy(*args, **kwargs):
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+    monkeypatch.setattr(parallel, "scan_parallel", spy)
+    return calls
+
+
+def test_parallel_pass_matches_the_serial_one(write_jsonl, ranges):
+    rows = chats(3000)
+    rows[1999] = "{broken"  # line 2000
+    rows[2499] = ""  # line 2500
+    rows[2899] = {"messages": []}  # line 2900
+    rows[2999] = chat("Question 7?", "Answer 7.")  # line 3000, the twin of line 8
     path = write_jsonl(rows)
     serial = validate_file(path, workers=1)
-    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    assert not ranges  # one process
     seen = []
-    parallel = validate_file(path, workers=2, progress=seen.append)
-    assert parallel.counts == serial.counts == {"invalid_json": 1, "duplicate": 6, "blank_line": 1,
-                                                "missing_messages_list": 1}
+    parallel = validate_file(path, workers=3, progress=seen.append)
+    [parts] = ranges
+    assert len(parts) == 3 and all(t.examples > 0 for _, t in parts)  # three workers, each scanned its range
+    assert sum(t.last_line for _, t in parts) == 3000
+    first_lines, line = [], 1  # the line each range starts at: every finding below lies past the first range
+    for _, t in parts:
+        first_lines.append(line)
+        line += t.last_line
+    assert first_lines[1] < 2000 and first_lines[2] < 3000 and first_lines[1] > 8
+    assert [(f.line, f.check) for f in parallel.findings] == [
+        (2000, "invalid_json"), (2500, "blank_line"), (2900, "missing_messages_list"), (3000, "duplicate")]
+    assert parallel.findings[-1].message == "The example is an exact duplicate of line 8."  # twin in range 1
     assert parallel.findings == serial.findings
-    assert parallel.stats == serial.stats
-    assert [f.line for f in parallel.findings if f.check == "duplicate"] == [3002, 3003, 3004, 3005, 3006, 3007]
+    assert parallel.counts == serial.counts == {"invalid_json": 1, "duplicate": 1, "blank_line": 1,
+                                                "missing_messages_list": 1}
+    assert parallel.stats == serial.stats and parallel.stats.longest == serial.stats.longest
     assert seen and seen[-1].done == os.path.getsize(path)
+
+
+def test_findings_stay_capped_per_check_across_ranges(write_jsonl, ranges):
+    from backend.data.checks import MAX_FINDINGS_PER_CHECK
+
+    path = write_jsonl(["{bad"] * 1500 + chats(1500) + ["{bad"] * 1500)
+    report = validate_file(path, workers=3)
+    assert len(ranges[0]) == 3 and report.counts == {"invalid_json": 3000}
+    assert [f.line for f in report.findings] == list(range(1, MAX_FINDINGS_PER_CHECK + 1))
 
 
 def test_progress_has_an_eta_and_cancel_stops(write_jsonl):
@@ -92,8 +132,22 @@ def test_progress_has_an_eta_and_cancel_stops(write_jsonl):
     assert seen and seen[0].total == os.path.getsize(path)
 
 
-def test_parallel_cancel(write_jsonl, monkeypatch):
-    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+def test_cancel_reaches_the_workers(write_jsonl):
+    """A cancel stops every worker at its first line: the pass raises Cancelled because workers reported
+    that they stopped (not because the parent noticed the token), having read a block each, not their range."""
+    from backend.data.formats import DataFormat
+    from backend.data.parallel import scan_parallel
+
+    path = write_jsonl(chats(50_000))  # about 4 MB: three ranges longer than the 1 MB block a worker reads first
+    size, token, seen = os.path.getsize(path), CancelToken(), []
+    token.cancel()
+    with pytest.raises(Cancelled):
+        scan_parallel(path, DataFormat.OPENAI_CHAT, encoding="o200k_base", context_length=None, workers=3,
+                      progress=seen.append, cancel=token)
+    assert seen and seen[-1] <= 3 << 20 < size
+
+
+def test_parallel_cancel_through_validate_file(write_jsonl, ranges):
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
@@ -106,7 +160,7 @@ def test_falls_back_to_one_process_when_workers_cannot_start(write_jsonl, isolat
     import sys
 
     path = write_jsonl(chats(50) + ["{bad"])
-    script = ("from backend.data import validate as v\nv.PARALLEL_MIN_BYTES = 0\n"
+    script = ("from backend.data import validate as v\nv.PARALLEL_MIN_BYTES = 0\nv.MIN_RANGE_BYTES = 1024\n"
               f"print(v.validate_file({str(path)!r}, workers=2).counts)\n")
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))

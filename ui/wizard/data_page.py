@@ -147,8 +147,11 @@ class DataPage(QWizardPage):
         self.dedupe.setChecked(bool(draft.options.get("dedupe")))
         self._ready_to_store = True
         if draft.data_path:
-            if isinstance(draft.report, ValidationReport) and draft.report.path == draft.data_path:
-                self._validated(self._generation, draft.report)
+            report = draft.report
+            provider, model = self._rules()
+            if isinstance(report, ValidationReport) and report.path == draft.data_path and (
+                    report.provider, report.model) == (provider.value if provider else None, model):
+                self._validated(self._generation, report)  # checked against this provider and model already
             else:
                 self.validate()
 
@@ -227,8 +230,7 @@ class DataPage(QWizardPage):
         draft = self.wizard().draft
         self._generation += 1
         generation = self._generation
-        provider = draft.provider
-        model = draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
+        provider, model = self._rules()
         self.summary.setText(f"Checking {Path(path).name}…")
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
                           column_mapping=draft.column_mapping, provider=provider, model=model,
@@ -283,6 +285,13 @@ class DataPage(QWizardPage):
             Task(load_preview, report.path, self.format_combo.currentData(), draft.column_mapping,
                  self._local_tokenizer(),
                  name="preview data").on_success(lambda res, g=generation: self._previewed(g, res)).start()
+
+    def _rules(self) -> tuple[ProviderKind | None, str | None]:
+        """The provider and model the data is checked against: the wizard's (the model counts for OpenAI
+        and Azure: context length and price). A report made for others is stale."""
+        draft = self.wizard().draft
+        provider = draft.provider
+        return provider, draft.base_model if provider in (ProviderKind.OPENAI, ProviderKind.AZURE) else None
 
     def _local_tokenizer(self) -> str | None:
         """The chosen local model's folder, when there is one: its tokenizer counts and renders."""

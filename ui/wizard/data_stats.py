@@ -37,7 +37,7 @@ class StatsView(QWidget):
         for key, title in (("examples", "Examples"), ("messages", "Messages per example"),
                            ("tokens", "Tokens per example"), ("total", "Tokens in all"),
                            ("longest", "Longest examples"), ("epochs", "Default epochs"),
-                           ("billed", "Billed tokens"), ("price", "Estimated price")):
+                           ("billed", "Billed tokens"), ("price", "Estimated price"), ("rules", "Checked against")):
             self.figures[key] = _label()
             form.addRow(title + ":", self.figures[key])
         self.chart = QChart()
@@ -76,8 +76,13 @@ class StatsView(QWidget):
             p = report.price
             f["price"].setText(f"about ${p.amount_usd:,.2f} on {p.model} (${p.usd_per_million_tokens:g} per 1M tokens, "
                                f"prices of {p.as_of})")
+        elif report.provider in ("hf-local",):
+            f["price"].setText("none: training on this computer")
+        elif report.provider and not report.model:
+            f["price"].setText("once you choose a model (next page)")
         else:
             f["price"].setText("no price for this provider and model" if report.provider else "choose a provider")
+        f["rules"].setText(report.rules.removeprefix("Rules applied: "))
         self._histogram(s.histogram.edges, s.histogram.counts)
 
     def _histogram(self, edges: list[float], counts: list[int]) -> None:
