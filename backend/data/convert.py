@@ -45,11 +45,12 @@ def check_messages(messages: Any, problems: list[Problem], *, need_assistant: bo
             problems.append(("message_missing_key", f"Message {i} is not an object.", None))
             continue
         role = m.get("role")
+        if len(m) == 2 and type(role) is str and role in SIMPLE_ROLES and type(m.get("content")) is str:
+            assistants += role == "assistant"
+            continue  # the common case, nothing more to check
         if role == "assistant":
             assistants += 1
             weighted_zero += m.get("weight", 1) == 0
-        if len(m) == 2 and type(m.get("content")) is str and role in SIMPLE_ROLES:
-            continue  # the common case, nothing more to check
         if "role" not in m or ("content" not in m and not m.get("tool_calls") and not m.get("function_call")):
             missing = "role" if "role" not in m else "content"
             problems.append(("message_missing_key", f"Message {i} has no \"{missing}\".", None))
@@ -217,7 +218,7 @@ def to_canonical(fmt: DataFormat, record: Any, line: int,
         messages = []
         for i, turn in enumerate(turns, 1):
             who = turn.get("from") if isinstance(turn, dict) else None
-            if who not in SHAREGPT_ROLES:
+            if type(who) is not str or who not in SHAREGPT_ROLES:
                 problems.append(("unrecognized_role", f"Turn {i} is from {str(who)[:40]!r}.", None))
                 continue
             if not isinstance(turn.get("value"), str):

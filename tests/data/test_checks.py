@@ -202,3 +202,14 @@ def test_a_line_nested_100000_deep_is_a_finding_on_its_line(tmp_path, deep):
         assert [(f.line, f.check, f.message) for f in report.findings] == [
             (expected, "invalid_json", "The JSON is nested too deeply.")]
         assert report.usable and report.stats.valid_examples == 12
+
+
+def test_a_role_of_any_json_type_is_a_finding(write_jsonl):
+    """A list or an object where a role belongs was hashed into a set lookup: a TypeError, not a finding."""
+    report = validate_file(write_jsonl(chats(12) + [{"messages": [{"role": ["user"], "content": "Hi"}, A]}]))
+    assert [(f.line, f.check, f.message) for f in report.findings] == [
+        (13, "unrecognized_role", "Message 1 has role \"['user']\".")]
+    sharegpt = [{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]},
+                {"conversations": [{"from": {"who": "human"}, "value": "Hi"}, {"from": "gpt", "value": "Yo"}]}]
+    report = validate_file(write_jsonl(sharegpt, "sharegpt.jsonl"))
+    assert [(f.line, f.check) for f in report.findings] == [(2, "unrecognized_role")]

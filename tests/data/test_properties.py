@@ -241,6 +241,30 @@ def test_invalid_lines_give_findings_on_exactly_their_lines(rows, bad):
                                                 "instruction", "output", "tools", "function", "id", "tool_call_id"]),
                                inner, max_size=4), max_leaves=20))
 def test_random_json_records_in_every_shape(record):
+    in_every_shape(record)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                                 max_size=3), max_leaves=8)
+MESSAGE_KEYS = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call"]
+
+
+@PROFILE
+@given(messages=st.lists(st.dictionaries(st.sampled_from(MESSAGE_KEYS),
+                                         st.sampled_from(["user", "assistant", "system", "tool", "hi"]) | JSON,
+                                         max_size=4), max_size=4),
+       turns=st.lists(st.dictionaries(st.sampled_from(["from", "value"]),
+                                      st.sampled_from(["human", "gpt", "hi"]) | JSON, max_size=2), max_size=3))
+def test_message_shaped_records_with_any_values(messages, turns):
+    """Records shaped like messages and turns whose values are anything JSON can hold (a list as a role, an
+    object as content): findings, never an exception."""
+    in_every_shape({"messages": messages})
+    in_every_shape({"conversations": turns})
+    in_every_shape({"input": {"messages": messages}, "preferred_output": messages, "non_preferred_output": []})
+
+
+def in_every_shape(record) -> None:
     """Any JSON record after 12 valid chats, read in every shape: the findings of lines 1-12 are those of the
     12 lines alone (but for the warning that they lack a system message the new record has); the record's
     own problems are on line 13 (or the whole file's, line 0)."""
