@@ -12,6 +12,7 @@ from backend.data.canonical import CanonicalExample
 from backend.data.formats import DataFormat
 
 Problem = tuple[str, str, "int | None"]
+_CHAT = DataFormat.OPENAI_CHAT
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call",
@@ -176,6 +177,13 @@ def to_canonical(fmt: DataFormat, record: Any, line: int,
                  mapping: dict[str, str] | None = None) -> tuple[CanonicalExample | None, list[Problem]]:
     """Convert one parsed record of shape ``fmt``; never raises on bad data."""
     problems: list[Problem] = []
+    if fmt is _CHAT and type(record) is dict and "messages" in record and not mapping:  # the hot path
+        messages, tools = record["messages"], record.get("tools")
+        if not check_messages(messages, problems):
+            return None, problems
+        if tools is not None:
+            _check_tools(tools, problems)
+        return CanonicalExample(line, messages, tools), problems
     if not isinstance(record, dict):
         problems.append(("data_type", f"The record is {type(record).__name__}, not a JSON object.", None))
         return None, problems

@@ -96,6 +96,7 @@ class Tally:
     total_tokens: int = 0
     with_system: int = 0  # valid conversations with a system (or developer) message
     cancelled: bool = False
+    pid: int = 0  # the process that scanned it, in a parallel pass
 
     def add(self, line: int, check: str, message: str, column: int | None = None) -> None:
         n = self.counts.get(check, 0)

@@ -4,7 +4,6 @@ a ValidationReport with exact counts, duplicates across the whole file, statisti
 from __future__ import annotations
 
 import heapq
-import logging
 import os
 import time
 from collections.abc import Callable
@@ -23,13 +22,11 @@ from backend.data.tokens import encoding_name_for_model
 from backend.errors import Cancelled
 from backend.models import ProviderKind
 
-log = logging.getLogger(__name__)
-
 #: Below this size, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8 << 20
-#: The least bytes a worker process is given: each costs about 0.3 s to start. Tests lower both, to run
-#: several workers over small files.
-MIN_RANGE_BYTES = 4 << 20
+#: The least bytes per process of a parallel pass: a worker costs about 0.3 s to start. Tests lower both
+#: (and parallel.MIN_CHUNK_BYTES), to run several processes over small files.
+MIN_BYTES_PER_PROCESS = 4 << 20
 
 
 def _throttled(progress: ProgressFn | None, total: float | None) -> Callable[[float], None] | None:
@@ -49,6 +46,8 @@ def _merge(parts: list[tuple[int, Tally]]) -> Tally:
     """One Tally from per-range tallies, with every line number made global."""
     if len(parts) == 1:
         return parts[0][1]
+    if not parts:
+        return Tally(cancelled=True)  # stopped before any process took a chunk
     out, offset, kept = Tally(), 0, {}
     for _, t in parts:
         out.examples += t.examples
@@ -57,6 +56,7 @@ def _merge(parts: list[tuple[int, Tally]]) -> Tally:
         out.billed += t.billed
         out.total_tokens += t.total_tokens
         out.with_system += t.with_system
+        out.cancelled |= t.cancelled
         for check, n in t.counts.items():
             out.counts[check] = out.counts.get(check, 0) + n
         for line, col, check, msg in t.findings:  # each range kept its first findings per check: keep the file's
@@ -93,20 +93,17 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
     encoding = encoding_name_for_model(model)
     size = os.path.getsize(path) if Path(path).is_file() else None
     report = _throttled(progress, size)
-    from backend.data.parallel import WorkerFailed, scan_parallel, usable_cores
+    from backend.data.parallel import scan_parallel, usable_cores
 
     workers = workers or usable_cores()
     with open(path, "rb") if size is not None else open(os.devnull, "rb") as f:
         utf16 = f.read(2) in (b"\xff\xfe", b"\xfe\xff")
     fast = is_jsonl(fmt, path) and not column_mapping and not tokenizer_path and not utf16
     tally = None
-    if fast and workers > 1 and size is not None and size >= PARALLEL_MIN_BYTES:
-        try:
-            tally = _merge(scan_parallel(path, fmt, encoding=encoding, context_length=context_length,
-                                         workers=min(workers, max(1, size // max(1, MIN_RANGE_BYTES))),
-                                         progress=report, cancel=cancel, max_line=MAX_LINE_BYTES))
-        except WorkerFailed as exc:  # e.g. no importable __main__ for spawned processes: one core will do
-            log.warning("parallel validation failed, validating in this process: %s", exc)
+    processes = min(workers, max(1, (size or 0) // max(1, MIN_BYTES_PER_PROCESS)))
+    if fast and processes > 1 and size >= PARALLEL_MIN_BYTES:
+        tally = _merge(scan_parallel(path, fmt, encoding=encoding, context_length=context_length,
+                                     processes=processes, progress=report, cancel=cancel, max_line=MAX_LINE_BYTES))
     if tally is None:
         counter = TokenCounter(encoding, tokenizer_path)
         if fast:

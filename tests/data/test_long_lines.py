@@ -104,8 +104,11 @@ def test_plain_text_and_csv_lines_are_capped_too(tmp_path, low_cap):
 
 
 def test_parallel_workers_apply_the_same_cap(tmp_path, low_cap, monkeypatch):
+    from backend.data import parallel
+
     monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(validate_module, "MIN_RANGE_BYTES", 1 << 20)
+    monkeypatch.setattr(validate_module, "MIN_BYTES_PER_PROCESS", 1 << 20)
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 512 << 10)
     good = [json.dumps(c).encode() for c in chats(6000)]  # about 0.5 MB
     path = tmp_path / "long.jsonl"
     _write_lines(path, good[:3000] + [b'{"text": "' + b"t" * (3 << 20) + b'"}'] + good[3000:])

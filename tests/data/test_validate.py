@@ -66,13 +66,14 @@ def test_hf_tokenizer_counts(tiny_model_dir, write_jsonl):
 
 
 @pytest.fixture
-def ranges(monkeypatch):
-    """Several workers over small files: no size floor, 32 KB ranges. Returns the list of what each
-    ``scan_parallel`` call returned: (first byte, Tally) per range, one per worker process."""
+def chunks(monkeypatch):
+    """Several processes over small files: no size floor, 32 KB per process, 16 KB chunks. Returns what
+    each ``scan_parallel`` call returned: (first byte, Tally) per chunk, each with the pid that scanned it."""
     from backend.data import parallel
 
     monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(validate_module, "MIN_RANGE_BYTES", 32 << 10)
+    monkeypatch.setattr(validate_module, "MIN_BYTES_PER_PROCESS", 32 << 10)
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 16 << 10)
     calls, real = [], parallel.scan_parallel
 
     def spy(*args, **kwargs):
@@ -82,7 +83,7 @@ def ranges(monkeypatch):
     return calls
 
 
-def test_parallel_pass_matches_the_serial_one(write_jsonl, ranges):
+def test_parallel_pass_matches_the_serial_one(write_jsonl, chunks):
     rows = chats(3000)
     rows[1999] = "{broken"  # line 2000
     rows[2499] = ""  # line 2500
@@ -90,20 +91,20 @@ def test_parallel_pass_matches_the_serial_one(write_jsonl, ranges):
     rows[2999] = chat("Question 7?", "Answer 7.")  # line 3000, the twin of line 8
     path = write_jsonl(rows)
     serial = validate_file(path, workers=1)
-    assert not ranges  # one process
+    assert not chunks  # one process
     seen = []
     parallel = validate_file(path, workers=3, progress=seen.append)
-    [parts] = ranges
-    assert len(parts) == 3 and all(t.examples > 0 for _, t in parts)  # three workers, each scanned its range
-    assert sum(t.last_line for _, t in parts) == 3000
-    first_lines, line = [], 1  # the line each range starts at: every finding below lies past the first range
+    [parts] = chunks
+    assert len(parts) > 6 and all(t.examples > 0 for _, t in parts) and sum(t.examples for _, t in parts) == 2999
+    assert len({t.pid for _, t in parts}) > 1  # more than one process scanned
+    starts, line = {}, 1  # the line each chunk starts at: the findings lie in chunks after the first
     for _, t in parts:
-        first_lines.append(line)
+        starts[line] = t.pid
         line += t.last_line
-    assert first_lines[1] < 2000 and first_lines[2] < 3000 and first_lines[1] > 8
+    assert line == 3001 and sum(1 for first in starts if first > 8) >= 6
     assert [(f.line, f.check) for f in parallel.findings] == [
         (2000, "invalid_json"), (2500, "blank_line"), (2900, "missing_messages_list"), (3000, "duplicate")]
-    assert parallel.findings[-1].message == "The example is an exact duplicate of line 8."  # twin in range 1
+    assert parallel.findings[-1].message == "The example is an exact duplicate of line 8."  # twin in chunk 1
     assert parallel.findings == serial.findings
     assert parallel.counts == serial.counts == {"invalid_json": 1, "duplicate": 1, "blank_line": 1,
                                                 "missing_messages_list": 1}
@@ -111,12 +112,12 @@ def test_parallel_pass_matches_the_serial_one(write_jsonl, ranges):
     assert seen and seen[-1].done == os.path.getsize(path)
 
 
-def test_findings_stay_capped_per_check_across_ranges(write_jsonl, ranges):
+def test_findings_stay_capped_per_check_across_chunks(write_jsonl, chunks):
     from backend.data.checks import MAX_FINDINGS_PER_CHECK
 
     path = write_jsonl(["{bad"] * 1500 + chats(1500) + ["{bad"] * 1500)
     report = validate_file(path, workers=3)
-    assert len(ranges[0]) == 3 and report.counts == {"invalid_json": 3000}
+    assert len(chunks[0]) > 3 and report.counts == {"invalid_json": 3000}
     assert [f.line for f in report.findings] == list(range(1, MAX_FINDINGS_PER_CHECK + 1))
 
 
@@ -132,35 +133,45 @@ def test_progress_has_an_eta_and_cancel_stops(write_jsonl):
     assert seen and seen[0].total == os.path.getsize(path)
 
 
-def test_cancel_reaches_the_workers(write_jsonl):
-    """A cancel stops every worker at its first line: the pass raises Cancelled because workers reported
-    that they stopped (not because the parent noticed the token), having read a block each, not their range."""
+def test_cancel_reaches_the_workers(write_jsonl, chunks):
+    """A cancel stops every spawned worker at the first line of the chunk it takes: each reports a stopped,
+    empty Tally (the cancel came before they started, so nothing is timing-dependent)."""
     from backend.data.formats import DataFormat
     from backend.data.parallel import scan_parallel
 
-    path = write_jsonl(chats(50_000))  # about 4 MB: three ranges longer than the 1 MB block a worker reads first
-    size, token, seen = os.path.getsize(path), CancelToken(), []
-    token.cancel()
-    with pytest.raises(Cancelled):
-        scan_parallel(path, DataFormat.OPENAI_CHAT, encoding="o200k_base", context_length=None, workers=3,
-                      progress=seen.append, cancel=token)
-    assert seen and seen[-1] <= 3 << 20 < size
-
-
-def test_parallel_cancel_through_validate_file(write_jsonl, ranges):
+    path = write_jsonl(chats(3000))
     token = CancelToken()
     token.cancel()
+    parts = scan_parallel(path, DataFormat.OPENAI_CHAT, encoding="o200k_base", context_length=None, processes=3,
+                          cancel=token)
+    assert len(parts) == 2 and all(t.cancelled and t.examples == 0 for _, t in parts)
+    assert len({t.pid for _, t in parts}) == 2 and os.getpid() not in {t.pid for _, t in parts}
     with pytest.raises(Cancelled):
-        validate_file(write_jsonl(chats(2000)), workers=2, cancel=token)
+        validate_file(path, workers=3, cancel=token)
 
 
-def test_falls_back_to_one_process_when_workers_cannot_start(write_jsonl, isolated_home):
-    """A script read from stdin has no __main__ file that spawned workers could import."""
+def test_a_cancel_midway_stops_the_pass(write_jsonl, chunks):
+    token, seen = CancelToken(), []
+
+    def progress(p):
+        seen.append(p.done)
+        if p.done:
+            token.cancel()
+    path = write_jsonl(chats(20000))
+    with pytest.raises(Cancelled):
+        validate_file(path, workers=3, cancel=token, progress=progress)
+    assert seen and max(seen) < os.path.getsize(path)
+
+
+def test_this_process_does_the_work_when_workers_cannot_start(write_jsonl, isolated_home):
+    """A script read from stdin has no __main__ file that spawned workers could import: they die at start,
+    having taken no chunk, and this process scans them all."""
     import subprocess
     import sys
 
     path = write_jsonl(chats(50) + ["{bad"])
-    script = ("from backend.data import validate as v\nv.PARALLEL_MIN_BYTES = 0\nv.MIN_RANGE_BYTES = 1024\n"
+    script = ("from backend.data import parallel, validate as v\nv.PARALLEL_MIN_BYTES = 0\n"
+              "v.MIN_BYTES_PER_PROCESS = parallel.MIN_CHUNK_BYTES = 64\n"
               f"print(v.validate_file({str(path)!r}, workers=2).counts)\n")
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
