@@ -208,3 +208,4 @@ def test_a_report_for_another_provider_is_not_reused(qtbot, page, write_jsonl):
     page.validate()
     qtbot.waitUntil(lambda: page.report is not None and page.report.model is None, timeout=15000)
     assert page.stats.figures["price"].text() == "once you choose a model (next page)"
+    assert page.stats.figures["examples"].text() == "5 read, 5 valid, 0 duplicate(s), 5 without a system message"

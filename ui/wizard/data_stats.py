@@ -63,7 +63,10 @@ class StatsView(QWidget):
         if report is None:
             return
         s = report.stats
-        f["examples"].setText(f"{s.examples:,} read, {s.valid_examples:,} valid, {s.duplicates:,} duplicate(s)")
+        lacking = "".join(f", {n:,} without a {role} message" for role, n in (("system", s.without_system),
+                                                                             ("user", s.without_user)) if n)
+        f["examples"].setText(f"{s.examples:,} read, {s.valid_examples:,} valid, {s.duplicates:,} duplicate(s)"
+                              + lacking)
         f["messages"].setText(f"{s.messages.mean:.1f} on average (from {s.messages.min} to {s.messages.max})")
         f["tokens"].setText(f"{s.tokens.mean:,.0f} on average, median {s.tokens.median:,.0f}, "
                             f"95% under {s.tokens.p95:,.0f}, at most {s.tokens.max:,} ({s.tokenizer})")
