@@ -14,7 +14,8 @@ from backend.data.canonical import CanonicalExample
 from backend.data.checks import CHECKS, Severity
 from backend.data.convert import Problem, to_canonical
 from backend.data.formats import JSONL_FORMATS, DataFormat, detect_format, record_format
-from backend.data.readers import ReadError, guess_mapping, iter_records
+from backend.data.readers import (BOM, ReadError, _fast_loads, guess_mapping, iter_records, jsonl_lines,
+                                  parse_jsonl_line, too_long)
 
 #: Formats whose records may come in any shape (detected from the first record) or through a column mapping.
 CONTAINERS = frozenset({DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET, DataFormat.JSON_ARRAY,
@@ -96,30 +97,47 @@ def is_jsonl(fmt: DataFormat, path: str | Path) -> bool:
 
 def jsonl_items(path: str | Path, fmt: DataFormat, start: int = 0, end: int | None = None,
                 on_block=None, max_line: int | None = None) -> Iterator[Item]:
-    """Items of the JSONL lines starting in [start, end): the hot loop of validation (lines are local to
-    the range; the caller adds the range's first line). Duplicates are keyed on the raw line bytes."""
-    from backend.data.readers import BOM, _fast_loads, jsonl_lines, parse_jsonl_line, too_long
-
+    """Items of the JSONL lines starting in [start, end) (lines are local to the range; the caller adds the
+    range's first line). Duplicates are keyed on the raw line bytes. (Validation's own pass,
+    ``scan.scan_jsonl``, takes the common chat record without making an Item, and this way for the rest.)"""
     first = start == 0
     for line, raw in jsonl_lines(path, start, end, on_block, max_line):
-        if type(raw) is int:  # a line over the cap: its length, not its bytes
-            first = False
-            yield Item(line, problems=[tuple(too_long(raw, max_line))])
-            continue
-        if first:
-            first = False
-            if raw.startswith(BOM):
-                raw = raw[3:]
-                yield Item(0, problems=[("byte_order_mark", "The file starts with a UTF-8 byte-order mark.", None)])
-            elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                yield Item(0, problems=[("encoding", "The file is UTF-16, not UTF-8.", None)])
+        if first and type(raw) is bytes:
+            raw, note, stop = first_line(raw)
+            if note is not None:
+                yield note
+            if stop:
                 return
-        try:  # orjson inline: a call less per line
+        first = False
+        yield line_item(fmt, line, raw, max_line)
+
+
+def first_line(raw: bytes) -> tuple[bytes, Item | None, bool]:
+    """The file's first line without its byte-order mark, a whole-file note about the mark or an encoding,
+    and whether to stop there (UTF-16: nothing more is readable as lines)."""
+    if raw.startswith(BOM):
+        note = ("byte_order_mark", "The file starts with a UTF-8 byte-order mark.", None)
+        return raw[3:], Item(0, problems=[note]), False
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw, Item(0, problems=[("encoding", "The file is UTF-16, not UTF-8.", None)]), True
+    return raw, None, False
+
+
+_UNPARSED = object()
+
+
+def line_item(fmt: DataFormat, line: int, raw: bytes | int, max_line: int | None = None,
+              record: Any = _UNPARSED) -> Item:
+    """The Item of one JSONL line (``raw`` an int: the length of a line over the cap); ``record`` if the
+    caller has parsed it already."""
+    if type(raw) is int:
+        return Item(line, problems=[tuple(too_long(raw, max_line))])
+    if record is _UNPARSED:
+        try:
             record = _fast_loads(raw)
         except Exception:  # noqa: BLE001 - orjson's error, or no orjson: the standard path decides
             record = parse_jsonl_line(raw)
             if isinstance(record, ReadError):
-                yield Item(line, problems=[(record.check, record.message, record.column)])
-                continue
-        example, problems = to_canonical(fmt, record, line)
-        yield Item(line, example, problems, _hash8(raw), record)
+                return Item(line, problems=[(record.check, record.message, record.column)])
+    example, problems = to_canonical(fmt, record, line)
+    return Item(line, example, problems, _hash8(raw), record)

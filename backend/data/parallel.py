@@ -100,8 +100,7 @@ class _Chunks:
 
     def scan(self, index: int, counter, should_stop: Callable[[], bool],
              on_block: Callable[[int], None] | None = None) -> Tally:
-        from backend.data.examples import jsonl_items
-        from backend.data.scan import scan
+        from backend.data.scan import scan_jsonl
 
         done = self.done
 
@@ -111,8 +110,9 @@ class _Chunks:
                 on_block(n)
 
         start, end = self.chunks[index]
-        items = jsonl_items(self.path, DataFormat(self.fmt), start, end, block, self.max_line)
-        tally = scan(items, counter, context_length=self.context_length, should_stop=should_stop, every=POLL_EVERY)
+        tally = scan_jsonl(self.path, DataFormat(self.fmt), counter, start=start, end=end, on_block=block,
+                           max_line=self.max_line, context_length=self.context_length, should_stop=should_stop,
+                           every=POLL_EVERY)
         tally.pid = os.getpid()
         return tally
 

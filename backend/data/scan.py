@@ -8,18 +8,25 @@ parent merges them (see ``parallel.py``).
 from __future__ import annotations
 
 import heapq
-import json
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
-from backend.data.examples import Item
-from backend.data.tokens import TOKENS_PER_NAME, TOKENS_PER_REPLY, load_hf_tokenizer, ordinary_counter, message_text
+from backend.data.examples import Item, _hash8
+from backend.data.formats import DataFormat
+from backend.data.tokens import (TOKENS_PER_NAME, TOKENS_PER_REPLY, load_hf_tokenizer, message_text,
+                                 ordinary_counter, tools_text)
 
 LONGEST = 10
 MEMO_ENTRIES = 1024
+_ERRORS = frozenset(name for name, c in CHECKS.items() if c.severity is Severity.ERROR)
+_NO_SYSTEM = "The example has no system message; others have one."
+_NO_USER = "The example has no user message."
+_PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
+#: Records of the general path scanned together (scan's set-up is paid once per batch).
+_BATCH = 64
 
 
 class TokenCounter:
@@ -53,7 +60,7 @@ class TokenCounter:
         if ex.chosen is not None:
             n += self._messages(ex.chosen) + self._messages(ex.rejected or [])
         if ex.tools:
-            n += self._count(json.dumps(ex.tools, ensure_ascii=False, separators=(",", ":")))
+            n += self._count(tools_text(ex.tools))
         return n
 
     def _messages(self, messages: list) -> int:
@@ -114,7 +121,7 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
     once (written back to the Tally when the loop ends, however it ends)."""
     t = tally or Tally()
     cap = context_length or 1 << 62
-    errors = {name for name, c in CHECKS.items() if c.severity is Severity.ERROR}
+    errors = _ERRORS
     add_key, add_key_line = t.keys.frombytes, t.key_lines.append
     add_tokens, add_messages, count, longest = t.tokens.append, t.messages.append, counter.example, t.longest
     examples = valid = preference = total = billed = with_system = 0
@@ -145,7 +152,7 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
             valid += 1
             if ex.chosen is not None:
                 preference += 1
-            if ex.text is None:  # the cookbook's counts: no system message, no user message
+            if ex.text is None:  # the cookbook's counts: no system message, no user message (also in scan_jsonl)
                 system = user = False
                 for m in ex.messages:
                     role = m.get("role")
@@ -156,9 +163,9 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
                 if system:
                     with_system += 1
                 else:  # dropped in the report when no example has one: a consistent choice, not a slip
-                    t.add(line, "missing_system_message", "The example has no system message; others have one.")
+                    t.add(line, "missing_system_message", _NO_SYSTEM)
                 if not user:
-                    t.add(line, "missing_user_message", "The example has no user message.")
+                    t.add(line, "missing_user_message", _NO_USER)
             n = count(ex)
             if n > cap:
                 t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
@@ -181,4 +188,105 @@ def scan(items: Iterable[Item], counter: TokenCounter, *, context_length: int | 
         t.billed += billed
         t.with_system += with_system
         t.last_line = last_line
+    return t
+
+
+def scan_jsonl(path, fmt: DataFormat, counter: TokenCounter, *, start: int = 0, end: int | None = None,
+               on_block: Callable[[int], None] | None = None, max_line: int | None = None,
+               context_length: int | None = None, should_stop: Callable[[], bool] | None = None,
+               every: int = 2048) -> Tally:
+    """``scan(jsonl_items(...))``, with the common chat record taken apart in one place: a record that is
+    only a "messages" list of plain {"role", "content"} messages with an assistant turn is checked and
+    counted here, with no CanonicalExample, Item or second walk over its messages (validation's hot loop:
+    the checks and counts are those of ``check_messages`` and ``TokenCounter``, and the tests hold the two
+    paths to the same Tally). Every other line (tool calls, tools, weights, errors, the first line's BOM)
+    goes through ``line_item`` and ``scan``, in batches."""
+    from backend.data.examples import first_line, jsonl_items, line_item
+    from backend.data.readers import _fast_loads, jsonl_lines
+
+    if fmt is not DataFormat.OPENAI_CHAT or counter._hf is not None or _fast_loads is None:
+        return scan(jsonl_items(path, fmt, start, end, on_block, max_line), counter,
+                    context_length=context_length, should_stop=should_stop, every=every)
+    t, loads, batch = Tally(), _fast_loads, []
+    cap = context_length or 1 << 62
+    tokens_in, cached, plain = counter._tokens_in, counter._count, _PLAIN_ROLES
+    add_key, add_key_line = t.keys.frombytes, t.key_lines.append
+    add_tokens, add_messages, longest = t.tokens.append, t.messages.append, t.longest
+    examples = valid = total = billed = with_system = 0
+    last_line, first = 0, start == 0
+    try:
+        for i, (line, raw) in enumerate(jsonl_lines(path, start, end, on_block, max_line)):
+            if should_stop is not None and i % every == 0 and should_stop():
+                t.cancelled = True
+                break
+            last_line = line
+            if first or type(raw) is int:
+                if first and type(raw) is bytes:
+                    raw, note, stop = first_line(raw)
+                    if note is not None:
+                        batch.append(note)
+                    if stop:
+                        break
+                first = False
+                batch.append(line_item(fmt, line, raw, max_line))
+                continue
+            try:
+                record = loads(raw)
+            except Exception:  # noqa: BLE001 - not JSON (or not orjson's): line_item says what is wrong
+                batch.append(line_item(fmt, line, raw, max_line))
+                continue
+            messages = record.get("messages") if type(record) is dict and len(record) == 1 else None
+            if type(messages) is list and messages:
+                system = user = assistant = False
+                for m in messages:  # the checks: only plain messages, roles as the cookbook counts them
+                    if type(m) is not dict or len(m) != 2:
+                        break
+                    role = m.get("role")
+                    if type(role) is not str or role not in plain or type(m.get("content")) is not str:
+                        break
+                    if role == "assistant":
+                        assistant = True
+                    elif role == "user":
+                        user = True
+                    else:
+                        system = True
+                else:
+                    if assistant:
+                        n = TOKENS_PER_REPLY  # the count: TokenCounter's, the system prompt from its cache
+                        for m in messages:
+                            n += 4 + (cached(m["content"]) if m["role"] == "system" else tokens_in(m["content"]))
+                        examples += 1
+                        valid += 1
+                        add_key(_hash8(raw))
+                        add_key_line(line)
+                        if system:
+                            with_system += 1
+                        else:
+                            t.add(line, "missing_system_message", _NO_SYSTEM)
+                        if not user:
+                            t.add(line, "missing_user_message", _NO_USER)
+                        if n > cap:
+                            t.add(line, "too_long", f"The example has {n:,} tokens; the model's context holds {cap:,}.")
+                        add_tokens(n if n < 0xFFFFFFFF else 0xFFFFFFFF)
+                        add_messages(len(messages) if len(messages) < 0xFFFF else 0xFFFF)
+                        total += n
+                        billed += n if n < cap else cap
+                        if len(longest) < LONGEST:
+                            heapq.heappush(longest, (n, -line))
+                        elif n > longest[0][0]:
+                            heapq.heapreplace(longest, (n, -line))
+                        continue
+            batch.append(line_item(fmt, line, raw, max_line, record))
+            if len(batch) >= _BATCH:
+                scan(batch, counter, context_length=context_length, tally=t)
+                batch.clear()
+    finally:
+        t.examples += examples
+        t.valid += valid
+        t.total_tokens += total
+        t.billed += billed
+        t.with_system += with_system
+    if batch:
+        scan(batch, counter, context_length=context_length, tally=t)
+    t.last_line = max(t.last_line, last_line)
     return t

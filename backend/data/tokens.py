@@ -176,8 +176,24 @@ def example_parts(messages: Iterable[dict[str, Any]], tools: Any = None) -> tupl
             texts.append(name)
             overhead += TOKENS_PER_NAME
     if tools:
-        texts.append(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
+        texts.append(tools_text(tools))
     return texts, overhead
+
+
+def tools_text(tools: Any) -> str:
+    """The compact JSON of an example's tool definitions, whose tokens are counted with the example's.
+    orjson writes it about ten times as fast as json (the hot loop does this for every example with
+    tools); json takes what orjson refuses (integers over 64 bits)."""
+    try:
+        from orjson import dumps
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        dumps = None
+    if dumps is not None:
+        try:
+            return dumps(tools).decode()
+        except TypeError:
+            pass
+    return json.dumps(tools, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def count_tokens(value: Any, model: str | None = None, tokenizer_path: str | None = None) -> int:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
 from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
-from backend.data.examples import is_jsonl, iter_examples, jsonl_items
+from backend.data.examples import is_jsonl, iter_examples
 from backend.data.formats import DataFormat, detect_format
 from backend.data.pricing import default_epochs, estimate_price
 from backend.data.report import Finding, ValidationReport
 from backend.data.rules import Rules, rules_for
-from backend.data.scan import Tally, TokenCounter, scan
+from backend.data.scan import Tally, TokenCounter, scan, scan_jsonl
 from backend.data.stats import build_stats, find_duplicates
 from backend.data.tokens import encoding_name_for_model
 from backend.errors import Cancelled
@@ -106,12 +106,13 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
                                      processes=processes, progress=report, cancel=cancel, max_line=MAX_LINE_BYTES))
     if tally is None:
         counter = TokenCounter(encoding, tokenizer_path)
-        if fast:
-            items = jsonl_items(path, fmt, on_block=report)
-        else:
-            items = iter_examples(path, fmt, column_mapping)
         stop = (lambda: cancel.cancelled) if cancel is not None else None
-        tally = scan(items, counter, context_length=context_length, should_stop=stop, every=256)
+        if fast:
+            tally = scan_jsonl(path, fmt, counter, on_block=report, context_length=context_length,
+                               should_stop=stop, every=256)
+        else:
+            tally = scan(iter_examples(path, fmt, column_mapping), counter, context_length=context_length,
+                         should_stop=stop, every=256)
         if report is not None and size:
             report(size)
     if tally.cancelled or (cancel is not None and cancel.cancelled):

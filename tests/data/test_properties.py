@@ -295,3 +295,47 @@ def test_only_a_source_that_cannot_be_opened_raises_with_a_sentence(tmp_path):
         with pytest.raises(InvalidInput) as caught:
             validate_file(source)
         assert words in str(caught.value) and str(caught.value).endswith(".")
+
+
+# -- validation's hot loop and the general path agree --------------------------------------------------------
+
+TOOL_CALL = {"messages": [{"role": "user", "content": "Order A1?"},
+                          {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+                                                                "function": {"name": "get", "arguments": "{}"}}]},
+                          {"role": "tool", "tool_call_id": "c1", "content": "shipped"},
+                          {"role": "assistant", "content": "It has shipped."}],
+             "tools": [{"type": "function", "function": {"name": "get", "parameters": {"type": "object"}}}]}
+OTHER_LINES = sorted(BROKEN) + [json.dumps(TOOL_CALL),
+                                json.dumps({"messages": [{"role": "developer", "content": "Terse."},
+                                                         {"role": "assistant", "content": "Hi"}]}),
+                                json.dumps({"messages": [{"role": "user", "content": "Hi"},
+                                                         {"role": "assistant", "content": "Yo", "weight": 0}]}),
+                                json.dumps({"input": {"messages": [{"role": "user", "content": "Hi"}]},
+                                            "preferred_output": [{"role": "assistant", "content": "A"}],
+                                            "non_preferred_output": [{"role": "assistant", "content": "B"}]})]
+
+
+def tally_facts(t) -> dict:
+    return {"examples": t.examples, "valid": t.valid, "preference": t.preference, "counts": t.counts,
+            "findings": sorted(t.findings, key=repr), "tokens": sorted(t.tokens), "messages": sorted(t.messages),
+            "keys": sorted(zip((t.keys.tobytes()[i:i + 8] for i in range(0, len(t.keys) * 8, 8)), t.key_lines)),
+            "total": t.total_tokens, "billed": t.billed,
+            "with_system": t.with_system, "longest": sorted(t.longest), "last_line": t.last_line}
+
+
+@PROFILE
+@given(rows=st.lists(conversations() | st.sampled_from(OTHER_LINES), min_size=1, max_size=25),
+       bom=st.booleans(), context=st.sampled_from([None, 30]))
+def test_the_hot_loop_gives_the_general_paths_tally(rows, bom, context):
+    """``scan_jsonl`` takes plain chat records apart itself; every figure and finding must be the one the
+    general path (``jsonl_items`` + ``scan``) gives for the same lines."""
+    from backend.data.examples import jsonl_items
+    from backend.data.scan import TokenCounter, scan, scan_jsonl
+
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.jsonl"
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + ("\n".join(lines) + "\n").encode())
+        fast = scan_jsonl(path, DataFormat.OPENAI_CHAT, TokenCounter(), context_length=context)
+        general = scan(jsonl_items(path, DataFormat.OPENAI_CHAT), TokenCounter(), context_length=context)
+    assert tally_facts(fast) == tally_facts(general)
