@@ -40,15 +40,11 @@ class Item:
         return self.line > 0 and not any(c == "blank_line" for c, _, _ in self.problems)
 
 
-def record_key(raw: bytes) -> bytes:
-    """An 8-byte hash of a record's raw bytes, for exact duplicates."""
-    return _hash8(raw)
-
-
-try:  # xxh3 hashes a line in a twentieth of blake2b's time, which the hot loop paid for every line
-    from xxhash import xxh3_64_digest as _hash8
+try:  # record_key(raw) -> 8 bytes: xxh3 hashes a line in a twentieth of blake2b's time (once per line)
+    from xxhash import xxh3_64_digest as record_key
 except ImportError:  # pragma: no cover - xxhash comes with datasets; without it, the standard library's
-    def _hash8(raw: bytes) -> bytes:
+    def record_key(raw: bytes) -> bytes:
+        """An 8-byte hash of a record's raw bytes, for exact duplicates."""
         return hashlib.blake2b(raw, digest_size=8).digest()
 
 
@@ -140,4 +136,4 @@ def line_item(fmt: DataFormat, line: int, raw: bytes | int, max_line: int | None
             if isinstance(record, ReadError):
                 return Item(line, problems=[(record.check, record.message, record.column)])
     example, problems = to_canonical(fmt, record, line)
-    return Item(line, example, problems, _hash8(raw), record)
+    return Item(line, example, problems, record_key(raw), record)

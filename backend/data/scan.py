@@ -1,8 +1,9 @@
 """The validation pass over a stream of items: problems, token counts and the per-example figures
-statistics need, kept in compact arrays (18 bytes per example) so memory stays nearly flat.
+statistics need, kept in compact arrays (18 bytes per example) so memory stays nearly flat. ``scan`` takes
+any items; ``scan_jsonl``, validation's hot loop over JSON lines, takes the plain chat record apart itself.
 
-A ``Tally`` is plain picklable data: worker processes each fill one for their byte range and the
-parent merges them (see ``parallel.py``).
+A ``Tally`` is plain picklable data: each process of a parallel pass fills one per chunk and the caller
+merges them (see ``parallel.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
-from backend.data.examples import Item, _hash8
+from backend.data.examples import Item, record_key
 from backend.data.formats import DataFormat
 from backend.data.tokens import (TOKENS_PER_NAME, TOKENS_PER_REPLY, load_hf_tokenizer, message_text,
                                  ordinary_counter, tools_text)
@@ -257,7 +258,7 @@ def scan_jsonl(path, fmt: DataFormat, counter: TokenCounter, *, start: int = 0, 
                             n += 4 + (cached(m["content"]) if m["role"] == "system" else tokens_in(m["content"]))
                         examples += 1
                         valid += 1
-                        add_key(_hash8(raw))
+                        add_key(record_key(raw))
                         add_key_line(line)
                         if system:
                             with_system += 1
