@@ -128,8 +128,9 @@ def jsonl_lines(path: str | Path, start: int = 0, end: int | None = None,
 
 def too_long(length: int, cap: int | None = None, unit: str = "bytes") -> ReadError:
     """The finding for a line over the cap (the finding's line names the line): its length and the cap."""
-    return ReadError("line_too_long", f"The line is {length:,} {unit} long; lines over "
-                     f"{_size(MAX_LINE_BYTES if cap is None else cap, unit)} are not read (the file's other lines are).")
+    limit = _size(MAX_LINE_BYTES if cap is None else cap, unit)
+    return ReadError("line_too_long",
+                     f"The line is {length:,} {unit} long; lines over {limit} are not read (the file's other lines are).")
 
 
 def _size(n: int, unit: str = "bytes") -> str:
