@@ -32,8 +32,8 @@ from backend.errors import StudioError
 
 log = logging.getLogger(__name__)
 #: Chunks per process (the finer, the better the balance at the end) and the largest chunk.
-CHUNKS_PER_PROCESS = 8
-MAX_CHUNK_BYTES = 16 << 20
+CHUNKS_PER_PROCESS = 32
+MAX_CHUNK_BYTES = 4 << 20
 #: Items between two polls of the stop flag (a poll takes a lock: about a microsecond).
 POLL_EVERY = 256
 #: After a cancel, how long to wait for workers to stop and say so before leaving them to the reaper.
