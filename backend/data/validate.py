@@ -42,6 +42,10 @@ def _throttled(progress: ProgressFn | None, total: float | None) -> Callable[[fl
     return report
 
 
+def _by_line(finding: tuple) -> int:
+    return finding[0]
+
+
 def _merge(parts: list[tuple[int, Tally]]) -> Tally:
     """One Tally from per-range tallies, with every line number made global."""
     if len(parts) == 1:
@@ -59,10 +63,11 @@ def _merge(parts: list[tuple[int, Tally]]) -> Tally:
         out.cancelled |= t.cancelled
         for check, n in t.counts.items():
             out.counts[check] = out.counts.get(check, 0) + n
-        for line, col, check, msg in t.findings:  # each range kept its first findings per check: keep the file's
-            if kept.get(check, 0) < MAX_FINDINGS_PER_CHECK:
+        for line, col, check, msg in sorted(t.findings, key=_by_line):  # each chunk kept its first findings
+            if kept.get(check, 0) < MAX_FINDINGS_PER_CHECK:              # per check: keep the file's first
                 kept[check] = kept.get(check, 0) + 1
                 out.findings.append((line + offset if line else 0, col, check, msg))
+                out.kept_last[check] = max(out.kept_last.get(check, -1), line + offset if line else 0)
         out.tokens.extend(t.tokens)
         out.messages.extend(t.messages)
         out.keys.extend(t.keys)

@@ -26,7 +26,7 @@ from backend.data.prepare import to_provider_record
 from backend.data.readers import iter_records
 from backend.errors import InvalidInput
 from backend.models import ProviderKind
-from tests.data.conftest import chats
+from tests.data.conftest import chat, chats
 
 FILE_FORMATS = [f for f in DataFormat if f not in (DataFormat.HUB_DATASET, DataFormat.HF_DATASET_DIR)]
 SUFFIX = {DataFormat.CSV: ".csv", DataFormat.TSV: ".tsv", DataFormat.PARQUET: ".parquet",
@@ -339,3 +339,20 @@ def test_the_hot_loop_gives_the_general_paths_tally(rows, bom, context):
         fast = scan_jsonl(path, DataFormat.OPENAI_CHAT, TokenCounter(), context_length=context)
         general = scan(jsonl_items(path, DataFormat.OPENAI_CHAT), TokenCounter(), context_length=context)
     assert tally_facts(fast) == tally_facts(general)
+
+
+def test_the_hot_loop_agrees_across_its_encoding_batches(tmp_path):
+    """Plain records are encoded a batch at a time (256): a file of several batches, with the other kinds of
+    line among them and a context limit that some examples pass, gives the general path's Tally."""
+    from backend.data.examples import jsonl_items
+    from backend.data.scan import TokenCounter, scan, scan_jsonl
+
+    rows = [json.dumps(c) for c in chats(700)]
+    for at, line in zip(range(5, 700, 37), OTHER_LINES * 3):
+        rows.insert(at, line)
+    rows[300] = json.dumps(chat("long " * 40, "ok", system="Be brief."))
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    fast = scan_jsonl(path, DataFormat.OPENAI_CHAT, TokenCounter(), context_length=20)
+    general = scan(jsonl_items(path, DataFormat.OPENAI_CHAT), TokenCounter(), context_length=20)
+    assert tally_facts(fast) == tally_facts(general) and fast.valid > 700 and fast.counts["too_long"] > 1

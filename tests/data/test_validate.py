@@ -197,3 +197,22 @@ def test_validation_counts_what_count_tokens_counts(write_jsonl):
                              {"role": "assistant", "content": "It has shipped."}]}]
     report = validate_file(write_jsonl(records), model="gpt-4o")
     assert report.stats.total_tokens == sum(count_tokens(r["messages"], model="gpt-4o") for r in records)
+
+
+def test_a_tally_keeps_the_first_findings_by_line_in_any_order():
+    """The hot loop tallies some records a batch after others: the findings kept (200 per check) are still
+    those on the earliest lines, and the count stays exact."""
+    import random
+
+    from backend.data.checks import MAX_FINDINGS_PER_CHECK
+    from backend.data.scan import Tally
+
+    lines = list(range(1, 1001))
+    random.Random(7).shuffle(lines)
+    t = Tally()
+    for line in lines:
+        t.add(line, "duplicate", f"line {line}")
+        t.add(line, "blank_line", "blank")
+    for check in ("duplicate", "blank_line"):
+        kept = sorted(f[0] for f in t.findings if f[2] == check)
+        assert kept == list(range(1, MAX_FINDINGS_PER_CHECK + 1)) and t.counts[check] == 1000
