@@ -253,29 +253,32 @@ def scan_jsonl(path, fmt: DataFormat, counter: TokenCounter, *, start: int = 0, 
                 continue
             messages = record.get("messages") if type(record) is dict and len(record) == 1 else None
             if type(messages) is list and messages:
+                # One walk checks the record (only plain messages), notes its roles as the cookbook counts
+                # them, and counts it as TokenCounter does: the system prompt from its cache, the other
+                # contents set aside to be encoded a batch at a time (_count_waiting), not between parsing
+                # one line and the next. A record that is not plain leaves nothing set aside.
                 system = user = assistant = False
-                for m in messages:  # the checks: only plain messages, roles as the cookbook counts them
+                n, mark = TOKENS_PER_REPLY + 4 * len(messages), len(texts)
+                for m in messages:
                     if type(m) is not dict or len(m) != 2:
                         break
-                    role = m.get("role")
-                    if type(role) is not str or role not in plain or type(m.get("content")) is not str:
+                    role, content = m.get("role"), m.get("content")
+                    if type(role) is not str or role not in plain or type(content) is not str:
                         break
                     if role == "assistant":
                         assistant = True
+                        texts.append(content)
                     elif role == "user":
                         user = True
-                    else:
+                        texts.append(content)
+                    elif role == "system":
                         system = True
+                        n += cached(content)
+                    else:  # developer
+                        system = True
+                        texts.append(content)
                 else:
                     if assistant:
-                        # The count is TokenCounter's (the system prompt from its cache); the contents are
-                        # encoded a batch at a time (_count_waiting), not between parsing one line and the next.
-                        n = TOKENS_PER_REPLY + 4 * len(messages)
-                        for m in messages:
-                            if m["role"] == "system":
-                                n += cached(m["content"])
-                            else:
-                                texts.append(m["content"])
                         waiting.append((line, n, len(texts), len(messages)))
                         examples += 1
                         valid += 1
@@ -290,6 +293,7 @@ def scan_jsonl(path, fmt: DataFormat, counter: TokenCounter, *, start: int = 0, 
                         if len(waiting) >= _ENCODE_BATCH:
                             _count_waiting(t, texts, waiting, tokens_in, cap)
                         continue
+                del texts[mark:]
             batch.append(line_item(fmt, line, raw, max_line, record))
             if len(batch) >= _BATCH:
                 scan(batch, counter, context_length=context_length, tally=t)
