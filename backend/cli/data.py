@@ -67,6 +67,12 @@ def print_report(report, out=None) -> None:
     place = DataFormat(report.format).place
     w(f"{report.path}: {DataFormat(report.format).label}, {s.examples:,} example(s), {s.valid_examples:,} valid, "
       f"method {report.method}\n")
+    if report.rules:
+        names = ", ".join(p.value for p in ProviderKind)
+        choose = ("" if report.provider and not report.provider_inferred else
+                  f" For another provider's rules, pass --provider ({names})." if report.provider else
+                  f" To check against a provider's rules, pass --provider ({names}).")
+        w(report.rules + choose + "\n")
     for title, items, total in (("Errors", report.errors, report.error_count),
                                 ("Warnings", report.warnings, report.warning_count)):
         if not total:
@@ -82,13 +88,17 @@ def print_report(report, out=None) -> None:
     if s.valid_examples:
         w(f"\nTokens ({s.tokenizer}): {s.total_tokens:,} in all; per example mean {s.tokens.mean:,.0f}, "
           f"median {s.tokens.median:,.0f}, max {s.tokens.max:,}; messages per example mean {s.messages.mean:.1f}\n")
+        if s.without_system or s.without_user:
+            w(f"Without a system message: {s.without_system:,}; without a user message: {s.without_user:,}\n")
         w("Longest: " + ", ".join(f"{place} {line} ({n:,} tokens)" for line, n in s.longest[:5]) + "\n")
         w(f"Default epochs: {s.default_epochs}; billed tokens: {s.billed_tokens_per_epoch:,} x {s.default_epochs} = "
           f"{s.billed_tokens:,}\n")
     if report.price is not None:
         w(f"Estimated price: ${report.price.amount_usd:,.2f} for {report.price.model} at "
           f"${report.price.usd_per_million_tokens}/1M tokens (prices as of {report.price.as_of})\n")
-    verdict = ("READY" if report.ok else "USABLE if the invalid examples are dropped" if report.usable
+    warned = f", with {report.warning_count:,} warning(s) above: the data trains, but read them" \
+        if report.warning_count else ""
+    verdict = (f"READY{warned}" if report.ok else "USABLE if the invalid examples are dropped" if report.usable
                else "NOT USABLE: fix the errors above")
     w(f"\nResult: {verdict}\n")
 

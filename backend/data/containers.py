@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.data.readers import CHUNK, ReadError, _decoded_lines
+from backend.data import readers
+from backend.data.readers import ReadError, _decoded_lines
 from backend.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -41,28 +42,59 @@ def json_array(path: Path) -> Iterator[tuple[int, Any]]:
                 started, pos = True, pos + 1
                 continue
             if buf[pos] == "]":
+                yield from _after_array(buf, pos + 1, chunks, newlines)
                 return
+            final = eof
             try:
                 value, end = decoder.raw_decode(buf, pos)
                 problem = None if (end < len(buf) or eof) else "incomplete"
             except json.JSONDecodeError as exc:
                 problem = exc.msg
+                # Text cut off by the block's end fails at its end (or in a string left open): decoded again
+                # with more text. An error well before the end is the element's own.
+                final = eof or (exc.pos < len(buf) - 16 and not exc.msg.startswith("Unterminated string"))
             except RecursionError:
-                problem = "nested too deeply"
+                problem, final = "nested too deeply", True
             if problem is not None:
-                more = None if eof else next(chunks, None)
-                if more is None or len(buf) - pos > 64 * CHUNK:
-                    line = newlines + buf.count("\n", 0, pos) + 1
+                line = newlines + buf.count("\n", 0, pos) + 1
+                if final:
                     yield index + 1, ReadError("invalid_json", f"Element {index + 1} (line {line}): {problem}.")
                     return
+                if len(buf) - pos > readers.MAX_LINE_BYTES:
+                    yield index + 1, ReadError("line_too_long", f"Element {index + 1} (line {line}) is longer than "
+                                               f"{readers.MAX_LINE_BYTES:,} characters, or its JSON is invalid; "
+                                               "the rest of the file is not read.")
+                    return
+                # Decode again only once the element's text has doubled: the work stays linear in its length.
                 newlines += buf.count("\n", 0, pos)
-                buf, pos = buf[pos:] + more, 0
+                pieces, have = [buf[pos:]], len(buf) - pos
+                while have < 2 * (len(buf) - pos) and not eof:
+                    more = next(chunks, None)
+                    eof = more is None
+                    pieces.append(more or "")
+                    have += len(more or "")
+                buf, pos = "".join(pieces), 0
                 continue
             index += 1
             yield index, value
             pos = end
     except UnicodeDecodeError:
         yield 0, ReadError("encoding", "The file is not valid UTF-8.")
+
+
+def _after_array(buf: str, pos: int, chunks: Iterator[str], newlines: int) -> Iterator[tuple[int, Any]]:
+    """Nothing but white space may follow the array's ']': anything else is not read, and said so."""
+    while True:
+        rest = buf[pos:].lstrip(" \t\r\n")
+        if rest:
+            line = newlines + buf.count("\n", 0, len(buf) - len(rest)) + 1
+            yield 0, ReadError("invalid_json", f"Text follows the array's closing ']' (line {line}) and is not "
+                               "read: a JSON array file holds one array.")
+            return
+        newlines += buf.count("\n")
+        buf, pos = next(chunks, None), 0
+        if buf is None:
+            return
 
 
 def _optional(module: str, what: str):
@@ -115,7 +147,10 @@ def hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
                            hint="Choose a folder written by datasets' save_to_disk, or one with .jsonl/.parquet files.")
     index = 0
     for file in train:
-        for _, record in iter_records(file):
+        for line, record in iter_records(file):
+            if line == 0:  # a problem of that whole file (not UTF-8, damaged): said of it, not of a row
+                yield 0, record._replace(message=f"{file.name}: {record.message}")
+                continue
             index += 1
             yield index, record
 

@@ -22,6 +22,7 @@ from backend.data.canonical import CanonicalExample
 from backend.data.cost import split_sizes
 from backend.data.profile import DataProfile
 from backend.data.examples import iter_examples
+from backend.data.formats import DataFormat
 from backend.data.report import ValidationReport
 from backend.data.tokens import message_text
 from backend.data.validate import validate_file
@@ -69,7 +70,9 @@ def _check(report: ValidationReport, drop_invalid: bool, path: str | Path) -> No
     if report.ok or (drop_invalid and report.usable):
         return
     first = report.errors[0] if report.errors else None
-    where = f" First: line {first.line}: {first.message}" if first else ""
+    place = DataFormat(report.format).place
+    where = (f" First: {place} {first.line}: {first.message}" if first and first.line else
+             f" First: {first.message}" if first else "")
     raise InvalidInput(f"{path} has {report.error_count} error(s).{where}",
                        hint="Fix them, or choose to drop the invalid examples." if report.usable else
                        "Fix them: too few usable examples remain.")
@@ -165,7 +168,8 @@ def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str
         if not shuffle:
             lines.close()
         if validation_path is not None:
-            validation_report = validate_file(validation_path, model=model, cancel=cancel)  # no minimum here
+            validation_report = validate_file(validation_path, provider=provider, model=model, cancel=cancel,
+                                              minimum=0)  # a validation file has no minimum of its own
             _check(validation_report, drop_invalid, validation_path)
             vdropped: dict[str, int] = {}
             with open(val_path, "w", encoding="utf-8") as val:

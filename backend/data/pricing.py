@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.data.report import PriceEstimate
+from backend.data.tokens import base_model_name
 from backend.models import ProviderKind
 
 PRICES_FILE = Path(__file__).resolve().parents[2] / "resources" / "prices.json"
@@ -42,7 +43,7 @@ def _model_entry(provider: ProviderKind | str | None, model: str | None) -> tupl
     if not provider or not model:
         return None
     table = load_prices()["providers"].get(ProviderKind(provider).value, {})
-    name = model.split(":")[1] if model.startswith("ft:") else model
+    name = base_model_name(model)
     if name in table:
         return name, table[name]
     # A family name ("gpt-4o") means its dated snapshots ("gpt-4o-2024-08-06"), not "gpt-4o-mini-...".

@@ -147,8 +147,11 @@ class DataPage(QWizardPage):
         self.dedupe.setChecked(draft.data.dedupe)
         self._ready_to_store = True
         if draft.data_path:
-            if draft.report is not None and draft.report.path == draft.data_path:
-                self._validated(self._generation, draft.report)
+            report = draft.report
+            provider, model = self._rules()
+            if isinstance(report, ValidationReport) and report.path == draft.data_path and (
+                    report.provider, report.model) == (provider.value if provider else None, model):
+                self._validated(self._generation, report)  # checked against this provider and model already
             else:
                 self.validate()
 
@@ -231,9 +234,7 @@ class DataPage(QWizardPage):
         draft = self.wizard().draft
         self._generation += 1
         generation = self._generation
-        profile = self._profile()
-        # A model's name picks the token encoding and its context only where tokens are counted by name.
-        model = draft.base_model if profile is not None and profile.tokenizer is TokenizerSource.TIKTOKEN else None
+        provider, model = self._rules()
         self.summary.setText(f"Checking {Path(path).name}…")
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
 
@@ -299,6 +300,14 @@ class DataPage(QWizardPage):
         from backend.providers import provider_class
 
         return provider_class(kind).data
+
+    def _rules(self) -> tuple[ProviderKind | None, str | None]:
+        """The provider and model the data is checked against: the wizard's (the model counts only where tokens
+        are counted by its name: context length and price). A report made for others is stale."""
+        draft = self.wizard().draft
+        profile = self._profile()
+        model = draft.base_model if profile is not None and profile.tokenizer is TokenizerSource.TIKTOKEN else None
+        return draft.provider, model
 
     def _local_tokenizer(self) -> str | None:
         """The chosen model's folder, where the provider counts with the model's own tokenizer: it counts and
