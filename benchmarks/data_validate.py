@@ -188,8 +188,9 @@ print(json.dumps({"seconds": seconds, "tokens": tokens, "expected_total": expect
 VALIDATOR = r'''
 import json, sys, time
 from backend.data.validate import validate_file  # app start-up, like the reference's tiktoken import
+from backend.providers.openai import OpenAIProvider
 t0 = time.perf_counter()
-r = validate_file(sys.argv[1], provider="openai", model="gpt-4o-mini")
+r = validate_file(sys.argv[1], profile=OpenAIProvider.data, model="gpt-4o-mini")
 from backend.data.parallel import usable_cores
 print(json.dumps({"seconds": time.perf_counter() - t0, "examples": r.stats.examples,
                   "tokens": r.stats.total_tokens, "errors": r.error_count, "cores": usable_cores()}))

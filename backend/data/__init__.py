@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 # Names are loaded on first use: validation worker processes import single modules of this package
 # and must not pay for pydantic, numpy and the rest at start-up.
 _EXPORTS = {
-    "CanonicalExample": "canonical", "CHECKS": "checks", "PROVIDER_MINIMUM": "checks", "Check": "checks",
+    "CanonicalExample": "canonical", "CHECKS": "checks", "Check": "checks",
     "DataFormat": "formats", "detect_format": "formats", "default_epochs": "pricing", "estimate_price": "pricing",
     "load_prices": "pricing", "PreparedDataset": "prepare",
     "prepare_dataset": "prepare", "COLUMN_ROLES": "readers", "iter_canonical": "readers", "iter_records": "readers",
@@ -47,7 +47,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from backend.data.canonical import CanonicalExample  # noqa: F401
-    from backend.data.checks import CHECKS, PROVIDER_MINIMUM, Check, Severity  # noqa: F401
+    from backend.data.checks import CHECKS, Check, Severity  # noqa: F401
     from backend.data.formats import DataFormat, detect_format  # noqa: F401
     from backend.data.pricing import default_epochs, estimate_price, load_prices  # noqa: F401
     from backend.data.prepare import PreparedDataset, prepare_dataset  # noqa: F401

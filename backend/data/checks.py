@@ -102,6 +102,3 @@ _ALL = [
 ]
 
 CHECKS: dict[str, Check] = {c.name: c for c in _ALL}
-
-#: Minimum number of training examples each provider accepts.
-PROVIDER_MINIMUM = {"openai": 10, "azure": 10, "hf-local": 1, "hf-jobs": 1}

@@ -14,13 +14,13 @@ from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
 from backend.data.examples import is_jsonl, iter_examples
 from backend.data.formats import DataFormat, detect_format
 from backend.data.pricing import default_epochs, estimate_price
+from backend.data.profile import DataProfile
 from backend.data.report import Finding, ValidationReport
 from backend.data.rules import Rules, rules_for
 from backend.data.scan import Tally, TokenCounter, scan, scan_jsonl
 from backend.data.stats import build_stats, find_duplicates
 from backend.data.tokens import encoding_name_for_model
 from backend.errors import Cancelled
-from backend.models import ProviderKind
 
 #: Below this size, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8 << 20
@@ -81,19 +81,23 @@ def _merge(parts: list[tuple[int, Tally]]) -> Tally:
 
 
 def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
-                  column_mapping: dict[str, str] | None = None, provider: ProviderKind | str | None = None,
-                  model: str | None = None, context_length: int | None = None, tokenizer_path: str | None = None,
+                  column_mapping: dict[str, str] | None = None, profile: DataProfile | None = None,
+                  provider: str | None = None, inferred: bool = False, model: str | None = None,
+                  context_length: int | None = None, tokenizer_path: str | None = None,
                   progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                   workers: int | None = None, minimum: int | None = None) -> ValidationReport:
     """Validate a data source in one streamed pass; raises InvalidInput only if it cannot be read at all,
-    Cancelled if ``cancel`` is set. Without ``provider``, the provider is inferred from ``model`` where the
-    id leaves no doubt (``report.rules`` says whose rules were applied). ``workers``: processes for large
-    JSONL files (default: every core); ``minimum`` overrides the provider's least number of examples."""
+    Cancelled if ``cancel`` is set. ``profile`` holds the rules of the provider the data goes to
+    (``providers.provider_class(kind).data``; None: generic rules only), ``provider`` that provider's name as
+    the report records it, ``inferred`` whether the caller took it from ``model`` (``report.rules`` says whose
+    rules were applied, and why). ``workers``: processes for large JSONL files (default: every core);
+    ``minimum`` overrides the profile's least number of examples."""
     from backend.data.readers import MAX_LINE_BYTES
 
     started = time.perf_counter()
     fmt = DataFormat(format) if format else detect_format(path)
-    rules = rules_for(provider, model, context_length, minimum)
+    rules = rules_for(profile, model, provider=provider, inferred=inferred, context_length=context_length,
+                      minimum=minimum)
     context_length = rules.context_length
     encoding = encoding_name_for_model(model)
     size = os.path.getsize(path) if Path(path).is_file() else None
@@ -128,7 +132,7 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
 
 def _report(path, fmt: DataFormat, rules: Rules, model: str | None, tally: Tally, tokenizer: str,
             elapsed: float) -> ValidationReport:
-    provider, context_length, minimum = rules.provider, rules.context_length, rules.minimum
+    profile, context_length, minimum = rules.profile, rules.context_length, rules.minimum
     for line, first in find_duplicates(tally.keys, tally.key_lines):
         tally.add(line, "duplicate", f"The example is an exact duplicate of {fmt.place} {first}.")
     without_system = tally.counts.get("missing_system_message", 0)
@@ -138,14 +142,14 @@ def _report(path, fmt: DataFormat, rules: Rules, model: str | None, tally: Tally
     if tally.examples == 0:  # unless the whole file was refused already (not UTF-8, unreadable)
         if not any(line == 0 and CHECKS[check].severity is Severity.ERROR for line, _, check, _ in tally.findings):
             tally.add(0, "empty_file", "The file contains no examples.")
-    elif tally.valid < minimum and provider is not None:
+    elif tally.valid < minimum and profile is not None:
         tally.add(0, "too_few_examples",
-                  f"{tally.valid} valid example(s); {provider.label} needs at least {minimum}.")
+                  f"{tally.valid} valid example(s); {profile.who} needs at least {minimum}.")
     if 0 < tally.preference < tally.valid:
         tally.add(0, "mixed_methods", f"{tally.preference} preference pair(s) and "
                   f"{tally.valid - tally.preference} plain chat(s) in one file.")
-    if fmt is DataFormat.TEXT and provider in (ProviderKind.OPENAI, ProviderKind.AZURE):
-        tally.add(0, "unsupported_by_provider", f"{provider.label} trains on chat examples, not plain text.")
+    if fmt is DataFormat.TEXT and profile is not None and not profile.plain_text:
+        tally.add(0, "unsupported_by_provider", f"{profile.who} trains on chat examples, not plain text.")
     stats = build_stats(tally, context_length)
     stats.tokenizer = tokenizer
     stats.default_epochs = default_epochs(tally.valid)
@@ -155,10 +159,9 @@ def _report(path, fmt: DataFormat, rules: Rules, model: str | None, tally: Tally
     findings = sorted((Finding(line=line, column=col, check=check, severity=CHECKS[check].severity, message=msg,
                                how_to_fix=CHECKS[check].how_to_fix) for line, col, check, msg in tally.findings),
                       key=lambda f: (f.line, f.check))
-    price = estimate_price(stats.billed_tokens, provider, model) if provider in (
-        ProviderKind.OPENAI, ProviderKind.AZURE) else None
+    price = estimate_price(stats.billed_tokens, profile.price_table, model) if profile is not None else None
     return ValidationReport(
         path=str(path), format=fmt, method="dpo" if tally.preference > tally.valid / 2 else "supervised",
-        provider=provider.value if provider else None, provider_inferred=rules.inferred, rules=rules.sentence,
+        provider=rules.provider, provider_inferred=rules.inferred, rules=rules.sentence,
         model=model, findings=findings, counts=dict(tally.counts), stats=stats, price=price,
         minimum_examples=minimum, context_length=context_length, elapsed_seconds=elapsed)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from backend.data import CHECKS, Severity, validate_file
-from tests.data.conftest import chat, chats
+from tests.data.conftest import chat, chats, profile
 
 U = {"role": "user", "content": "Hi"}
 A = {"role": "assistant", "content": "Hello"}
@@ -35,7 +35,7 @@ CASES = {
 @pytest.mark.parametrize("check", sorted(CASES))
 def test_check_fires_on_its_line(write_jsonl, check):
     path = write_jsonl(chats(12) + [CASES[check]])
-    report = validate_file(path, provider="openai")
+    report = validate_file(path, profile=profile("openai"))
     found = [f for f in report.findings if f.check == check]
     assert found and found[0].line == 13, report.findings
     assert report.counts[check] == 1
@@ -100,17 +100,17 @@ def test_identical_preference_pair(write_jsonl):
 
 def test_too_few_examples_for_openai_only(write_jsonl):
     path = write_jsonl(chats(9))
-    report = validate_file(path, provider="openai")
+    report = validate_file(path, profile=profile("openai"))
     assert report.counts == {"too_few_examples": 1} and not report.usable
     assert "at least 10" in report.findings[0].message
-    assert validate_file(path, provider="hf-local").ok
+    assert validate_file(path, profile=profile("hf-local")).ok
 
 
 def test_plain_text_is_refused_for_openai(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("\n".join(f"doc {i}" for i in range(12)), encoding="utf-8")
-    assert validate_file(path, provider="openai").counts == {"unsupported_by_provider": 1}
-    assert validate_file(path, provider="hf-local").ok
+    assert validate_file(path, profile=profile("openai")).counts == {"unsupported_by_provider": 1}
+    assert validate_file(path, profile=profile("hf-local")).ok
 
 
 def test_mixed_preference_and_chat(write_jsonl):
@@ -144,7 +144,7 @@ def test_examples_without_a_system_or_user_message_are_listed(write_jsonl):
     rows = with_system[:5] + [{"messages": [U, {**A, "content": "No system"}]},  # line 6
                               {"messages": [S, {**A, "content": "No user"}]},  # line 7
                               {"messages": [{**A, "content": "Neither"}]}] + with_system[5:]  # line 8
-    report = validate_file(write_jsonl(rows), provider="openai")
+    report = validate_file(write_jsonl(rows), profile=profile("openai"))
     found = [(f.line, f.check, f.severity) for f in report.findings]
     assert found == [(6, "missing_system_message", Severity.WARNING), (7, "missing_user_message", Severity.WARNING),
                      (8, "missing_system_message", Severity.WARNING), (8, "missing_user_message", Severity.WARNING)]
@@ -183,7 +183,7 @@ def test_a_csv_row_with_more_cells_than_the_header_is_a_warning_naming_the_row(t
     path = tmp_path / "qa.csv"
     path.write_text("question,answer\n" + "".join(f"q{i},a{i}\n" for i in range(11))
                     + 'q11,a11,"left, out",more\n', encoding="utf-8")
-    report = validate_file(path, provider="openai")
+    report = validate_file(path, profile=profile("openai"))
     [f] = report.findings
     assert (f.line, f.check, f.severity) == (13, "extra_cells", Severity.WARNING)
     assert f.message == ("The row has 2 cell(s) more than the header's 2 column(s): 'left, out', 'more'; "
@@ -199,7 +199,7 @@ def test_a_line_nested_100000_deep_is_a_finding_on_its_line(tmp_path, deep):
                             ([json.dumps(c) for c in chats(12)] + [deep], 13)):
         path = tmp_path / "deep.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        report = validate_file(path, provider="openai")
+        report = validate_file(path, profile=profile("openai"))
         assert [(f.line, f.check, f.message) for f in report.findings] == [
             (expected, "invalid_json", "The JSON is nested too deeply.")]
         assert report.usable and report.stats.valid_examples == 12

@@ -11,7 +11,7 @@ import pytest
 from backend.data import readers, validate_file
 from backend.data import validate as validate_module
 from backend.data.parallel import split_ranges
-from tests.data.conftest import chats
+from tests.data.conftest import chats, profile
 
 CAP = 256 << 10  # lowered from 32 MiB so a test's long line is a few MB
 
@@ -49,7 +49,7 @@ def test_a_line_over_the_cap_is_a_finding_and_the_others_are_validated(tmp_path,
     huge = b'{"messages": [{"role": "user", "content": "' + b"x" * (16 << 20) + b'"}]}'  # 64 x the cap
     path = tmp_path / "long.jsonl"
     _write_lines(path, good[:5] + [huge] + good[5:] + [b'{"messages": ['])
-    report, peak = _peak_during(lambda: validate_file(path, provider="openai", workers=1))
+    report, peak = _peak_during(lambda: validate_file(path, profile=profile("openai"), workers=1))
     assert [(f.line, f.check) for f in report.findings] == [(6, "line_too_long"), (14, "invalid_json")]
     assert report.findings[0].message == \
         f"The line is {len(huge):,} bytes long; lines over 262,144 bytes are not read (the file's other lines are)."

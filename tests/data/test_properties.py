@@ -25,8 +25,7 @@ from backend.data.checks import MAX_FINDINGS_PER_CHECK
 from backend.data.prepare import to_provider_record
 from backend.data.readers import iter_records
 from backend.errors import InvalidInput
-from backend.models import ProviderKind
-from tests.data.conftest import chat, chats
+from tests.data.conftest import chat, chats, profile
 
 FILE_FORMATS = [f for f in DataFormat if f not in (DataFormat.HUB_DATASET, DataFormat.HF_DATASET_DIR)]
 SUFFIX = {DataFormat.CSV: ".csv", DataFormat.TSV: ".tsv", DataFormat.PARQUET: ".parquet",
@@ -60,9 +59,9 @@ def exercise(data: bytes, fmt: DataFormat | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("data" + SUFFIX.get(fmt, ".jsonl"))
         path.write_bytes(data)
-        report = validate_file(path, format=fmt, provider="hf-local")
+        report = validate_file(path, format=fmt, profile=profile("hf-local"))
         check_report(report, data)
-        openai = validate_file(path, format=fmt, provider="openai")
+        openai = validate_file(path, format=fmt, profile=profile("openai"))
         check_report(openai, data)
         assert openai.stats == report.stats or openai.stats.valid_examples == report.stats.valid_examples
         list(iter_records(path, fmt))
@@ -70,11 +69,11 @@ def exercise(data: bytes, fmt: DataFormat | None) -> None:
         assert len(examples) == report.stats.valid_examples
         for example in examples:  # the converter to OpenAI's and Azure's upload format
             try:
-                json.dumps(to_provider_record(example, ProviderKind.OPENAI))
+                json.dumps(to_provider_record(example, profile("openai")))
             except InvalidInput:
                 assert example.text is not None  # plain text: refused with a sentence
         try:
-            prepared = prepare_dataset(path, "hf-local", Path(tmp) / "out", format=fmt, drop_invalid=True,
+            prepared = prepare_dataset(path, profile("hf-local"), Path(tmp) / "out", format=fmt, drop_invalid=True,
                                        validation_split=0.2)
         except InvalidInput as exc:
             assert not report.usable, exc
@@ -117,7 +116,7 @@ def test_random_bytes_in_a_dataset_folder(data, name):
         folder = Path(tmp) / "dataset"
         folder.mkdir()
         (folder / name).write_bytes(data)
-        report = validate_file(folder, provider="hf-local")  # never raises: a folder with a data file is read
+        report = validate_file(folder, profile=profile("hf-local"))  # never raises: a folder with a data file is read
         check_report(report)
 
 
@@ -169,7 +168,7 @@ def _as_file(rows: list[dict], fmt: DataFormat, folder: Path) -> Path:
        fmt=st.sampled_from([DataFormat.OPENAI_CHAT, DataFormat.JSON_ARRAY, DataFormat.PARQUET]))
 def test_valid_conversations_validate_clean_in_every_container(rows, fmt):
     with tempfile.TemporaryDirectory() as tmp:
-        report = validate_file(_as_file(rows, fmt, Path(tmp)), provider="hf-local")
+        report = validate_file(_as_file(rows, fmt, Path(tmp)), profile=profile("hf-local"))
     check_report(report)
     assert report.ok and report.format is fmt, report.findings
     assert report.stats.examples == report.stats.valid_examples == len(rows)
@@ -187,7 +186,7 @@ def test_valid_conversations_validate_clean_in_every_container(rows, fmt):
 def test_valid_rows_validate_clean_as_csv_and_tsv(rows, fmt):
     with tempfile.TemporaryDirectory() as tmp:
         path = _as_file(rows, fmt, Path(tmp))
-        report = validate_file(path, provider="hf-local")
+        report = validate_file(path, profile=profile("hf-local"))
         examples = list(iter_canonical(path))
     check_report(report)
     assert report.ok and report.stats.valid_examples == len(rows), report.findings
@@ -224,7 +223,7 @@ def test_invalid_lines_give_findings_on_exactly_their_lines(rows, bad):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "data.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        report = validate_file(path, provider="hf-local")
+        report = validate_file(path, profile=profile("hf-local"))
     check_report(report)
     assert sorted((f.line, f.check) for f in report.findings if f.check != "duplicate") == expected
     blank = sum(check == "blank_line" for _, check in expected)

@@ -9,9 +9,9 @@ import pytest
 
 from backend.cli import run
 from backend.data import validate_file
-from backend.data.rules import infer_provider
 from backend.models import ProviderKind
-from tests.data.conftest import chat, chats
+from backend.providers import infer_kind
+from tests.data.conftest import chat, chats, profile
 
 
 @pytest.mark.parametrize("model,provider", [
@@ -31,17 +31,19 @@ from tests.data.conftest import chat, chats
     (None, None),
 ])
 def test_provider_inferred_only_where_the_model_id_leaves_no_doubt(model, provider):
-    assert infer_provider(model) is provider
+    assert infer_kind(model) is provider
 
 
-def test_a_local_model_folder_means_local_training(tmp_path):
+def test_a_local_model_folder_means_local_training(tmp_path, capsys):
     folder = tmp_path / "gpt-lookalike"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"max_position_embeddings": 2048}))
-    assert infer_provider(str(folder)) is ProviderKind.HF_LOCAL
-    report = validate_file(_write(tmp_path, chats(2) + [chat("word " * 3000, "ok")]), model=str(folder))
-    assert report.provider == "hf-local" and report.context_length == 2048
-    assert [(f.line, f.check) for f in report.findings] == [(3, "too_long")]
+    assert infer_kind(str(folder)) is ProviderKind.HF_LOCAL
+    path = _write(tmp_path, chats(2) + [chat("word " * 3000, "ok")])
+    assert run(["data", "validate", str(path), "--model", str(folder), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["provider"] == "hf-local" and report["context_length"] == 2048
+    assert [(f["line"], f["check"]) for f in report["findings"]] == [(3, "too_long")]
 
 
 def _write(tmp_path, rows, name="data.jsonl"):
@@ -57,7 +59,7 @@ def test_the_readme_example_applies_openais_minimum(write_jsonl, capsys):
     out = capsys.readouterr().out
     assert "Rules applied: OpenAI, inferred from the model 'gpt-4o-mini-2024-07-18': at least 10 examples, " \
            "at most 65,536 tokens per example" in out
-    assert "For another provider's rules, pass --provider (openai, azure, hf-local, hf-jobs)." in out
+    assert "For another provider's rules, pass --provider (openai, azure, hf-local)." in out
     assert "file: [too_few_examples] 5 valid example(s); OpenAI needs at least 10." in out
     assert "Estimated price: $" in out and "Result: NOT USABLE" in out and "READY" not in out
 
@@ -84,7 +86,7 @@ def test_an_ambiguous_model_says_whose_rules_and_how_to_choose(write_jsonl, caps
     out = capsys.readouterr().out
     assert "Rules applied: no provider's (the provider cannot be told from the model 'llama3'), only generic " \
            "ones: at least 1 example, no context-length check, no price." in out
-    assert "To check against a provider's rules, pass --provider (openai, azure, hf-local, hf-jobs)." in out
+    assert "To check against a provider's rules, pass --provider (openai, azure, hf-local)." in out
 
 
 def test_a_named_provider_wins_and_is_said(write_jsonl, capsys):
@@ -93,7 +95,7 @@ def test_a_named_provider_wins_and_is_said(write_jsonl, capsys):
     out = capsys.readouterr().out
     assert "Rules applied: Hugging Face (this computer), as chosen: at least 1 example" in out
     assert "--provider (" not in out  # nothing to choose: the user chose
-    report = validate_file(path, provider="azure", model="gpt-4o-mini")
+    report = validate_file(path, profile=profile("azure"), provider="azure", model="gpt-4o-mini")
     assert report.provider == "azure" and not report.provider_inferred and report.price.usd_per_million_tokens == 3.3
 
 
@@ -101,5 +103,5 @@ def test_a_validation_file_has_no_minimum(tmp_path):
     from backend.data import prepare_dataset
 
     train, val = _write(tmp_path, chats(12)), _write(tmp_path, chats(3, "Other"), "val.jsonl")
-    prepared = prepare_dataset(train, "openai", tmp_path / "out", validation_path=val, model="gpt-4o-mini")
+    prepared = prepare_dataset(train, profile("openai"), tmp_path / "out", validation_path=val, model="gpt-4o-mini")
     assert prepared.validation_examples == 3 and prepared.validation_report.ok

@@ -10,12 +10,12 @@ from backend.cancel import CancelToken
 from backend.data import count_tokens, default_epochs, encoding_name_for_model, estimate_price, validate_file
 from backend.data import validate as validate_module
 from backend.errors import Cancelled
-from tests.data.conftest import chat, chats
+from tests.data.conftest import chat, chats, profile
 
 
 def test_statistics_and_estimates(write_jsonl):
     rows = chats(20) + [chat("long " * 300, "fine")]
-    report = validate_file(write_jsonl(rows), provider="openai", model="gpt-4o-mini")
+    report = validate_file(write_jsonl(rows), profile=profile("openai"), model="gpt-4o-mini")
     s = report.stats
     assert (s.examples, s.valid_examples) == (21, 21)
     assert s.longest[0][0] == 21 and s.longest[0][1] == s.tokens.max > 300

@@ -239,7 +239,7 @@ class DataPage(QWizardPage):
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
 
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
-                          column_mapping=draft.data.column_mapping, provider=draft.provider, model=model,
+                          column_mapping=draft.data.column_mapping, profile=self._profile(), provider=provider, model=model,
                           tokenizer_path=self._local_tokenizer(), name="validate data")
         self._task.on_progress(lambda p, g=generation: self._progressed(g, p))
         self._task.on_success(lambda r, g=generation: self._validated(g, r))
