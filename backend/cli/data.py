@@ -6,6 +6,7 @@ its check and how to fix it."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -128,7 +129,7 @@ def print_report(report, out=None) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from backend import providers
+    from backend import hub, providers
     from backend.data.validate import validate_file
 
     # Without --provider, the model id may say whose rules apply (``claims_model``, asked in registry order).
@@ -136,7 +137,7 @@ def validate_command(args: argparse.Namespace) -> int:
     profile = _profile(kind)
     report = validate_file(args.file, format=args.format, profile=profile, provider=kind if profile else None,
                            inferred=not args.provider, model=args.model, tokenizer_path=args.tokenizer,
-                           progress=_progress_printer())
+                           progress=_progress_printer(), hub_token=hub.dataset_token)
     if sys.stderr.isatty():
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     if args.json:
@@ -150,12 +151,15 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def convert_command(args: argparse.Namespace) -> int:
+    from backend import hub
     from backend.data.prepare import write_examples
     from backend.data.validate import validate_file
 
     kind = targets()[args.to]
     profile = _profile(kind)
-    report = validate_file(args.file, format=args.format, profile=profile, provider=kind, progress=_progress_printer())
+    token = functools.cache(hub.dataset_token)  # read once, and only if the source is a Hub dataset
+    report = validate_file(args.file, format=args.format, profile=profile, provider=kind, progress=_progress_printer(),
+                           hub_token=token)
     if not (report.ok or (args.drop_invalid and report.usable)):
         print_report(report, sys.stderr)
         print("Nothing written: fix the errors" + (", or add --drop-invalid." if report.usable else "."),
@@ -166,7 +170,7 @@ def convert_command(args: argparse.Namespace) -> int:
     tmp = output.with_name(output.name + ".part")
     with open(tmp, "w", encoding="utf-8") as out:
         n = write_examples(args.file, report.format, None, profile, out, dedupe=args.dedupe,
-                            drop_invalid=args.drop_invalid, cancel=None, dropped=dropped)
+                            drop_invalid=args.drop_invalid, cancel=None, dropped=dropped, hub_token=token)
     tmp.replace(output)
     left_out = ", ".join(f"{v:,} {k}" for k, v in dropped.items())
     print(f"Wrote {n:,} example(s) to {output}" + (f" (left out: {left_out})" if left_out else "") + ".")

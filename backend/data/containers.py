@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.data import readers
-from backend.data.readers import ReadError, _decoded_lines
+from backend.data import lines
+from backend.data.lines import ReadError, decoded_text
 from backend.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def json_array(path: Path) -> Iterator[tuple[int, Any]]:
     """Elements of a top-level JSON array, decoded incrementally (one element in memory at a time)."""
-    decoder, chunks = json.JSONDecoder(), _decoded_lines(path)
+    decoder, chunks = json.JSONDecoder(), decoded_text(path)
     buf, pos, eof, index, started, newlines = "", 0, False, 0, False, 0
     try:
         while True:
@@ -60,9 +60,9 @@ def json_array(path: Path) -> Iterator[tuple[int, Any]]:
                 if final:
                     yield index + 1, ReadError("invalid_json", f"Element {index + 1} (line {line}): {problem}.")
                     return
-                if len(buf) - pos > readers.MAX_LINE_BYTES:
+                if len(buf) - pos > lines.MAX_LINE_BYTES:
                     yield index + 1, ReadError("line_too_long", f"Element {index + 1} (line {line}) is longer than "
-                                               f"{readers.MAX_LINE_BYTES:,} characters, or its JSON is invalid; "
+                                               f"{lines.MAX_LINE_BYTES:,} characters, or its JSON is invalid; "
                                                "the rest of the file is not read.")
                     return
                 # Decode again only once the element's text has doubled: the work stays linear in its length.
@@ -123,40 +123,42 @@ def parquet(path: Path) -> Iterator[tuple[int, Any]]:
         yield 0, ReadError("unreadable", f"The Parquet file cannot be read: {str(exc)[:200]}.")
 
 
-def hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
-    if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
-        load_from_disk = _optional("datasets", "Hugging Face dataset folders").load_from_disk
+def is_saved_dataset(path: Path) -> bool:
+    """A folder written by ``datasets``' save_to_disk (a dataset or a dataset dict)."""
+    return (path / "dataset_dict.json").is_file() or (path / "state.json").is_file()
 
-        index = 0
-        try:
-            dataset = load_from_disk(str(path))
-            if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
-                dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
-            for index, row in enumerate(dataset, 1):
-                yield index, _without_nulls(row)
-        except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many types for a damaged folder
-            after = f" after record {index}" if index else ""
-            yield 0, ReadError("unreadable", f"The dataset folder cannot be read{after}: {str(exc)[:200]}.")
-        return
-    from backend.data.readers import iter_records
 
+def saved_dataset(path: Path) -> Iterator[tuple[int, Any]]:
+    """The rows of a saved dataset folder: its train split, else its first."""
+    load_from_disk = _optional("datasets", "Hugging Face dataset folders").load_from_disk
+
+    index = 0
+    try:
+        dataset = load_from_disk(str(path))
+        if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
+            dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
+        for index, row in enumerate(dataset, 1):
+            yield index, _without_nulls(row)
+    except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many types for a damaged folder
+        after = f" after record {index}" if index else ""
+        yield 0, ReadError("unreadable", f"The dataset folder cannot be read{after}: {str(exc)[:200]}.")
+
+
+def dataset_folder_files(path: Path) -> list[Path]:
+    """The data files of a folder that is not a saved dataset: those named for training, else all of them (the
+    dispatcher reads each in turn). Raises InvalidInput when there is none."""
     files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".jsonl", ".json", ".parquet", ".csv", ".tsv"))
     train = [p for p in files if "train" in p.name.lower()] or files
     if not train:
         raise InvalidInput(f"{path} holds no dataset.",
                            hint="Choose a folder written by datasets' save_to_disk, or one with .jsonl/.parquet files.")
-    index = 0
-    for file in train:
-        for line, record in iter_records(file):
-            if line == 0:  # a problem of that whole file (not UTF-8, damaged): said of it, not of a row
-                yield 0, record._replace(message=f"{file.name}: {record.message}")
-                continue
-            index += 1
-            yield index, record
+    return train
 
 
-def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
-    """The rows of a Hub dataset's train split (else its first split), streamed: nothing is downloaded whole."""
+def hub(dataset_id: str, token: str | None) -> Iterator[tuple[int, Any]]:
+    """The rows of a Hub dataset's train split (else its first split), streamed: nothing is downloaded whole.
+    ``token``: for private and gated datasets (the caller's, from ``backend.hub.dataset_token``); None lets
+    huggingface_hub use its own (HF_TOKEN, or its login)."""
     from huggingface_hub import constants
 
     offline = f"{dataset_id!r} looks like a Hugging Face Hub dataset id, but"
@@ -164,7 +166,7 @@ def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
         raise InvalidInput(f"{offline} the app is offline (HF_HUB_OFFLINE is set).",
                            hint="Connect to the internet, or download the dataset and choose the local file.")
     load_dataset = _optional("datasets", "Hub datasets").load_dataset
-    token, index = _hub_token(), 0
+    index = 0
     try:
         splits = load_dataset(dataset_id, streaming=True, token=token)
         split = "train" if "train" in splits else next(iter(splits), None)
@@ -222,19 +224,3 @@ def _hub_failure(exc: BaseException, token: str | None) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
     return text if text.endswith((".", "…")) else text + "."
-
-
-def _hub_token() -> str | None:
-    """The token for private and gated datasets: the saved Hugging Face account's when there is exactly
-    one; otherwise None, and huggingface_hub uses its own (HF_TOKEN, or its login)."""
-    from backend import accounts, credentials
-    from backend.models import AccountKind
-
-    if os.environ.get(paths.HF_TOKEN):
-        return None
-    try:
-        saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
-        return credentials.get_secret(saved[0].id) if len(saved) == 1 else None
-    except Exception as exc:  # noqa: BLE001 - no keyring, a damaged settings file: a public dataset still loads
-        log.info("No saved Hugging Face token for the Hub dataset: %s", exc)
-        return None

@@ -14,8 +14,8 @@ from backend.data.canonical import CanonicalExample
 from backend.data.checks import CHECKS, Severity
 from backend.data.convert import Problem, to_canonical
 from backend.data.formats import JSONL_FORMATS, DataFormat, detect_format, record_format
-from backend.data.readers import (BOM, ReadError, _fast_loads, guess_mapping, iter_records, jsonl_lines,
-                                  parse_jsonl_line, too_long)
+from backend.data.lines import BOM, ReadError, fast_loads, jsonl_lines, parse_jsonl_line, too_long
+from backend.data.readers import HubToken, guess_mapping, iter_records
 
 #: Formats whose records may come in any shape (detected from the first record) or through a column mapping.
 CONTAINERS = frozenset({DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET, DataFormat.JSON_ARRAY,
@@ -64,15 +64,16 @@ def item_from_record(fmt: DataFormat, line: int, record: Any, mapping: dict[str,
 
 
 def iter_examples(path: str | Path, format: DataFormat | str | None = None,
-                  column_mapping: dict[str, str] | None = None) -> Iterator[Item]:
-    """Every record of ``path`` as an Item, plus whole-file problems (line 0)."""
+                  column_mapping: dict[str, str] | None = None, *, hub_token: HubToken = None) -> Iterator[Item]:
+    """Every record of ``path`` as an Item, plus whole-file problems (line 0); ``hub_token``: see
+    ``readers.HubToken``."""
     fmt = DataFormat(format) if format else detect_format(path)
     if is_jsonl(fmt, path) and not column_mapping:
         yield from jsonl_items(path, fmt)
         return
     shape: DataFormat | None = fmt if fmt not in CONTAINERS else None
     mapping = column_mapping or None
-    for line, record in iter_records(path, fmt):
+    for line, record in iter_records(path, fmt, hub_token=hub_token):
         if shape is None and isinstance(record, dict):
             shape = record_format(record) if not mapping else fmt
             if shape is None:
@@ -84,6 +85,15 @@ def iter_examples(path: str | Path, format: DataFormat | str | None = None,
                     return
                 shape = fmt
         yield item_from_record(shape or fmt, line, record, mapping)
+
+
+def iter_canonical(path: str | Path, format: DataFormat | str | None = None,
+                   column_mapping: dict[str, str] | None = None, *, hub_token: HubToken = None
+                   ) -> Iterator[CanonicalExample]:
+    """The valid examples of a source in canonical form (invalid ones are skipped; validate_file counts them)."""
+    for item in iter_examples(path, format, column_mapping, hub_token=hub_token):
+        if item.example is not None and item.valid:
+            yield item.example
 
 
 def is_jsonl(fmt: DataFormat, path: str | Path) -> bool:
@@ -130,7 +140,7 @@ def line_item(fmt: DataFormat, line: int, raw: bytes | int, max_line: int | None
         return Item(line, problems=[tuple(too_long(raw, max_line))])
     if record is _UNPARSED:
         try:
-            record = _fast_loads(raw)
+            record = fast_loads(raw)
         except Exception:  # noqa: BLE001 - orjson's error, or no orjson: the standard path decides
             record = parse_jsonl_line(raw)
             if isinstance(record, ReadError):

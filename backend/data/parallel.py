@@ -52,7 +52,7 @@ def usable_cores() -> int:
 def split_ranges(path: str | Path, parts: int) -> list[tuple[int, int]]:
     """``parts`` byte ranges of about equal size, each starting at the beginning of a line. The next line
     start is searched block by block: a line of any length (a file without newlines) costs no memory."""
-    from backend.data.readers import CHUNK
+    from backend.data.lines import CHUNK
 
     size = os.path.getsize(path)
     cuts = [0]
@@ -138,7 +138,7 @@ def scan_parallel(path: str | Path, fmt: DataFormat, *, encoding: str, context_l
     """Scan ``path`` in ``processes`` processes, this one included; returns (first byte, Tally) per chunk
     scanned, in file order (a Tally is ``cancelled`` if a cancel stopped it: the caller says so). ``max_line``:
     the longest line read (default: the readers' cap, as this process has it)."""
-    from backend.data.readers import MAX_LINE_BYTES
+    from backend.data.lines import MAX_LINE_BYTES
     from backend.data.scan import TokenCounter
     from backend.data.tokens import ensure_tiktoken_offline
 

@@ -23,6 +23,7 @@ from backend.data.cost import split_sizes
 from backend.data.examples import iter_examples
 from backend.data.formats import DataFormat
 from backend.data.profile import DataProfile, Dialect
+from backend.data.readers import HubToken
 from backend.data.report import ValidationReport
 from backend.data.tokens import message_text
 from backend.data.validate import validate_file
@@ -79,13 +80,14 @@ def _check(report: ValidationReport, drop_invalid: bool, path: str | Path) -> No
 
 
 def write_examples(path, fmt, mapping, profile: DataProfile, out, *, dedupe: bool, drop_invalid: bool,
-                   cancel: CancelToken | None, dropped: dict[str, int], on_example=None) -> int:
+                   cancel: CancelToken | None, dropped: dict[str, int], on_example=None,
+                   hub_token: HubToken = None) -> int:
     """Write the examples of ``path`` to ``out`` as ``profile``'s records, one JSON line each; invalid ones and
     (with ``dedupe``) exact duplicates are left out only on request, and counted in ``dropped``. Returns the
     number written. (``prepare_dataset`` and ``data convert`` both write through it.)"""
     seen: set[bytes] = set()
     written = 0
-    for item in iter_examples(path, fmt, mapping):
+    for item in iter_examples(path, fmt, mapping, hub_token=hub_token):
         if not item.is_example:
             continue
         if cancel is not None and written % 256 == 0:
@@ -135,16 +137,17 @@ def prepare_dataset(path: str | Path, profile: DataProfile, out_dir: str | Path,
                     column_mapping: dict[str, str] | None = None, validation_path: str | Path | None = None,
                     validation_split: float = 0.0, seed: int = 42, shuffle: bool = True, dedupe: bool = False,
                     drop_invalid: bool = False, model: str | None = None, progress: ProgressFn | None = None,
-                    cancel: CancelToken | None = None, provider: str | None = None) -> PreparedDataset:
+                    cancel: CancelToken | None = None, provider: str | None = None,
+                    hub_token: HubToken = None) -> PreparedDataset:
     """Validate ``path`` (and ``validation_path``) against ``profile``, the rules of the provider the data goes
     to, then write train.jsonl (and validation.jsonl) to ``out_dir`` in its dialect. ``provider``: its name, as
-    the reports record it."""
+    the reports record it; ``hub_token``: for a Hub dataset (``readers.HubToken``)."""
     if not 0.0 <= validation_split < 1.0:
         raise InvalidInput(f"A validation share of {validation_split} is not possible.", hint="Use 0 to 0.5.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = validate_file(path, format=format, column_mapping=column_mapping, profile=profile, provider=provider,
-                           model=model, progress=progress, cancel=cancel)
+                           model=model, progress=progress, cancel=cancel, hub_token=hub_token)
     _check(report, drop_invalid, path)
     dropped: dict[str, int] = {}
     clock = EtaClock(report.stats.valid_examples or None)
@@ -160,7 +163,8 @@ def prepare_dataset(path: str | Path, profile: DataProfile, out_dir: str | Path,
         staging = tmp / "staging.jsonl"
         with open(staging, "w", encoding="utf-8") as out:
             count = write_examples(path, report.format, column_mapping, profile, out, dedupe=dedupe,
-                                    drop_invalid=drop_invalid, cancel=cancel, dropped=dropped, on_example=tick)
+                                    drop_invalid=drop_invalid, cancel=cancel, dropped=dropped, on_example=tick,
+                                   hub_token=hub_token)
         lines = _shuffled_lines(staging, seed, count, tmp) if shuffle else open(staging, encoding="utf-8")
         n_val = split_sizes(count, validation_split, validation_path is not None)[1]
         chosen = set() if shuffle else set(random.Random(seed).sample(range(count), n_val))
@@ -173,12 +177,14 @@ def prepare_dataset(path: str | Path, profile: DataProfile, out_dir: str | Path,
             lines.close()
         if validation_path is not None:
             validation_report = validate_file(validation_path, profile=profile, provider=provider, model=model,
-                                              cancel=cancel, minimum=0)  # a validation file has no minimum of its own
+                                              cancel=cancel, minimum=0,  # a validation file has no minimum of its own
+                                              hub_token=hub_token)
             _check(validation_report, drop_invalid, validation_path)
             vdropped: dict[str, int] = {}
             with open(val_path, "w", encoding="utf-8") as val:
                 n_val = write_examples(validation_path, validation_report.format, None, profile, val,
-                                        dedupe=dedupe, drop_invalid=drop_invalid, cancel=cancel, dropped=vdropped)
+                                        dedupe=dedupe, drop_invalid=drop_invalid, cancel=cancel, dropped=vdropped,
+                                       hub_token=hub_token)
             dropped.update({f"validation_{k}": v for k, v in vdropped.items()})
     n_train = count - (n_val if validation_path is None else 0)
     minimum = report.minimum_examples
@@ -192,12 +198,14 @@ def prepare_dataset(path: str | Path, profile: DataProfile, out_dir: str | Path,
 
 
 def prepare_for(config: TrainingConfig, profile: DataProfile, out_dir: str | Path, *, model: str | None = None,
-                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PreparedDataset:
+                progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                hub_token: HubToken = None) -> PreparedDataset:
     """``prepare_dataset`` for a launch: every data setting of ``config`` (format, column mapping, dedupe, drop
     invalid), its split and seed, so that no provider forgets one. ``profile`` is the provider's
-    (``ProviderBase.data``): its rules and its dialect."""
+    (``ProviderBase.data``): its rules and its dialect. ``hub_token``: for a Hub dataset (``readers.HubToken``)."""
     settings = config.data_settings
     return prepare_dataset(config.training_file, profile, out_dir, provider=config.provider, format=settings.format,
                            column_mapping=settings.column_mapping, validation_path=config.validation_file,
                            validation_split=config.validation_split, seed=config.split_seed, dedupe=settings.dedupe,
-                           drop_invalid=settings.drop_invalid, model=model, progress=progress, cancel=cancel)
+                           drop_invalid=settings.drop_invalid, model=model, progress=progress, cancel=cancel,
+                           hub_token=hub_token)

@@ -115,6 +115,3 @@ class ValidationReport(BaseModel):
         file_level = any(f.line == 0 and f.severity is Severity.ERROR and f.check != "too_few_examples"
                          for f in self.findings)
         return not file_level and self.stats.valid_examples >= max(1, self.minimum_examples)
-
-    def findings_for_line(self, line: int) -> list[Finding]:
-        return [f for f in self.findings if f.line == line]

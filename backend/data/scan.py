@@ -219,12 +219,12 @@ def scan_jsonl(path, fmt: DataFormat, counter: TokenCounter, *, start: int = 0, 
     paths to the same Tally). Every other line (tool calls, tools, weights, errors, the first line's BOM)
     goes through ``line_item`` and ``scan``, in batches."""
     from backend.data.examples import first_line, jsonl_items, line_item
-    from backend.data.readers import _fast_loads, jsonl_lines
+    from backend.data.lines import fast_loads, jsonl_lines
 
-    if fmt is not DataFormat.OPENAI_CHAT or counter._hf is not None or _fast_loads is None:
+    if fmt is not DataFormat.OPENAI_CHAT or counter._hf is not None or fast_loads is None:
         return scan(jsonl_items(path, fmt, start, end, on_block, max_line), counter,
                     context_length=context_length, should_stop=should_stop, every=every)
-    t, loads, batch = Tally(), _fast_loads, []
+    t, loads, batch = Tally(), fast_loads, []
     cap = context_length or 1 << 62
     tokens_in, cached, plain = counter._tokens_in, counter._count, _PLAIN_ROLES
     add_key, add_key_line = t.keys.frombytes, t.key_lines.append

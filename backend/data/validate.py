@@ -15,6 +15,7 @@ from backend.data.examples import is_jsonl, iter_examples
 from backend.data.formats import DataFormat, detect_format
 from backend.data.pricing import default_epochs, estimate_price
 from backend.data.profile import DataProfile
+from backend.data.readers import HubToken
 from backend.data.report import Finding, ValidationReport
 from backend.data.rules import Rules, rules_for
 from backend.data.scan import Tally, TokenCounter, scan, scan_jsonl
@@ -85,14 +86,16 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
                   provider: str | None = None, inferred: bool = False, model: str | None = None,
                   context_length: int | None = None, tokenizer_path: str | None = None,
                   progress: ProgressFn | None = None, cancel: CancelToken | None = None,
-                  workers: int | None = None, minimum: int | None = None) -> ValidationReport:
+                  workers: int | None = None, minimum: int | None = None,
+                  hub_token: HubToken = None) -> ValidationReport:
     """Validate a data source in one streamed pass; raises InvalidInput only if it cannot be read at all,
     Cancelled if ``cancel`` is set. ``profile`` holds the rules of the provider the data goes to
     (``providers.provider_class(kind).data``; None: generic rules only), ``provider`` that provider's name as
     the report records it, ``inferred`` whether the caller took it from ``model`` (``report.rules`` says whose
     rules were applied, and why). ``workers``: processes for large JSONL files (default: every core);
-    ``minimum`` overrides the profile's least number of examples."""
-    from backend.data.readers import MAX_LINE_BYTES
+    ``minimum`` overrides the profile's least number of examples; ``hub_token`` is for a Hub dataset
+    (``readers.HubToken``: pass ``backend.hub.dataset_token`` itself and it is called only if one is read)."""
+    from backend.data.lines import MAX_LINE_BYTES
 
     started = time.perf_counter()
     fmt = DataFormat(format) if format else detect_format(path)
@@ -120,7 +123,7 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
             tally = scan_jsonl(path, fmt, counter, on_block=report, context_length=context_length,
                                should_stop=stop, every=256)
         else:
-            tally = scan(iter_examples(path, fmt, column_mapping), counter, context_length=context_length,
+            tally = scan(iter_examples(path, fmt, column_mapping, hub_token=hub_token), counter, context_length=context_length,
                          should_stop=stop, every=256)
         if report is not None and size:
             report(size)

@@ -101,7 +101,7 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         check_options(config, model_facts(folder))
         staged = staging_dir()
         try:
-            refs = stage_data(config, staged, profile=self.data, progress=progress, cancel=cancel)
+            refs = stage_data(config, staged, profile=self.data, hub_token=hub.dataset_token, progress=progress, cancel=cancel)
         except BaseException:
             discard(staged)
             raise

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import DataProfile
+from backend.data.readers import HubToken
 from backend.errors import InvalidInput
 from backend.models import DataRefs, TrainingConfig
 
@@ -58,15 +59,16 @@ def dropped_message(summary: dict) -> str | None:
             f"validation example(s); left out {' and '.join(parts)}, as chosen on the data page.")
 
 
-def stage_data(config: TrainingConfig, out_dir: Path | str, *, profile: DataProfile,
+def stage_data(config: TrainingConfig, out_dir: Path | str, *, profile: DataProfile, hub_token: HubToken = None,
                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> DataRefs:
     """Write ``train.jsonl`` (and ``validation.jsonl``) in ``profile``'s dialect (TRL's, for local training) to
-    ``out_dir`` through ``prepare_for``, as the data page set the data up; return their paths and a summary."""
-    from backend.data.prepare import prepare_for
+    ``out_dir`` through ``prepare_for``, as the data page set the data up; return their paths and a summary.
+    ``hub_token``: for a Hub dataset (the caller's: training reads no keyring)."""
+    from backend.data.prepare import prepare_for  # here: numpy and pydantic load when data are staged
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    prepared = prepare_for(config, profile, out_dir, progress=progress, cancel=cancel)
+    prepared = prepare_for(config, profile, out_dir, progress=progress, cancel=cancel, hub_token=hub_token)
     _check_kind(prepared.train_path, config.method, config.training_file)
     stats = prepared.report.stats
     summary = {"examples": prepared.train_examples, "validation_examples": prepared.validation_examples,

@@ -8,7 +8,8 @@ import tracemalloc
 
 import pytest
 
-from backend.data import readers, validate_file
+from backend.data import lines as line_reader
+from backend.data import validate_file
 from backend.data import validate as validate_module
 from backend.data.parallel import split_ranges
 from tests.data.conftest import chats, profile
@@ -18,7 +19,7 @@ CAP = 256 << 10  # lowered from 32 MiB so a test's long line is a few MB
 
 @pytest.fixture
 def low_cap(monkeypatch):
-    monkeypatch.setattr(readers, "MAX_LINE_BYTES", CAP)
+    monkeypatch.setattr(line_reader, "MAX_LINE_BYTES", CAP)
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +71,7 @@ def test_a_file_without_a_single_newline(tmp_path, low_cap):
 
 
 def test_the_default_cap_is_32_mib_and_a_line_under_it_is_read(tmp_path):
-    assert readers.MAX_LINE_BYTES == 32 << 20
+    assert line_reader.MAX_LINE_BYTES == 32 << 20
     record = {"messages": [{"role": "user", "content": "y" * (3 << 20)}, {"role": "assistant", "content": "ok"}]}
     path = tmp_path / "big-but-fine.jsonl"
     _write_lines(path, [json.dumps(record).encode()] * 2)
@@ -81,11 +82,11 @@ def test_the_default_cap_is_32_mib_and_a_line_under_it_is_read(tmp_path):
 def test_a_line_across_many_blocks_comes_back_whole(tmp_path, monkeypatch):
     """Under the cap, a line of 40 blocks is returned exactly, with at most its pieces and the joined line
     alive at once (the pieces are kept in a list and joined once)."""
-    monkeypatch.setattr(readers, "CHUNK", 64 << 10)
+    monkeypatch.setattr(line_reader, "CHUNK", 64 << 10)
     line = b'"' + b"z" * (40 * (64 << 10)) + b'"'
     path = tmp_path / "text.jsonl"
     _write_lines(path, [b"1", line, b"2"])
-    lines, peak = _peak_during(lambda: [(n, len(raw)) for n, raw in readers.jsonl_lines(path)])
+    lines, peak = _peak_during(lambda: [(n, len(raw)) for n, raw in line_reader.jsonl_lines(path)])
     assert lines == [(1, 1), (2, len(line)), (3, 1)]
     assert peak < 2.5 * len(line)
 

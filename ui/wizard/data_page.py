@@ -237,10 +237,13 @@ class DataPage(QWizardPage):
         provider, model = self._rules()
         self.summary.setText(f"Checking {Path(path).name}…")
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
+        from backend.hub import dataset_token
 
+        # dataset_token reads the keyring: passed uncalled, it runs in the task, and only for a Hub dataset
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
-                          column_mapping=draft.data.column_mapping, profile=self._profile(), provider=provider, model=model,
-                          tokenizer_path=self._local_tokenizer(), name="validate data")
+                          column_mapping=draft.data.column_mapping, profile=self._profile(), provider=provider,
+                          model=model, tokenizer_path=self._local_tokenizer(), hub_token=dataset_token,
+                          name="validate data")
         self._task.on_progress(lambda p, g=generation: self._progressed(g, p))
         self._task.on_success(lambda r, g=generation: self._validated(g, r))
         self._task.on_error_message(lambda m, g=generation: self._failed(g, m))
