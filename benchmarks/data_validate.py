@@ -5,14 +5,14 @@ Generates chat JSONL of each size (mixed lengths and languages, tool calls, 1 in
 temporary folder, then runs in separate subprocesses, one after another:
 - the validator: ``backend.data.validate_file``;
 - the limit: the validator's own encode call (``tokens.ordinary_counter``: tiktoken's core, ids in one
-  buffer) over exactly the strings the validator encodes: the file is parsed and each example goes through
-  the validator's ``TokenCounter`` with a recorder in place of the encoder, so strings the validator serves
-  from its cache (a shared system prompt, tool lists) are not encoded by the limit either. Only the encode
-  loop is timed, best of ``--repeat`` per slice; single-core tokens/s x cores is the limit (it assumes the
-  cores scale perfectly, which no machine quite does: the share is a lower bound);
+  buffer) over exactly the strings the validator encodes: the file is parsed once and each example goes
+  through the validator's ``TokenCounter`` with a recorder in place of the encoder, so strings the validator
+  serves from its cache (a shared system prompt, tool lists) are not encoded by the limit either; the strings
+  are saved, and a fresh process times only their encoding. Single-core tokens/s x cores is the limit (it
+  assumes the cores scale perfectly, which no machine quite does: the share is a lower bound);
 - the reference: read all lines, json.loads each, check each message, tiktoken-encode each string.
-The validator and the reference run ``--repeat`` times and the limit's encode loop as often, and the best
-time of each counts: every side is treated alike.
+The validator and the limit run ``--repeat`` times in turn (so both meet the same moments of the machine),
+the reference as often, and the best time of each counts: every side is treated alike.
 Peak RSS is the largest sum over a process tree (sampled with psutil every 100 ms; the process list is
 refreshed every second so the sampler itself stays under a few % of a core), so the validator's worker
 processes count.
@@ -143,33 +143,15 @@ for line in lines:
 print(json.dumps({"seconds": time.perf_counter() - t0, "examples": examples, "tokens": tokens, "errors": errors}))
 '''
 
-LIMIT = r'''
-import json, sys, time
+STRINGS = r'''
+import json, marshal, sys
 from backend.data.canonical import CanonicalExample
 from backend.data.scan import TokenCounter
-from backend.data.tokens import count_tokens, ordinary_counter
-repeat = int(sys.argv[2])
-count = ordinary_counter("o200k_base")  # the validator's encode call, the validator's encoding
-strings = []
+from backend.data.tokens import count_tokens
+strings, expected_total, size = [], 0, 0
 recorder = TokenCounter("o200k_base")  # the validator's counter, its cache included; it records instead of encoding
 recorder._tokens_in = lambda text: strings.append(text) or 0
-budget, size, tokens, seconds, expected_total = 64 << 20, 0, 0, 0.0, 0
-def run():
-    global strings, tokens, seconds
-    best = None
-    for _ in range(repeat):  # the limit's best time, as the validator's is its best run
-        t0 = time.perf_counter()
-        n = 0
-        for s in strings:
-            n += count(s)
-        took = time.perf_counter() - t0
-        best = took if best is None else min(best, took)
-    tokens += n
-    seconds += best
-    strings = []
-for s in ("warm", "up"):
-    count(s)
-with open(sys.argv[1], "rb") as f:
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as out:
     for raw in f:
         try:
             ex = json.loads(raw)
@@ -179,10 +161,31 @@ with open(sys.argv[1], "rb") as f:
         recorder.example(example)
         expected_total += count_tokens(example)  # independent: encode_ordinary and example_parts
         size += len(raw)
-        if size > budget:  # parse in slices so the limit run itself stays small
-            run(); size = 0
-run()
-print(json.dumps({"seconds": seconds, "tokens": tokens, "expected_total": expected_total}))
+        if size > 64 << 20:  # in slices, so that neither this run nor the limit's holds them all
+            marshal.dump(strings, out)
+            strings, size = [], 0
+    marshal.dump(strings, out)
+print(json.dumps({"expected_total": expected_total}))
+'''
+
+LIMIT = r'''
+import json, marshal, sys, time
+from backend.data.tokens import ordinary_counter
+count = ordinary_counter("o200k_base")  # the validator's encode call, the validator's encoding
+for s in ("warm", "up"):
+    count(s)
+tokens, seconds = 0, 0.0
+with open(sys.argv[2], "rb") as f:
+    while True:
+        try:
+            strings = marshal.load(f)
+        except EOFError:
+            break
+        t0 = time.perf_counter()  # only the encoding is timed
+        for s in strings:
+            tokens += count(s)
+        seconds += time.perf_counter() - t0
+print(json.dumps({"seconds": seconds, "tokens": tokens}))
 '''
 
 VALIDATOR = r'''
@@ -255,8 +258,8 @@ def check(row: dict, name: str, ok: bool) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200", help="file sizes in MB, comma-separated (1024: the 1 GB run)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of the validator, and of the limit's "
-                        "encode loop, of which the best counts (both sides alike)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of the validator, the limit and the "
+                        "reference, of which the best of each counts (every side alike)")
     parser.add_argument("--reference-max-mb", type=int, default=1024,
                         help="skip the reference (it holds the whole file) above this size")
     args = parser.parse_args()
@@ -275,8 +278,14 @@ def main() -> int:
             os.sync()  # the file's write-back must not run during the first measurement
             print(f"\n== {size_mb} MB, {lines:,} lines ==", flush=True)
             row: dict = {"size_mb": size_mb, "lines": lines}
-            runs = [run_measured(VALIDATOR, path) for _ in range(max(1, args.repeat))]
-            v = min(runs, key=lambda r: r["seconds"])
+            strings = Path(tmp) / "strings.marshal"
+            expected = run_measured(STRINGS, path, str(strings))["expected_total"]
+            runs, limits = [], []
+            for _ in range(max(1, args.repeat)):  # in turn, so that both sides meet the same moments of the machine
+                runs.append(run_measured(VALIDATOR, path))
+                limits.append(run_measured(LIMIT, path, str(strings)))
+            strings.unlink()
+            v, lim = min(runs, key=lambda r: r["seconds"]), min(limits, key=lambda r: r["seconds"])
             peak = max(r["peak_rss_mb"] for r in runs)
             cores = v["cores"]
             errors = lines // 5000
@@ -288,25 +297,25 @@ def main() -> int:
             ok &= check(row, "examples", v["examples"] == lines and all(r["examples"] == lines for r in runs))
             ok &= check(row, "errors", v["errors"] == errors and all(r["errors"] == errors for r in runs))
             ok &= check(row, "rss", peak < TARGET_RSS_MB)
-            lim = run_measured(LIMIT, path, str(max(1, args.repeat)))
-            same = v["tokens"] == lim["expected_total"] and all(r["tokens"] == v["tokens"] for r in runs)
+            same = v["tokens"] == expected and all(r["tokens"] == v["tokens"] for r in runs)
             print(f"tokens    : {v['tokens']:,} counted; count_tokens over the same examples: "
-                  f"{lim['expected_total']:,} ({'same' if same else 'DIFFERENT'})", flush=True)
-            row.update(expected_tokens=lim["expected_total"])
+                  f"{expected:,} ({'same' if same else 'DIFFERENT'})", flush=True)
+            row.update(expected_tokens=expected)
             ok &= check(row, "same_tokens", same)
             single = lim["tokens"] / lim["seconds"]
             limit_tps = single * cores
             validator_tps = lim["tokens"] / v["seconds"]  # the same strings, which it encodes with the same call
             share = validator_tps / limit_tps
             print(f"limit     : the {lim['tokens']:,} tokens of the strings the validator encodes, encoded "
-                  f"in {lim['seconds']:.2f} s on one core = {single:12,.0f} tokens/s x {cores} = {limit_tps:12,.0f} "
+                  f"in {lim['seconds']:.2f} s (best of {len(limits)}) on one core = {single:12,.0f} tokens/s x {cores} = "
+                  f"{limit_tps:12,.0f} "
                   f"tokens/s; the validator's {validator_tps:12,.0f} reach {share:.1%} (target >= "
                   f"{TARGET_SHARE_OF_LIMIT:.0%})", flush=True)
             row.update(limit_tokens=lim["tokens"], limit_single_core_s=round(lim["seconds"], 3),
                        limit_tokens_per_s=round(limit_tps), validator_encoded_tokens_per_s=round(validator_tps),
                        share_of_limit=round(share, 3))
             ok &= check(row, "share_of_limit", share >= TARGET_SHARE_OF_LIMIT)
-            others = [r["others"] for r in runs] + [lim["others"]]
+            others = [r["others"] for r in runs + limits]
             if size_mb <= args.reference_max_mb:
                 refs = [run_measured(REFERENCE, path) for _ in range(max(1, args.repeat))]
                 others += [r["others"] for r in refs]
