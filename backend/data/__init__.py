@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 # Names are loaded on first use: validation worker processes import single modules of this package
 # and must not pay for pydantic, numpy and the rest at start-up.
 _EXPORTS = {
-    "CanonicalExample": "canonical", "CHECKS": "checks", "PROVIDER_MINIMUM": "checks", "Check": "checks",
+    "CanonicalExample": "canonical", "CHECKS": "checks", "Check": "checks",
     "DataFormat": "formats", "detect_format": "formats", "default_epochs": "pricing", "estimate_price": "pricing",
     "load_prices": "pricing", "PreparedDataset": "prepare",
-    "prepare_dataset": "prepare", "COLUMN_ROLES": "readers", "iter_canonical": "readers", "iter_records": "readers",
+    "prepare_dataset": "prepare", "COLUMN_ROLES": "readers", "iter_canonical": "examples", "iter_records": "readers",
     "read_columns": "readers", "guess_mapping": "readers", "record_text": "readers", "RenderedExample": "render",
     "render_training_example": "render", "Finding": "report", "Histogram": "report", "PriceEstimate": "report",
     "Severity": "checks", "Stats": "report", "ValidationReport": "report", "count_tokens": "tokens",
@@ -47,11 +47,12 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from backend.data.canonical import CanonicalExample  # noqa: F401
-    from backend.data.checks import CHECKS, PROVIDER_MINIMUM, Check, Severity  # noqa: F401
+    from backend.data.checks import CHECKS, Check, Severity  # noqa: F401
     from backend.data.formats import DataFormat, detect_format  # noqa: F401
     from backend.data.pricing import default_epochs, estimate_price, load_prices  # noqa: F401
     from backend.data.prepare import PreparedDataset, prepare_dataset  # noqa: F401
-    from backend.data.readers import COLUMN_ROLES, guess_mapping, iter_canonical, iter_records, read_columns, record_text  # noqa
+    from backend.data.examples import iter_canonical  # noqa: F401
+    from backend.data.readers import COLUMN_ROLES, guess_mapping, iter_records, read_columns, record_text  # noqa
     from backend.data.render import RenderedExample, render_training_example  # noqa: F401
     from backend.data.report import Finding, Histogram, PriceEstimate, Stats, ValidationReport  # noqa: F401
     from backend.data.tokens import count_tokens, encoding_name_for_model, ensure_tiktoken_offline  # noqa: F401

@@ -47,6 +47,12 @@ _ALL = [
           "Make \"content\" a string (or a list of {\"type\": \"text\", \"text\": ...} parts)."),
     Check("example_missing_assistant_message", E, "No assistant message",
           "Add at least one assistant message: it is what the model learns to write."),
+    # The cookbook also counts these: such examples train, but rarely as the user meant.
+    Check("missing_system_message", W, "No system message, where other examples have one",
+          "Give this example the system message the others have: the model learns to behave differently "
+          "with and without one."),
+    Check("missing_user_message", W, "No user message",
+          "Add the user turn that the reply answers: without one the model learns to speak unprompted."),
     # Reading the file.
     Check("invalid_json", E, "Invalid JSON",
           "Fix the JSON on this line (each line must be one complete JSON object), or drop the line."),
@@ -60,6 +66,11 @@ _ALL = [
           "Choose a file that contains examples.", True),
     Check("blank_line", W, "Blank line",
           "Remove blank lines; they are skipped."),
+    Check("line_too_long", E, "Line too long to read",
+          "Split the line into examples of one JSON object per line, or shorten it. A line this long is often "
+          "a file whose line breaks were lost."),
+    Check("extra_cells", W, "More cells than the header has columns",
+          "Quote cells that contain the delimiter (\"a, b\"), or name the extra columns in the header."),
     Check("unsupported_format", E, "Not in a supported shape",
           "Choose the right format in 'Format', or map the columns."),
     Check("missing_field", E, "A required field is missing or empty",
@@ -91,6 +102,3 @@ _ALL = [
 ]
 
 CHECKS: dict[str, Check] = {c.name: c for c in _ALL}
-
-#: Minimum number of training examples each provider accepts.
-PROVIDER_MINIMUM = {"openai": 10, "azure": 10, "hf-local": 1, "hf-jobs": 1}

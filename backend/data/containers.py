@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.data.readers import CHUNK, ReadError, _decoded_lines
+from backend.data import lines
+from backend.data.lines import ReadError, decoded_text
 from backend.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def json_array(path: Path) -> Iterator[tuple[int, Any]]:
     """Elements of a top-level JSON array, decoded incrementally (one element in memory at a time)."""
-    decoder, chunks = json.JSONDecoder(), _decoded_lines(path)
+    decoder, chunks = json.JSONDecoder(), decoded_text(path)
     buf, pos, eof, index, started, newlines = "", 0, False, 0, False, 0
     try:
         while True:
@@ -41,28 +42,59 @@ def json_array(path: Path) -> Iterator[tuple[int, Any]]:
                 started, pos = True, pos + 1
                 continue
             if buf[pos] == "]":
+                yield from _after_array(buf, pos + 1, chunks, newlines)
                 return
+            final = eof
             try:
                 value, end = decoder.raw_decode(buf, pos)
                 problem = None if (end < len(buf) or eof) else "incomplete"
             except json.JSONDecodeError as exc:
                 problem = exc.msg
+                # Text cut off by the block's end fails at its end (or in a string left open): decoded again
+                # with more text. An error well before the end is the element's own.
+                final = eof or (exc.pos < len(buf) - 16 and not exc.msg.startswith("Unterminated string"))
             except RecursionError:
-                problem = "nested too deeply"
+                problem, final = "nested too deeply", True
             if problem is not None:
-                more = None if eof else next(chunks, None)
-                if more is None or len(buf) - pos > 64 * CHUNK:
-                    line = newlines + buf.count("\n", 0, pos) + 1
+                line = newlines + buf.count("\n", 0, pos) + 1
+                if final:
                     yield index + 1, ReadError("invalid_json", f"Element {index + 1} (line {line}): {problem}.")
                     return
+                if len(buf) - pos > lines.MAX_LINE_BYTES:
+                    yield index + 1, ReadError("line_too_long", f"Element {index + 1} (line {line}) is longer than "
+                                               f"{lines.MAX_LINE_BYTES:,} characters, or its JSON is invalid; "
+                                               "the rest of the file is not read.")
+                    return
+                # Decode again only once the element's text has doubled: the work stays linear in its length.
                 newlines += buf.count("\n", 0, pos)
-                buf, pos = buf[pos:] + more, 0
+                pieces, have = [buf[pos:]], len(buf) - pos
+                while have < 2 * (len(buf) - pos) and not eof:
+                    more = next(chunks, None)
+                    eof = more is None
+                    pieces.append(more or "")
+                    have += len(more or "")
+                buf, pos = "".join(pieces), 0
                 continue
             index += 1
             yield index, value
             pos = end
     except UnicodeDecodeError:
         yield 0, ReadError("encoding", "The file is not valid UTF-8.")
+
+
+def _after_array(buf: str, pos: int, chunks: Iterator[str], newlines: int) -> Iterator[tuple[int, Any]]:
+    """Nothing but white space may follow the array's ']': anything else is not read, and said so."""
+    while True:
+        rest = buf[pos:].lstrip(" \t\r\n")
+        if rest:
+            line = newlines + buf.count("\n", 0, len(buf) - len(rest)) + 1
+            yield 0, ReadError("invalid_json", f"Text follows the array's closing ']' (line {line}) and is not "
+                               "read: a JSON array file holds one array.")
+            return
+        newlines += buf.count("\n")
+        buf, pos = next(chunks, None), 0
+        if buf is None:
+            return
 
 
 def _optional(module: str, what: str):
@@ -91,37 +123,42 @@ def parquet(path: Path) -> Iterator[tuple[int, Any]]:
         yield 0, ReadError("unreadable", f"The Parquet file cannot be read: {str(exc)[:200]}.")
 
 
-def hf_folder(path: Path) -> Iterator[tuple[int, Any]]:
-    if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
-        load_from_disk = _optional("datasets", "Hugging Face dataset folders").load_from_disk
+def is_saved_dataset(path: Path) -> bool:
+    """A folder written by ``datasets``' save_to_disk (a dataset or a dataset dict)."""
+    return (path / "dataset_dict.json").is_file() or (path / "state.json").is_file()
 
-        index = 0
-        try:
-            dataset = load_from_disk(str(path))
-            if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
-                dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
-            for index, row in enumerate(dataset, 1):
-                yield index, _without_nulls(row)
-        except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many types for a damaged folder
-            after = f" after record {index}" if index else ""
-            yield 0, ReadError("unreadable", f"The dataset folder cannot be read{after}: {str(exc)[:200]}.")
-        return
-    from backend.data.readers import iter_records
 
+def saved_dataset(path: Path) -> Iterator[tuple[int, Any]]:
+    """The rows of a saved dataset folder: its train split, else its first."""
+    load_from_disk = _optional("datasets", "Hugging Face dataset folders").load_from_disk
+
+    index = 0
+    try:
+        dataset = load_from_disk(str(path))
+        if hasattr(dataset, "keys"):  # a DatasetDict: train split, else the first
+            dataset = dataset["train"] if "train" in dataset else dataset[next(iter(dataset.keys()))]
+        for index, row in enumerate(dataset, 1):
+            yield index, _without_nulls(row)
+    except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many types for a damaged folder
+        after = f" after record {index}" if index else ""
+        yield 0, ReadError("unreadable", f"The dataset folder cannot be read{after}: {str(exc)[:200]}.")
+
+
+def dataset_folder_files(path: Path) -> list[Path]:
+    """The data files of a folder that is not a saved dataset: those named for training, else all of them (the
+    dispatcher reads each in turn). Raises InvalidInput when there is none."""
     files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".jsonl", ".json", ".parquet", ".csv", ".tsv"))
     train = [p for p in files if "train" in p.name.lower()] or files
     if not train:
         raise InvalidInput(f"{path} holds no dataset.",
                            hint="Choose a folder written by datasets' save_to_disk, or one with .jsonl/.parquet files.")
-    index = 0
-    for file in train:
-        for _, record in iter_records(file):
-            index += 1
-            yield index, record
+    return train
 
 
-def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
-    """The rows of a Hub dataset's train split (else its first split), streamed: nothing is downloaded whole."""
+def hub(dataset_id: str, token: str | None) -> Iterator[tuple[int, Any]]:
+    """The rows of a Hub dataset's train split (else its first split), streamed: nothing is downloaded whole.
+    ``token``: for private and gated datasets (the caller's, from ``backend.hub.dataset_token``); None lets
+    huggingface_hub use its own (HF_TOKEN, or its login)."""
     from huggingface_hub import constants
 
     offline = f"{dataset_id!r} looks like a Hugging Face Hub dataset id, but"
@@ -129,7 +166,7 @@ def hub(dataset_id: str) -> Iterator[tuple[int, Any]]:
         raise InvalidInput(f"{offline} the app is offline (HF_HUB_OFFLINE is set).",
                            hint="Connect to the internet, or download the dataset and choose the local file.")
     load_dataset = _optional("datasets", "Hub datasets").load_dataset
-    token, index = _hub_token(), 0
+    index = 0
     try:
         splits = load_dataset(dataset_id, streaming=True, token=token)
         split = "train" if "train" in splits else next(iter(splits), None)
@@ -187,19 +224,3 @@ def _hub_failure(exc: BaseException, token: str | None) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
     return text if text.endswith((".", "…")) else text + "."
-
-
-def _hub_token() -> str | None:
-    """The token for private and gated datasets: the saved Hugging Face account's when there is exactly
-    one; otherwise None, and huggingface_hub uses its own (HF_TOKEN, or its login)."""
-    from backend import accounts, credentials
-    from backend.models import AccountKind
-
-    if os.environ.get(paths.HF_TOKEN):
-        return None
-    try:
-        saved = accounts.list_accounts(AccountKind.HUGGINGFACE)
-        return credentials.get_secret(saved[0].id) if len(saved) == 1 else None
-    except Exception as exc:  # noqa: BLE001 - no keyring, a damaged settings file: a public dataset still loads
-        log.info("No saved Hugging Face token for the Hub dataset: %s", exc)
-        return None

@@ -12,6 +12,7 @@ from backend.data.canonical import CanonicalExample
 from backend.data.formats import DataFormat
 
 Problem = tuple[str, str, "int | None"]
+_CHAT = DataFormat.OPENAI_CHAT
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call",
@@ -45,11 +46,12 @@ def check_messages(messages: Any, problems: list[Problem], *, need_assistant: bo
             problems.append(("message_missing_key", f"Message {i} is not an object.", None))
             continue
         role = m.get("role")
+        if len(m) == 2 and type(role) is str and role in SIMPLE_ROLES and type(m.get("content")) is str:
+            assistants += role == "assistant"
+            continue  # the common case, nothing more to check
         if role == "assistant":
             assistants += 1
             weighted_zero += m.get("weight", 1) == 0
-        if len(m) == 2 and type(m.get("content")) is str and role in SIMPLE_ROLES:
-            continue  # the common case, nothing more to check
         if "role" not in m or ("content" not in m and not m.get("tool_calls") and not m.get("function_call")):
             missing = "role" if "role" not in m else "content"
             problems.append(("message_missing_key", f"Message {i} has no \"{missing}\".", None))
@@ -175,6 +177,13 @@ def to_canonical(fmt: DataFormat, record: Any, line: int,
                  mapping: dict[str, str] | None = None) -> tuple[CanonicalExample | None, list[Problem]]:
     """Convert one parsed record of shape ``fmt``; never raises on bad data."""
     problems: list[Problem] = []
+    if fmt is _CHAT and type(record) is dict and "messages" in record and not mapping:  # the hot path
+        messages, tools = record["messages"], record.get("tools")
+        if not check_messages(messages, problems):
+            return None, problems
+        if tools is not None:
+            _check_tools(tools, problems)
+        return CanonicalExample(line, messages, tools), problems
     if not isinstance(record, dict):
         problems.append(("data_type", f"The record is {type(record).__name__}, not a JSON object.", None))
         return None, problems
@@ -217,7 +226,7 @@ def to_canonical(fmt: DataFormat, record: Any, line: int,
         messages = []
         for i, turn in enumerate(turns, 1):
             who = turn.get("from") if isinstance(turn, dict) else None
-            if who not in SHAREGPT_ROLES:
+            if type(who) is not str or who not in SHAREGPT_ROLES:
                 problems.append(("unrecognized_role", f"Turn {i} is from {str(who)[:40]!r}.", None))
                 continue
             if not isinstance(turn.get("value"), str):

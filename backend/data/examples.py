@@ -14,7 +14,8 @@ from backend.data.canonical import CanonicalExample
 from backend.data.checks import CHECKS, Severity
 from backend.data.convert import Problem, to_canonical
 from backend.data.formats import JSONL_FORMATS, DataFormat, detect_format, record_format
-from backend.data.readers import ReadError, guess_mapping, iter_records
+from backend.data.lines import BOM, ReadError, fast_loads, jsonl_lines, parse_jsonl_line, too_long
+from backend.data.readers import HubToken, guess_mapping, iter_records
 
 #: Formats whose records may come in any shape (detected from the first record) or through a column mapping.
 CONTAINERS = frozenset({DataFormat.CSV, DataFormat.TSV, DataFormat.PARQUET, DataFormat.JSON_ARRAY,
@@ -39,8 +40,12 @@ class Item:
         return self.line > 0 and not any(c == "blank_line" for c, _, _ in self.problems)
 
 
-def record_key(raw: bytes) -> bytes:
-    return hashlib.blake2b(raw, digest_size=8).digest()
+try:  # record_key(raw) -> 8 bytes: xxh3 hashes a line in a twentieth of blake2b's time (once per line)
+    from xxhash import xxh3_64_digest as record_key
+except ImportError:  # pragma: no cover - xxhash comes with datasets; without it, the standard library's
+    def record_key(raw: bytes) -> bytes:
+        """An 8-byte hash of a record's raw bytes, for exact duplicates."""
+        return hashlib.blake2b(raw, digest_size=8).digest()
 
 
 def item_from_record(fmt: DataFormat, line: int, record: Any, mapping: dict[str, str] | None,
@@ -48,21 +53,27 @@ def item_from_record(fmt: DataFormat, line: int, record: Any, mapping: dict[str,
     if isinstance(record, ReadError):
         return Item(line, problems=[(record.check, record.message, record.column)])
     example, problems = to_canonical(fmt, record, line, mapping)
+    extra = getattr(record, "extra", None)  # a CSV/TSV row with more cells than the header has columns
+    if extra:
+        shown = ", ".join(repr(cell[:30]) for cell in extra[:3]) + (", …" if len(extra) > 3 else "")
+        problems.append(("extra_cells", f"The row has {len(extra)} cell(s) more than the header's {len(record)} "
+                         f"column(s): {shown}; they are left out.", None))
     if raw is None:
         raw = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
     return Item(line, example, problems, record_key(raw), record)
 
 
 def iter_examples(path: str | Path, format: DataFormat | str | None = None,
-                  column_mapping: dict[str, str] | None = None) -> Iterator[Item]:
-    """Every record of ``path`` as an Item, plus whole-file problems (line 0)."""
+                  column_mapping: dict[str, str] | None = None, *, hub_token: HubToken = None) -> Iterator[Item]:
+    """Every record of ``path`` as an Item, plus whole-file problems (line 0); ``hub_token``: see
+    ``readers.HubToken``."""
     fmt = DataFormat(format) if format else detect_format(path)
     if is_jsonl(fmt, path) and not column_mapping:
         yield from jsonl_items(path, fmt)
         return
     shape: DataFormat | None = fmt if fmt not in CONTAINERS else None
     mapping = column_mapping or None
-    for line, record in iter_records(path, fmt):
+    for line, record in iter_records(path, fmt, hub_token=hub_token):
         if shape is None and isinstance(record, dict):
             shape = record_format(record) if not mapping else fmt
             if shape is None:
@@ -76,28 +87,63 @@ def iter_examples(path: str | Path, format: DataFormat | str | None = None,
         yield item_from_record(shape or fmt, line, record, mapping)
 
 
+def iter_canonical(path: str | Path, format: DataFormat | str | None = None,
+                   column_mapping: dict[str, str] | None = None, *, hub_token: HubToken = None
+                   ) -> Iterator[CanonicalExample]:
+    """The valid examples of a source in canonical form (invalid ones are skipped; validate_file counts them)."""
+    for item in iter_examples(path, format, column_mapping, hub_token=hub_token):
+        if item.example is not None and item.valid:
+            yield item.example
+
+
 def is_jsonl(fmt: DataFormat, path: str | Path) -> bool:
     """True when records are JSON lines (the parallel fast path applies)."""
     return fmt in JSONL_FORMATS or (fmt is DataFormat.TEXT and Path(path).suffix.lower() in (".jsonl", ".json"))
 
 
 def jsonl_items(path: str | Path, fmt: DataFormat, start: int = 0, end: int | None = None,
-                on_block=None) -> Iterator[Item]:
-    """Items of the JSONL lines starting in [start, end): the hot loop of validation (lines are local to
-    the range; the caller adds the range's first line). Duplicates are keyed on the raw line bytes."""
-    from backend.data.readers import BOM, jsonl_lines, parse_jsonl_line
-
-    for line, raw in jsonl_lines(path, start, end, on_block):
-        if start == 0 and line == 1:
-            if raw.startswith(BOM):
-                raw = raw[3:]
-                yield Item(0, problems=[("byte_order_mark", "The file starts with a UTF-8 byte-order mark.", None)])
-            elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                yield Item(0, problems=[("encoding", "The file is UTF-16, not UTF-8.", None)])
+                on_block=None, max_line: int | None = None) -> Iterator[Item]:
+    """Items of the JSONL lines starting in [start, end) (lines are local to the range; the caller adds the
+    range's first line). Duplicates are keyed on the raw line bytes. (Validation's own pass,
+    ``scan.scan_jsonl``, takes the common chat record without making an Item, and this way for the rest.)"""
+    first = start == 0
+    for line, raw in jsonl_lines(path, start, end, on_block, max_line):
+        if first and type(raw) is bytes:
+            raw, note, stop = first_line(raw)
+            if note is not None:
+                yield note
+            if stop:
                 return
-        record = parse_jsonl_line(raw)
-        if isinstance(record, ReadError):
-            yield Item(line, problems=[(record.check, record.message, record.column)])
-        else:
-            example, problems = to_canonical(fmt, record, line)
-            yield Item(line, example, problems, record_key(raw), record)
+        first = False
+        yield line_item(fmt, line, raw, max_line)
+
+
+def first_line(raw: bytes) -> tuple[bytes, Item | None, bool]:
+    """The file's first line without its byte-order mark, a whole-file note about the mark or an encoding,
+    and whether to stop there (UTF-16: nothing more is readable as lines)."""
+    if raw.startswith(BOM):
+        note = ("byte_order_mark", "The file starts with a UTF-8 byte-order mark.", None)
+        return raw[3:], Item(0, problems=[note]), False
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw, Item(0, problems=[("encoding", "The file is UTF-16, not UTF-8.", None)]), True
+    return raw, None, False
+
+
+_UNPARSED = object()
+
+
+def line_item(fmt: DataFormat, line: int, raw: bytes | int, max_line: int | None = None,
+              record: Any = _UNPARSED) -> Item:
+    """The Item of one JSONL line (``raw`` an int: the length of a line over the cap); ``record`` if the
+    caller has parsed it already."""
+    if type(raw) is int:
+        return Item(line, problems=[tuple(too_long(raw, max_line))])
+    if record is _UNPARSED:
+        try:
+            record = fast_loads(raw)
+        except Exception:  # noqa: BLE001 - orjson's error, or no orjson: the standard path decides
+            record = parse_jsonl_line(raw)
+            if isinstance(record, ReadError):
+                return Item(line, problems=[(record.check, record.message, record.column)])
+    example, problems = to_canonical(fmt, record, line)
+    return Item(line, example, problems, record_key(raw), record)

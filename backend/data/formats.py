@@ -86,6 +86,16 @@ def looks_like_hub_id(path: str) -> bool:
     return bool(_HUB_ID.match(path)) and not Path(path).exists()
 
 
+def _complete_line(head: bytes) -> bool:
+    """True when the first line of ``head`` is a whole JSON value by itself."""
+    first, newline, _ = head.partition(b"\n")
+    try:
+        json.loads(first)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return bool(newline)
+
+
 def detect_format(path: str | Path) -> DataFormat:
     """Guess a file's format from its extension and its first records; raises InvalidInput if it cannot."""
     text = str(path)
@@ -106,12 +116,12 @@ def detect_format(path: str | Path) -> DataFormat:
     if head.startswith(b"PAR1"):
         return DataFormat.PARQUET
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"["):
-        return DataFormat.JSON_ARRAY
+    if stripped.startswith(b"[") and not (suffix in (".jsonl", ".ndjson") and _complete_line(stripped)):
+        return DataFormat.JSON_ARRAY  # (a JSON lines file may start with a line that is an array)
     for raw in stripped.split(b"\n")[:50]:
         try:
             shape = record_format(json.loads(raw))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # the reader says what is wrong, on its line
             continue
         if shape is not None:
             return shape

@@ -20,13 +20,15 @@ from pydantic import BaseModel, Field
 from backend.cancel import CancelToken, EtaClock, ProgressFn
 from backend.data.canonical import CanonicalExample
 from backend.data.cost import split_sizes
-from backend.data.profile import DataProfile
 from backend.data.examples import iter_examples
+from backend.data.formats import DataFormat
+from backend.data.profile import DataProfile, Dialect
+from backend.data.readers import HubToken
 from backend.data.report import ValidationReport
 from backend.data.tokens import message_text
 from backend.data.validate import validate_file
 from backend.errors import InvalidInput
-from backend.models import ProviderKind, TrainingConfig
+from backend.models import TrainingConfig
 
 #: Examples shuffled in memory at a time; larger files are shuffled through this many-line buckets.
 BUCKET_LINES = 50_000
@@ -43,11 +45,11 @@ class PreparedDataset(BaseModel):
     dropped: dict[str, int] = Field(default_factory=dict)  # "invalid", "duplicates" -> examples left out
 
 
-def to_provider_record(example: CanonicalExample, provider: ProviderKind) -> dict[str, Any]:
-    """One canonical example in ``provider``'s upload format."""
-    if provider in (ProviderKind.OPENAI, ProviderKind.AZURE):
+def to_provider_record(example: CanonicalExample, profile: DataProfile) -> dict[str, Any]:
+    """One canonical example in the upload format of ``profile``'s dialect."""
+    if profile.dialect is Dialect.OPENAI:
         if example.text is not None:
-            raise InvalidInput(f"{provider.label} cannot train on plain text.", hint="Use chat examples.")
+            raise InvalidInput(f"{profile.who} cannot train on plain text.", hint="Use chat examples.")
         if example.chosen is not None:
             source: dict[str, Any] = {"messages": example.messages}
             if example.tools:
@@ -69,17 +71,23 @@ def _check(report: ValidationReport, drop_invalid: bool, path: str | Path) -> No
     if report.ok or (drop_invalid and report.usable):
         return
     first = report.errors[0] if report.errors else None
-    where = f" First: line {first.line}: {first.message}" if first else ""
+    place = DataFormat(report.format).place
+    where = (f" First: {place} {first.line}: {first.message}" if first and first.line else
+             f" First: {first.message}" if first else "")
     raise InvalidInput(f"{path} has {report.error_count} error(s).{where}",
                        hint="Fix them, or choose to drop the invalid examples." if report.usable else
                        "Fix them: too few usable examples remain.")
 
 
-def _write_examples(path, fmt, mapping, provider, out, *, dedupe: bool, drop_invalid: bool,
-                    cancel: CancelToken | None, dropped: dict[str, int], on_example=None) -> int:
+def write_examples(path, fmt, mapping, profile: DataProfile, out, *, dedupe: bool, drop_invalid: bool,
+                   cancel: CancelToken | None, dropped: dict[str, int], on_example=None,
+                   hub_token: HubToken = None) -> int:
+    """Write the examples of ``path`` to ``out`` as ``profile``'s records, one JSON line each; invalid ones and
+    (with ``dedupe``) exact duplicates are left out only on request, and counted in ``dropped``. Returns the
+    number written. (``prepare_dataset`` and ``data convert`` both write through it.)"""
     seen: set[bytes] = set()
     written = 0
-    for item in iter_examples(path, fmt, mapping):
+    for item in iter_examples(path, fmt, mapping, hub_token=hub_token):
         if not item.is_example:
             continue
         if cancel is not None and written % 256 == 0:
@@ -94,7 +102,7 @@ def _write_examples(path, fmt, mapping, provider, out, *, dedupe: bool, drop_inv
                 dropped["duplicates"] = dropped.get("duplicates", 0) + 1
                 continue
             seen.add(item.key)
-        out.write(json.dumps(to_provider_record(item.example, provider), ensure_ascii=False) + "\n")
+        out.write(json.dumps(to_provider_record(item.example, profile), ensure_ascii=False) + "\n")
         written += 1
         if on_example is not None:
             on_example(written)
@@ -125,19 +133,21 @@ def _shuffled_lines(staging: Path, seed: int, count: int, tmp: Path):
             f.close()
 
 
-def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str | Path, *, format=None,
+def prepare_dataset(path: str | Path, profile: DataProfile, out_dir: str | Path, *, format=None,
                     column_mapping: dict[str, str] | None = None, validation_path: str | Path | None = None,
                     validation_split: float = 0.0, seed: int = 42, shuffle: bool = True, dedupe: bool = False,
                     drop_invalid: bool = False, model: str | None = None, progress: ProgressFn | None = None,
-                    cancel: CancelToken | None = None) -> PreparedDataset:
-    """Validate ``path`` (and ``validation_path``), then write train.jsonl (and validation.jsonl) to ``out_dir``."""
-    provider = ProviderKind(provider)
+                    cancel: CancelToken | None = None, provider: str | None = None,
+                    hub_token: HubToken = None) -> PreparedDataset:
+    """Validate ``path`` (and ``validation_path``) against ``profile``, the rules of the provider the data goes
+    to, then write train.jsonl (and validation.jsonl) to ``out_dir`` in its dialect. ``provider``: its name, as
+    the reports record it; ``hub_token``: for a Hub dataset (``readers.HubToken``)."""
     if not 0.0 <= validation_split < 1.0:
         raise InvalidInput(f"A validation share of {validation_split} is not possible.", hint="Use 0 to 0.5.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = validate_file(path, format=format, column_mapping=column_mapping, provider=provider, model=model,
-                           progress=progress, cancel=cancel)
+    report = validate_file(path, format=format, column_mapping=column_mapping, profile=profile, provider=provider,
+                           model=model, progress=progress, cancel=cancel, hub_token=hub_token)
     _check(report, drop_invalid, path)
     dropped: dict[str, int] = {}
     clock = EtaClock(report.stats.valid_examples or None)
@@ -152,8 +162,9 @@ def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str
         tmp = Path(tmp_name)
         staging = tmp / "staging.jsonl"
         with open(staging, "w", encoding="utf-8") as out:
-            count = _write_examples(path, report.format, column_mapping, provider, out, dedupe=dedupe,
-                                    drop_invalid=drop_invalid, cancel=cancel, dropped=dropped, on_example=tick)
+            count = write_examples(path, report.format, column_mapping, profile, out, dedupe=dedupe,
+                                    drop_invalid=drop_invalid, cancel=cancel, dropped=dropped, on_example=tick,
+                                   hub_token=hub_token)
         lines = _shuffled_lines(staging, seed, count, tmp) if shuffle else open(staging, encoding="utf-8")
         n_val = split_sizes(count, validation_split, validation_path is not None)[1]
         chosen = set() if shuffle else set(random.Random(seed).sample(range(count), n_val))
@@ -165,32 +176,36 @@ def prepare_dataset(path: str | Path, provider: ProviderKind | str, out_dir: str
         if not shuffle:
             lines.close()
         if validation_path is not None:
-            validation_report = validate_file(validation_path, model=model, cancel=cancel)  # no minimum here
+            validation_report = validate_file(validation_path, profile=profile, provider=provider, model=model,
+                                              cancel=cancel, minimum=0,  # a validation file has no minimum of its own
+                                              hub_token=hub_token)
             _check(validation_report, drop_invalid, validation_path)
             vdropped: dict[str, int] = {}
             with open(val_path, "w", encoding="utf-8") as val:
-                n_val = _write_examples(validation_path, validation_report.format, None, provider, val,
-                                        dedupe=dedupe, drop_invalid=drop_invalid, cancel=cancel, dropped=vdropped)
+                n_val = write_examples(validation_path, validation_report.format, None, profile, val,
+                                        dedupe=dedupe, drop_invalid=drop_invalid, cancel=cancel, dropped=vdropped,
+                                       hub_token=hub_token)
             dropped.update({f"validation_{k}": v for k, v in vdropped.items()})
     n_train = count - (n_val if validation_path is None else 0)
     minimum = report.minimum_examples
     if n_train < minimum:
         raise InvalidInput(f"Only {n_train} training example(s) remain after dropping and splitting; "
-                           f"{provider.label} needs at least {minimum}.",
+                           f"{profile.who} needs at least {minimum}.",
                            hint="Add examples, keep duplicates, or lower the validation share.")
     return PreparedDataset(train_path=str(train_path), validation_path=str(val_path) if n_val else None,
                            report=report, validation_report=validation_report, train_examples=n_train,
                            validation_examples=n_val, dropped=dropped)
 
 
-def prepare_for(config: TrainingConfig, profile: DataProfile | None, out_dir: str | Path, *, model: str | None = None,
-                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PreparedDataset:
+def prepare_for(config: TrainingConfig, profile: DataProfile, out_dir: str | Path, *, model: str | None = None,
+                progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                hub_token: HubToken = None) -> PreparedDataset:
     """``prepare_dataset`` for a launch: every data setting of ``config`` (format, column mapping, dedupe, drop
     invalid), its split and seed, so that no provider forgets one. ``profile`` is the provider's
-    (``ProviderBase.data``); the rules are still looked up by ``config.provider`` until validation reads the
-    profile."""
+    (``ProviderBase.data``): its rules and its dialect. ``hub_token``: for a Hub dataset (``readers.HubToken``)."""
     settings = config.data_settings
-    return prepare_dataset(config.training_file, config.provider, out_dir, format=settings.format,
+    return prepare_dataset(config.training_file, profile, out_dir, provider=config.provider, format=settings.format,
                            column_mapping=settings.column_mapping, validation_path=config.validation_file,
                            validation_split=config.validation_split, seed=config.split_seed, dedupe=settings.dedupe,
-                           drop_invalid=settings.drop_invalid, model=model, progress=progress, cancel=cancel)
+                           drop_invalid=settings.drop_invalid, model=model, progress=progress, cancel=cancel,
+                           hub_token=hub_token)

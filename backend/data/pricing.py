@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.data.report import PriceEstimate
-from backend.models import ProviderKind
+from backend.data.tokens import base_model_name
 
 PRICES_FILE = Path(__file__).resolve().parents[2] / "resources" / "prices.json"
 
@@ -38,11 +38,11 @@ def load_prices() -> dict[str, Any]:
     return json.loads(PRICES_FILE.read_text(encoding="utf-8"))
 
 
-def _model_entry(provider: ProviderKind | str | None, model: str | None) -> tuple[str, dict] | None:
-    if not provider or not model:
+def _model_entry(table_key: str | None, model: str | None) -> tuple[str, dict] | None:
+    if not table_key or not model:
         return None
-    table = load_prices()["providers"].get(ProviderKind(provider).value, {})
-    name = model.split(":")[1] if model.startswith("ft:") else model
+    table = load_prices()["providers"].get(table_key, {})
+    name = base_model_name(model)
     if name in table:
         return name, table[name]
     # A family name ("gpt-4o") means its dated snapshots ("gpt-4o-2024-08-06"), not "gpt-4o-mini-...".
@@ -51,14 +51,16 @@ def _model_entry(provider: ProviderKind | str | None, model: str | None) -> tupl
     return (matches[-1], table[matches[-1]]) if matches else None  # newest snapshot of a family name
 
 
-def max_tokens_per_example(provider: ProviderKind | str | None, model: str | None) -> int | None:
-    entry = _model_entry(provider, model)
+def max_tokens_per_example(table: str | None, model: str | None) -> int | None:
+    """The longest example ``model`` takes, from the price table ``table`` (``DataProfile.price_table``)."""
+    entry = _model_entry(table, model)
     return entry[1].get("max_tokens_per_example") if entry else None
 
 
-def estimate_price(billed_tokens: int, provider: ProviderKind | str | None, model: str | None) -> PriceEstimate | None:
-    """Training cost in USD for ``billed_tokens`` (tokens x epochs); None where the table has no price."""
-    entry = _model_entry(provider, model)
+def estimate_price(billed_tokens: int, table: str | None, model: str | None) -> PriceEstimate | None:
+    """Training cost in USD for ``billed_tokens`` (tokens x epochs) from the price table ``table`` (a
+    provider's ``DataProfile.price_table``: "openai", "azure"); None where the table has no price."""
+    entry = _model_entry(table, model)
     if entry is None:
         return None
     name, row = entry

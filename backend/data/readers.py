@@ -1,22 +1,23 @@
-"""Readers: every source format as a stream of ``(line, record | ReadError)``, never holding the file.
+"""The readers' dispatcher: every source format as a stream of ``(line, record | ReadError)``, never holding
+the file, plus what the data page asks of a source (its columns, one record's text, a guessed mapping).
 
-Line numbers are 1-based physical lines for line formats (JSONL, text, CSV) and record numbers for
-container formats (Parquet, JSON arrays, dataset folders: see containers.py). Bad bytes become ReadErrors, never exceptions;
-only a source that cannot be opened at all (a missing file, the Hub while offline) raises InvalidInput.
+Line numbers are 1-based physical lines for line formats (JSONL, text, CSV: lines.py) and record numbers for
+container formats (Parquet, JSON arrays, dataset folders, Hub datasets: containers.py). Bad bytes become
+ReadErrors, never exceptions; only a source that cannot be opened at all (a missing file, the Hub while
+offline) raises InvalidInput.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from backend.data.canonical import CanonicalExample
+from backend.data import containers
 from backend.data.formats import DataFormat, detect_format
+from backend.data.lines import (ReadError, delimited_records, jsonl_lines, jsonl_records, plain_text_records,
+                                too_long)
 from backend.errors import InvalidInput
 
 COLUMN_ROLES = ("system", "user", "assistant", "rejected")
@@ -24,151 +25,50 @@ _GUESSES = {"system": ("system", "system_prompt", "instructions"),
             "user": ("user", "prompt", "question", "input", "instruction", "query"),
             "assistant": ("assistant", "completion", "answer", "output", "response", "chosen"),
             "rejected": ("rejected",)}
-BOM = b"\xef\xbb\xbf"
-CHUNK = 1 << 20
+#: The token for private and gated Hub datasets, or how to get it: a callable is called only when a Hub
+#: dataset is read, on the caller's thread (``backend.hub.dataset_token`` reads the keyring: never the GUI's).
+HubToken = str | Callable[[], str | None] | None
 
 
-_decode = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
-try:  # orjson parses a line in a third of json's time; anything it refuses goes to json for the exact finding
-    from orjson import JSONDecodeError as _FastError
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - orjson is a dependency, but the reader must not need it
-    _fast_loads = None
-
-
-class ReadError(NamedTuple):
-    check: str
-    message: str
-    column: int | None = None
-
-
-def parse_jsonl_line(raw: bytes) -> Any:
-    """One JSONL line (without its newline) as a record, or a ReadError."""
-    if _fast_loads is not None:
-        try:
-            return _fast_loads(raw)
-        except _FastError:
-            pass  # blank, invalid, not UTF-8, NaN, huge ints, deep nesting: the standard path decides
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return ReadError("encoding", f"Byte {exc.start + 1} is not valid UTF-8 ({raw[exc.start:exc.start + 1]!r}).",
-                         exc.start + 1)
-    if not text or (text[0] in " \t\r\f\v" and not text.strip()):  # strip() would copy every line
-        return ReadError("blank_line", "The line is blank.")
-    try:
-        return _decode(text)
-    except json.JSONDecodeError as exc:
-        return ReadError("invalid_json", f"{exc.msg}.", exc.colno)
-    except RecursionError:
-        return ReadError("invalid_json", "The JSON is nested too deeply.")
-
-
-def jsonl_lines(path: str | Path, start: int = 0, end: int | None = None,
-                on_block: Callable[[int], None] | None = None) -> Iterator[tuple[int, bytes]]:
-    """(local line number, line bytes) for the lines starting in [start, end), read in 1 MB blocks;
-    ``on_block`` gets the bytes read so far after each block (progress)."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        remaining = (end if end is not None else os.fstat(f.fileno()).st_size) - start
-        line, tail = 0, b""
-        while remaining > 0:
-            block = f.read(min(CHUNK, remaining))
-            if not block:
-                break
-            remaining -= len(block)
-            if on_block is not None:
-                on_block(f.tell() - start)
-            parts = (tail + block).split(b"\n")
-            tail = parts.pop()
-            for raw in parts:
-                line += 1
-                yield line, raw[:-1] if raw.endswith(b"\r") else raw
-        if tail:
-            yield line + 1, tail[:-1] if tail.endswith(b"\r") else tail
-
-
-def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    for line, raw in jsonl_lines(path):
-        if line == 1 and raw.startswith(BOM):
-            raw = raw[3:]
-            yield 0, ReadError("byte_order_mark", "The file starts with a UTF-8 byte-order mark.")
-        elif line == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            yield 0, ReadError("encoding", "The file is UTF-16, not UTF-8.")
-            return
-        yield line, parse_jsonl_line(raw)
-
-
-def _plain_text(path: Path) -> Iterator[tuple[int, Any]]:
-    for line, raw in _jsonl_raw(path):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield line, ReadError("encoding", f"Byte {exc.start + 1} is not valid UTF-8.", exc.start + 1)
-            continue
-        if text.strip():  # blank lines separate documents in plain text
-            yield line, {"text": text}
-
-
-def _jsonl_raw(path: Path) -> Iterator[tuple[int, bytes]]:
-    for line, raw in jsonl_lines(path):
-        yield line, raw[3:] if line == 1 and raw.startswith(BOM) else raw
-
-
-def _decoded_lines(path: Path) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            yield decoder.decode(block)
-        yield decoder.decode(b"", final=True)
-
-
-def _delimited(path: Path, delimiter: str) -> Iterator[tuple[int, Any]]:
-    try:
-        text = (chunk for chunk in _decoded_lines(path))
-        reader = csv.DictReader(_lines_of(text), delimiter=delimiter)
-        for row in reader:
-            yield reader.line_num, {k: v for k, v in row.items() if k is not None}
-    except UnicodeDecodeError as exc:
-        yield 0, ReadError("encoding", f"The file is not valid UTF-8 (byte {exc.start + 1} of a block).")
-    except csv.Error as exc:
-        yield 0, ReadError("invalid_json", f"The file is not valid {'CSV' if delimiter == ',' else 'TSV'}: {exc}.")
-
-
-def _lines_of(chunks: Iterator[str]) -> Iterator[str]:
-    tail = ""
-    for chunk in chunks:
-        parts = (tail + chunk).split("\n")
-        tail = parts.pop()
-        for part in parts:
-            yield part + "\n"
-    if tail:
-        yield tail
-
-
-def iter_records(path: str | Path, format: DataFormat | str | None = None) -> Iterator[tuple[int, Any]]:
-    """Every record of a source with its line; ``line`` 0 marks a problem of the whole file."""
+def iter_records(path: str | Path, format: DataFormat | str | None = None, *,
+                 hub_token: HubToken = None) -> Iterator[tuple[int, Any]]:
+    """Every record of a source with its line; ``line`` 0 marks a problem of the whole file. ``hub_token``:
+    for a Hub dataset only (see ``HubToken``)."""
     fmt = DataFormat(format) if format else detect_format(path)
-    from backend.data.containers import hf_folder, hub, json_array, parquet
-
     p = Path(path)
     if fmt is DataFormat.HUB_DATASET:
-        yield from hub(str(path))
+        yield from containers.hub(str(path), hub_token() if callable(hub_token) else hub_token)
         return
     if fmt is not DataFormat.HF_DATASET_DIR and not p.is_file():
         raise InvalidInput(f"{p} is not a file.", hint="Choose a data file.")
     if fmt is DataFormat.HF_DATASET_DIR:
-        yield from hf_folder(p)
+        yield from _dataset_folder(p)
     elif fmt is DataFormat.TEXT and p.suffix.lower() not in (".jsonl", ".json", ".ndjson"):
-        yield from _plain_text(p)
+        yield from plain_text_records(p)
     elif fmt in (DataFormat.CSV, DataFormat.TSV):
-        yield from _delimited(p, "," if fmt is DataFormat.CSV else "\t")
+        yield from delimited_records(p, "," if fmt is DataFormat.CSV else "\t")
     elif fmt is DataFormat.PARQUET:
-        yield from parquet(p)
+        yield from containers.parquet(p)
     elif fmt is DataFormat.JSON_ARRAY:
-        yield from json_array(p)
+        yield from containers.json_array(p)
     else:
-        yield from _jsonl(p)
+        yield from jsonl_records(p)
+
+
+def _dataset_folder(path: Path) -> Iterator[tuple[int, Any]]:
+    """A folder written by ``datasets``' save_to_disk, or one of data files (its train files, read in turn and
+    numbered as one table)."""
+    if containers.is_saved_dataset(path):
+        yield from containers.saved_dataset(path)
+        return
+    index = 0
+    for file in containers.dataset_folder_files(path):
+        for line, record in iter_records(file):
+            if line == 0:  # a problem of that whole file (not UTF-8, damaged): said of it, not of a row
+                yield 0, record._replace(message=f"{file.name}: {record.message}")
+                continue
+            index += 1
+            yield index, record
 
 
 def read_columns(path: str | Path, format: DataFormat | str | None = None) -> list[str]:
@@ -193,16 +93,6 @@ def guess_mapping(columns: list[str]) -> dict[str, str] | None:
     return mapping if "user" in mapping and "assistant" in mapping else None
 
 
-def iter_canonical(path: str | Path, format: DataFormat | str | None = None,
-                   column_mapping: dict[str, str] | None = None) -> Iterator[CanonicalExample]:
-    """The valid examples of a source in canonical form (invalid ones are skipped; validate_file counts them)."""
-    from backend.data.examples import iter_examples
-
-    for item in iter_examples(path, format, column_mapping):
-        if item.example is not None and item.valid:
-            yield item.example
-
-
 def record_text(path: str | Path, line: int, format: DataFormat | str | None = None, limit: int = 20_000) -> str:
     """The source text of the record at ``line`` (shown when the user clicks a finding), at most ``limit``
     characters; streamed, so a record near the end of a large file costs one read, not memory."""
@@ -212,6 +102,8 @@ def record_text(path: str | Path, line: int, format: DataFormat | str | None = N
     if fmt.is_jsonl or (fmt is DataFormat.TEXT and Path(path).is_file()):
         for number, raw in jsonl_lines(path):
             if number == line:
+                if type(raw) is int:
+                    return too_long(raw).message
                 return raw[:limit * 4].decode("utf-8", errors="replace")[:limit]
         return ""
     for number, record in iter_records(path, fmt):

@@ -59,6 +59,8 @@ class Stats(BaseModel):
     billed_tokens: int = 0  # per epoch x default epochs
     tokenizer: str = ""  # "o200k_base", "cl100k_base", or a local tokenizer folder
     duplicates: int = 0
+    without_system: int = 0  # valid conversations without a system message (the cookbook's count)
+    without_user: int = 0  # ... and without a user message
 
 
 class ValidationReport(BaseModel):
@@ -67,13 +69,16 @@ class ValidationReport(BaseModel):
     path: str
     format: DataFormat
     method: Literal["supervised", "dpo"] = "supervised"
-    provider: str | None = None
+    provider: str | None = None  # whose rules were applied: as given, or inferred from the model
+    provider_inferred: bool = False
+    rules: str = ""  # which provider's rules were applied and why, as a sentence
     model: str | None = None
     findings: list[Finding] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict)  # check -> findings, exact even when truncated
     stats: Stats = Field(default_factory=Stats)
     price: PriceEstimate | None = None
     minimum_examples: int = 0
+    context_length: int | None = None  # tokens per example checked against (None: not checked)
     elapsed_seconds: float = 0.0
 
     @property
@@ -110,6 +115,3 @@ class ValidationReport(BaseModel):
         file_level = any(f.line == 0 and f.severity is Severity.ERROR and f.check != "too_few_examples"
                          for f in self.findings)
         return not file_level and self.stats.valid_examples >= max(1, self.minimum_examples)
-
-    def findings_for_line(self, line: int) -> list[Finding]:
-        return [f for f in self.findings if f.line == line]

@@ -69,12 +69,16 @@ def ensure_tiktoken_offline() -> Path:
         return target
 
 
+def base_model_name(model: str) -> str:
+    """The base model of an OpenAI fine-tune id (``ft:BASE:org::id``), else the id itself."""
+    return model.split(":")[1] if model.startswith("ft:") else model
+
+
 def encoding_name_for_model(model: str | None) -> str:
     """o200k_base for the gpt-4o / gpt-4.1 / o-series families, cl100k_base for gpt-3.5 and gpt-4."""
     if not model:
         return DEFAULT_ENCODING
-    name = model.split(":")[1] if model.startswith("ft:") else model
-    name = name.lower()
+    name = base_model_name(model).lower()
     if name.startswith(("gpt-3.5", "gpt-35", "babbage", "davinci")) or (
             name.startswith("gpt-4") and not name.startswith(("gpt-4o", "gpt-4.1", "gpt-4.5"))):
         return "cl100k_base"
@@ -172,8 +176,24 @@ def example_parts(messages: Iterable[dict[str, Any]], tools: Any = None) -> tupl
             texts.append(name)
             overhead += TOKENS_PER_NAME
     if tools:
-        texts.append(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
+        texts.append(tools_text(tools))
     return texts, overhead
+
+
+def tools_text(tools: Any) -> str:
+    """The compact JSON of an example's tool definitions, whose tokens are counted with the example's.
+    orjson writes it about ten times as fast as json (the hot loop does this for every example with
+    tools); json takes what orjson refuses (integers over 64 bits)."""
+    try:
+        from orjson import dumps
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        dumps = None
+    if dumps is not None:
+        try:
+            return dumps(tools).decode()
+        except TypeError:
+            pass
+    return json.dumps(tools, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def count_tokens(value: Any, model: str | None = None, tokenizer_path: str | None = None) -> int:

@@ -42,7 +42,7 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
                    "Free, private, slower without a GPU.")
     account = AccountSpec(AccountNeed.OPTIONAL, AccountKind.HUGGINGFACE, none_choice="None (public models only)",
                           secret_noun="token")
-    data = DataProfile("Training on this computer", Dialect.TRL, 1, True, ContextSource.MODEL_CONFIG,
+    data = DataProfile("Hugging Face (this computer)", Dialect.TRL, 1, True, ContextSource.MODEL_CONFIG,
                        TokenizerSource.MODEL_FOLDER, None)
     methods = frozenset({"supervised", "dpo"})
     model_page = ModelPage.LOCAL
@@ -98,7 +98,7 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         check_options(config, model_facts(folder))
         staged = staging_dir()
         try:
-            refs = stage_data(config, staged, progress=progress, cancel=cancel)
+            refs = stage_data(config, staged, profile=self.data, hub_token=hub.dataset_token, progress=progress, cancel=cancel)
         except BaseException:
             discard(staged)
             raise

@@ -27,3 +27,10 @@ def write_jsonl(tmp_path):
                 f.write((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n")
         return path
     return write
+
+
+def profile(kind: str):
+    """The data rules of the registered provider ``kind`` (what the app passes to validation and preparation)."""
+    from backend import providers
+
+    return providers.provider_class(kind).data

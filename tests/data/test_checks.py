@@ -7,7 +7,7 @@ import json
 import pytest
 
 from backend.data import CHECKS, Severity, validate_file
-from tests.data.conftest import chat, chats
+from tests.data.conftest import chat, chats, profile
 
 U = {"role": "user", "content": "Hi"}
 A = {"role": "assistant", "content": "Hello"}
@@ -35,7 +35,7 @@ CASES = {
 @pytest.mark.parametrize("check", sorted(CASES))
 def test_check_fires_on_its_line(write_jsonl, check):
     path = write_jsonl(chats(12) + [CASES[check]])
-    report = validate_file(path, provider="openai")
+    report = validate_file(path, profile=profile("openai"))
     found = [f for f in report.findings if f.check == check]
     assert found and found[0].line == 13, report.findings
     assert report.counts[check] == 1
@@ -100,17 +100,17 @@ def test_identical_preference_pair(write_jsonl):
 
 def test_too_few_examples_for_openai_only(write_jsonl):
     path = write_jsonl(chats(9))
-    report = validate_file(path, provider="openai")
+    report = validate_file(path, profile=profile("openai"))
     assert report.counts == {"too_few_examples": 1} and not report.usable
     assert "at least 10" in report.findings[0].message
-    assert validate_file(path, provider="hf-local").ok
+    assert validate_file(path, profile=profile("hf-local")).ok
 
 
 def test_plain_text_is_refused_for_openai(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("\n".join(f"doc {i}" for i in range(12)), encoding="utf-8")
-    assert validate_file(path, provider="openai").counts == {"unsupported_by_provider": 1}
-    assert validate_file(path, provider="hf-local").ok
+    assert validate_file(path, profile=profile("openai")).counts == {"unsupported_by_provider": 1}
+    assert validate_file(path, profile=profile("hf-local")).ok
 
 
 def test_mixed_preference_and_chat(write_jsonl):
@@ -133,3 +133,84 @@ def test_a_file_with_only_a_byte_order_mark_is_empty(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf")
     report = validate_file(path)
     assert report.counts["byte_order_mark"] == report.counts["empty_file"] == 1 and not report.usable
+
+
+S = {"role": "system", "content": "Be brief."}
+
+
+def test_examples_without_a_system_or_user_message_are_listed(write_jsonl):
+    """The cookbook's two counts, as warnings with their lines: such examples train, but rarely as meant."""
+    with_system = [chat(f"Q{i}?", "A.", system="Be brief.") for i in range(12)]
+    rows = with_system[:5] + [{"messages": [U, {**A, "content": "No system"}]},  # line 6
+                              {"messages": [S, {**A, "content": "No user"}]},  # line 7
+                              {"messages": [{**A, "content": "Neither"}]}] + with_system[5:]  # line 8
+    report = validate_file(write_jsonl(rows), profile=profile("openai"))
+    found = [(f.line, f.check, f.severity) for f in report.findings]
+    assert found == [(6, "missing_system_message", Severity.WARNING), (7, "missing_user_message", Severity.WARNING),
+                     (8, "missing_system_message", Severity.WARNING), (8, "missing_user_message", Severity.WARNING)]
+    assert report.ok and report.stats.valid_examples == 15
+    assert (report.stats.without_system, report.stats.without_user) == (2, 2)
+    assert CHECKS["missing_system_message"].how_to_fix in report.findings[0].how_to_fix
+
+
+def test_a_file_without_any_system_message_is_a_choice_not_a_finding(write_jsonl):
+    report = validate_file(write_jsonl(chats(12) + [{"messages": [A]}]))
+    assert [(f.line, f.check) for f in report.findings] == [(13, "missing_user_message")]
+    assert (report.stats.without_system, report.stats.without_user) == (13, 1)  # still counted
+
+
+def test_preference_prompts_and_converted_shapes_are_checked_too(write_jsonl):
+    pair = {"input": {"messages": [S, U]}, "preferred_output": [A], "non_preferred_output": [{**A, "content": "No"}]}
+    lonely = {"input": {"messages": [S]}, "preferred_output": [A], "non_preferred_output": [{**A, "content": "No"}]}
+    report = validate_file(write_jsonl([pair, lonely]))
+    assert [(f.line, f.check) for f in report.findings] == [(2, "missing_user_message")]
+    sharegpt = [{"conversations": [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"},
+                                   {"from": "gpt", "value": "Hello"}]},
+                {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello again"}]}]
+    report = validate_file(write_jsonl(sharegpt, "sharegpt.jsonl"))
+    assert [(f.line, f.check) for f in report.findings] == [(2, "missing_system_message")]
+
+
+def test_row_formats_name_the_twin_by_row(tmp_path):
+    rows = chats(11) + [chat("Question 3?", "Answer 3.")]
+    path = tmp_path / "chats.json"
+    path.write_text(json.dumps(rows, indent=1), encoding="utf-8")  # a JSON array: lines are not records
+    [f] = validate_file(path).findings
+    assert (f.line, f.check) == (12, "duplicate") and f.message == "The example is an exact duplicate of row 4."
+
+
+def test_a_csv_row_with_more_cells_than_the_header_is_a_warning_naming_the_row(tmp_path):
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\n" + "".join(f"q{i},a{i}\n" for i in range(11))
+                    + 'q11,a11,"left, out",more\n', encoding="utf-8")
+    report = validate_file(path, profile=profile("openai"))
+    [f] = report.findings
+    assert (f.line, f.check, f.severity) == (13, "extra_cells", Severity.WARNING)
+    assert f.message == ("The row has 2 cell(s) more than the header's 2 column(s): 'left, out', 'more'; "
+                         "they are left out.")
+    assert report.ok and report.stats.valid_examples == 12  # the row still trains, without the extra cells
+
+
+@pytest.mark.parametrize("deep", ['{"messages": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                  '{"a": ' * 100_000 + "1" + "}" * 100_000])
+def test_a_line_nested_100000_deep_is_a_finding_on_its_line(tmp_path, deep):
+    """Also as the first line, where format detection reads it (json recursed until RecursionError there)."""
+    for lines, expected in (([deep] + [json.dumps(c) for c in chats(12)], 1),
+                            ([json.dumps(c) for c in chats(12)] + [deep], 13)):
+        path = tmp_path / "deep.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        report = validate_file(path, profile=profile("openai"))
+        assert [(f.line, f.check, f.message) for f in report.findings] == [
+            (expected, "invalid_json", "The JSON is nested too deeply.")]
+        assert report.usable and report.stats.valid_examples == 12
+
+
+def test_a_role_of_any_json_type_is_a_finding(write_jsonl):
+    """A list or an object where a role belongs was hashed into a set lookup: a TypeError, not a finding."""
+    report = validate_file(write_jsonl(chats(12) + [{"messages": [{"role": ["user"], "content": "Hi"}, A]}]))
+    assert [(f.line, f.check, f.message) for f in report.findings] == [
+        (13, "unrecognized_role", "Message 1 has role \"['user']\".")]
+    sharegpt = [{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]},
+                {"conversations": [{"from": {"who": "human"}, "value": "Hi"}, {"from": "gpt", "value": "Yo"}]}]
+    report = validate_file(write_jsonl(sharegpt, "sharegpt.jsonl"))
+    assert [(f.line, f.check) for f in report.findings] == [(2, "unrecognized_role")]

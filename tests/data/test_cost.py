@@ -12,7 +12,7 @@ from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerS
 from backend.data.report import Stats
 from backend.models import CostEstimate, TrainingConfig
 from backend.providers import provider_class
-from tests.data.conftest import chats
+from tests.data.conftest import chats, profile
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -27,20 +27,20 @@ def test_split_sizes(count, split, has_file, sizes):
 
 @pytest.mark.parametrize("count, split", [(20, 0.2), (17, 0.3), (11, 0.05)])
 def test_preparation_splits_as_split_sizes_says(write_jsonl, tmp_path, count, split):
-    prepared = prepare_dataset(write_jsonl(chats(count)), "openai", tmp_path / "out", validation_split=split)
+    prepared = prepare_dataset(write_jsonl(chats(count)), profile("openai"), tmp_path / "out", validation_split=split)
     assert (prepared.train_examples, prepared.validation_examples) == split_sizes(count, split, False)
 
 
 def test_the_price_is_that_of_the_training_share(write_jsonl):
-    report = validate_file(write_jsonl(chats(20)), provider="openai", model=MODEL)
+    openai = provider_class("openai").data
+    report = validate_file(write_jsonl(chats(20)), profile=openai, model=MODEL)
     stats = report.stats
-    profile = provider_class("openai").data
-    whole = training_cost(stats, training_examples=20, epochs=3, profile=profile, model=MODEL)
+    whole = training_cost(stats, training_examples=20, epochs=3, profile=openai, model=MODEL)
     assert whole.tokens_per_epoch == stats.billed_tokens_per_epoch and whole.billed_tokens == 3 * whole.tokens_per_epoch
     assert whole.price == estimate_price(whole.billed_tokens, "openai", MODEL) and whole.price is not None
     assert not whole.free
     training, _ = split_sizes(20, 0.2, False)
-    share = training_cost(stats, training_examples=training, epochs=3, profile=profile, model=MODEL)
+    share = training_cost(stats, training_examples=training, epochs=3, profile=openai, model=MODEL)
     assert share.training_examples == 16
     assert share.tokens_per_epoch == round(stats.billed_tokens_per_epoch * 16 / 20)
     assert share.price.amount_usd == pytest.approx(whole.price.amount_usd * 16 / 20, rel=0.01)

@@ -205,3 +205,23 @@ def test_the_data_settings_travel_in_the_configuration_as_jobs_have_always_store
     assert config.data_settings == settings
     clone = WizardDraft.from_config(config)
     assert clone.data == settings and clone.options == {"kept": 1}
+
+
+def test_a_report_for_another_provider_is_not_reused(qtbot, page, write_jsonl):
+    """Back to the provider page, from local training to OpenAI: the same 5 examples are checked again."""
+    draft = page.wizard().draft
+    draft.provider, draft.base_model = ProviderKind.HF_LOCAL, None
+    report = validated(qtbot, page, write_jsonl(chats(5)))
+    assert report.ok and page.isComplete() and report.provider == "hf-local"
+    assert page.stats.figures["price"].text() == "none: training on this computer"
+    draft.provider, draft.base_model = ProviderKind.OPENAI, "gpt-4o-mini-2024-07-18"
+    page.report = None
+    page.initializePage()
+    qtbot.waitUntil(lambda: page.report is not None and page.report.provider == "openai", timeout=15000)
+    assert page.report.counts == {"too_few_examples": 1} and not page.isComplete()
+    assert page.stats.figures["rules"].text().startswith("OpenAI, as chosen: at least 10 examples, at most 65,536")
+    draft.base_model = None  # the model page comes after the data page
+    page.validate()
+    qtbot.waitUntil(lambda: page.report is not None and page.report.model is None, timeout=15000)
+    assert page.stats.figures["price"].text() == "once you choose a model (next page)"
+    assert page.stats.figures["examples"].text() == "5 read, 5 valid, 0 duplicate(s), 5 without a system message"

@@ -9,7 +9,7 @@ import pytest
 
 from backend.data import DataFormat, detect_format, iter_canonical, read_columns, validate_file
 from backend.errors import InvalidInput
-from tests.data.conftest import chats
+from tests.data.conftest import chats, profile
 
 
 def test_openai_chat_with_tools_and_weights(write_jsonl):
@@ -134,7 +134,7 @@ def test_arrow_containers_read_messages_back_without_the_nulls_arrow_adds(tmp_pa
     else:
         Dataset.from_list(rows).save_to_disk(str(path))
     assert [e.messages for e in iter_canonical(path)] == [r["messages"] for r in rows]
-    report = validate_file(path, provider="openai")
+    report = validate_file(path, profile=profile("openai"))
     assert (report.stats.examples, report.stats.valid_examples, report.errors) == (12, 12, [])
 
 
@@ -155,7 +155,7 @@ def test_the_detected_format_can_be_overridden(tmp_path):
     path.write_text("\n".join(json.dumps(c) for c in chats(12)) + "\n", encoding="utf-8")
     assert detect_format(path) is DataFormat.TEXT
     assert validate_file(path).stats.valid_examples == 12  # twelve documents of text
-    report = validate_file(path, format="openai_chat", provider="openai")
+    report = validate_file(path, format="openai_chat", profile=profile("openai"))
     assert report.ok and report.format is DataFormat.OPENAI_CHAT and report.method == "supervised"
     assert [e.messages for e in iter_canonical(path, DataFormat.OPENAI_CHAT)] == [c["messages"] for c in chats(12)]
 
@@ -164,6 +164,6 @@ def test_a_damaged_dataset_folder_is_a_finding(tmp_path):
     folder = tmp_path / "ds"
     folder.mkdir()
     (folder / "state.json").write_text("{}", encoding="utf-8")
-    report = validate_file(folder, provider="hf-local")
+    report = validate_file(folder, profile=profile("hf-local"))
     assert report.counts.get("unreadable") == 1 and not report.usable
     assert "cannot be read" in report.findings[0].message

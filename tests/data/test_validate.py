@@ -10,12 +10,12 @@ from backend.cancel import CancelToken
 from backend.data import count_tokens, default_epochs, encoding_name_for_model, estimate_price, validate_file
 from backend.data import validate as validate_module
 from backend.errors import Cancelled
-from tests.data.conftest import chat, chats
+from tests.data.conftest import chat, chats, profile
 
 
 def test_statistics_and_estimates(write_jsonl):
     rows = chats(20) + [chat("long " * 300, "fine")]
-    report = validate_file(write_jsonl(rows), provider="openai", model="gpt-4o-mini")
+    report = validate_file(write_jsonl(rows), profile=profile("openai"), model="gpt-4o-mini")
     s = report.stats
     assert (s.examples, s.valid_examples) == (21, 21)
     assert s.longest[0][0] == 21 and s.longest[0][1] == s.tokens.max > 300
@@ -65,19 +65,60 @@ def test_hf_tokenizer_counts(tiny_model_dir, write_jsonl):
     assert count_tokens("hello", tokenizer_path=str(tiny_model_dir)) >= 1
 
 
-def test_parallel_pass_matches_the_serial_one(write_jsonl, monkeypatch):
-    rows = chats(3000) + ["{broken"] + chats(5) + [chat("Question 7?", "Answer 7.")] + ["", {"messages": []}]
+@pytest.fixture
+def chunks(monkeypatch):
+    """Several processes over small files: no size floor, 32 KB per process, 16 KB chunks. Returns what
+    each ``scan_parallel`` call returned: (first byte, Tally) per chunk, each with the pid that scanned it."""
+    from backend.data import parallel
+
+    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(validate_module, "MIN_BYTES_PER_PROCESS", 32 << 10)
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 16 << 10)
+    calls, real = [], parallel.scan_parallel
+
+    def spy(*args, **kwargs):
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+    monkeypatch.setattr(parallel, "scan_parallel", spy)
+    return calls
+
+
+def test_parallel_pass_matches_the_serial_one(write_jsonl, chunks):
+    rows = chats(3000)
+    rows[1999] = "{broken"  # line 2000
+    rows[2499] = ""  # line 2500
+    rows[2899] = {"messages": []}  # line 2900
+    rows[2999] = chat("Question 7?", "Answer 7.")  # line 3000, the twin of line 8
     path = write_jsonl(rows)
     serial = validate_file(path, workers=1)
-    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    assert not chunks  # one process
     seen = []
-    parallel = validate_file(path, workers=2, progress=seen.append)
-    assert parallel.counts == serial.counts == {"invalid_json": 1, "duplicate": 6, "blank_line": 1,
-                                                "missing_messages_list": 1}
+    parallel = validate_file(path, workers=3, progress=seen.append)
+    [parts] = chunks
+    assert len(parts) > 6 and all(t.examples > 0 for _, t in parts) and sum(t.examples for _, t in parts) == 2999
+    assert len({t.pid for _, t in parts}) > 1  # more than one process scanned
+    starts, line = {}, 1  # the line each chunk starts at: the findings lie in chunks after the first
+    for _, t in parts:
+        starts[line] = t.pid
+        line += t.last_line
+    assert line == 3001 and sum(1 for first in starts if first > 8) >= 6
+    assert [(f.line, f.check) for f in parallel.findings] == [
+        (2000, "invalid_json"), (2500, "blank_line"), (2900, "missing_messages_list"), (3000, "duplicate")]
+    assert parallel.findings[-1].message == "The example is an exact duplicate of line 8."  # twin in chunk 1
     assert parallel.findings == serial.findings
-    assert parallel.stats == serial.stats
-    assert [f.line for f in parallel.findings if f.check == "duplicate"] == [3002, 3003, 3004, 3005, 3006, 3007]
+    assert parallel.counts == serial.counts == {"invalid_json": 1, "duplicate": 1, "blank_line": 1,
+                                                "missing_messages_list": 1}
+    assert parallel.stats == serial.stats and parallel.stats.longest == serial.stats.longest
     assert seen and seen[-1].done == os.path.getsize(path)
+
+
+def test_findings_stay_capped_per_check_across_chunks(write_jsonl, chunks):
+    from backend.data.checks import MAX_FINDINGS_PER_CHECK
+
+    path = write_jsonl(["{bad"] * 1500 + chats(1500) + ["{bad"] * 1500)
+    report = validate_file(path, workers=3)
+    assert len(chunks[0]) > 3 and report.counts == {"invalid_json": 3000}
+    assert [f.line for f in report.findings] == list(range(1, MAX_FINDINGS_PER_CHECK + 1))
 
 
 def test_progress_has_an_eta_and_cancel_stops(write_jsonl):
@@ -92,21 +133,45 @@ def test_progress_has_an_eta_and_cancel_stops(write_jsonl):
     assert seen and seen[0].total == os.path.getsize(path)
 
 
-def test_parallel_cancel(write_jsonl, monkeypatch):
-    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+def test_cancel_reaches_the_workers(write_jsonl, chunks):
+    """A cancel stops every spawned worker at the first line of the chunk it takes: each reports a stopped,
+    empty Tally (the cancel came before they started, so nothing is timing-dependent)."""
+    from backend.data.formats import DataFormat
+    from backend.data.parallel import scan_parallel
+
+    path = write_jsonl(chats(3000))
     token = CancelToken()
     token.cancel()
+    parts = scan_parallel(path, DataFormat.OPENAI_CHAT, encoding="o200k_base", context_length=None, processes=3,
+                          cancel=token)
+    assert len(parts) == 2 and all(t.cancelled and t.examples == 0 for _, t in parts)
+    assert len({t.pid for _, t in parts}) == 2 and os.getpid() not in {t.pid for _, t in parts}
     with pytest.raises(Cancelled):
-        validate_file(write_jsonl(chats(2000)), workers=2, cancel=token)
+        validate_file(path, workers=3, cancel=token)
 
 
-def test_falls_back_to_one_process_when_workers_cannot_start(write_jsonl, isolated_home):
-    """A script read from stdin has no __main__ file that spawned workers could import."""
+def test_a_cancel_midway_stops_the_pass(write_jsonl, chunks):
+    token, seen = CancelToken(), []
+
+    def progress(p):
+        seen.append(p.done)
+        if p.done:
+            token.cancel()
+    path = write_jsonl(chats(20000))
+    with pytest.raises(Cancelled):
+        validate_file(path, workers=3, cancel=token, progress=progress)
+    assert seen and max(seen) < os.path.getsize(path)
+
+
+def test_this_process_does_the_work_when_workers_cannot_start(write_jsonl, isolated_home):
+    """A script read from stdin has no __main__ file that spawned workers could import: they die at start,
+    having taken no chunk, and this process scans them all."""
     import subprocess
     import sys
 
     path = write_jsonl(chats(50) + ["{bad"])
-    script = ("from backend.data import validate as v\nv.PARALLEL_MIN_BYTES = 0\n"
+    script = ("from backend.data import parallel, validate as v\nv.PARALLEL_MIN_BYTES = 0\n"
+              "v.MIN_BYTES_PER_PROCESS = parallel.MIN_CHUNK_BYTES = 64\n"
               f"print(v.validate_file({str(path)!r}, workers=2).counts)\n")
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -132,3 +197,22 @@ def test_validation_counts_what_count_tokens_counts(write_jsonl):
                              {"role": "assistant", "content": "It has shipped."}]}]
     report = validate_file(write_jsonl(records), model="gpt-4o")
     assert report.stats.total_tokens == sum(count_tokens(r["messages"], model="gpt-4o") for r in records)
+
+
+def test_a_tally_keeps_the_first_findings_by_line_in_any_order():
+    """The hot loop tallies some records a batch after others: the findings kept (200 per check) are still
+    those on the earliest lines, and the count stays exact."""
+    import random
+
+    from backend.data.checks import MAX_FINDINGS_PER_CHECK
+    from backend.data.scan import Tally
+
+    lines = list(range(1, 1001))
+    random.Random(7).shuffle(lines)
+    t = Tally()
+    for line in lines:
+        t.add(line, "duplicate", f"line {line}")
+        t.add(line, "blank_line", "blank")
+    for check in ("duplicate", "blank_line"):
+        kept = sorted(f[0] for f in t.findings if f[2] == check)
+        assert kept == list(range(1, MAX_FINDINGS_PER_CHECK + 1)) and t.counts[check] == 1000

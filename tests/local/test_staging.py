@@ -37,9 +37,9 @@ def test_the_data_page_options_are_accepted_by_the_planner(tiny_model_dir):
 
 def test_without_the_options_an_invalid_line_is_refused_and_duplicates_are_kept(tmp_path, tiny_model_dir, messy_file):
     with pytest.raises(InvalidInput, match="messy.jsonl"):
-        stage_data(quick_config(tiny_model_dir, messy_file), tmp_path / "a")
+        stage_data(quick_config(tiny_model_dir, messy_file), tmp_path / "a", profile=LocalProvider.data)
     clean = write_jsonl(tmp_path / "dup.jsonl", [*distinct_chats(40), distinct_chats(40)[0]])
-    refs = stage_data(quick_config(tiny_model_dir, clean), tmp_path / "b")
+    refs = stage_data(quick_config(tiny_model_dir, clean), tmp_path / "b", profile=LocalProvider.data)
     assert refs.summary["examples"] == 41
     assert "dropped_duplicates" not in refs.summary and "dropped_invalid" not in refs.summary
 

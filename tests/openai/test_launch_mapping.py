@@ -50,7 +50,7 @@ def test_the_recorded_cost_is_what_the_review_page_computes_with_a_split(provide
     job = launch(config, store=store, provider=provider)
     # What the review page computes from the data page's report: the training share, the provider's profile.
     report = validate_file(path, format="csv", column_mapping=config.data_settings.column_mapping,
-                           provider=ProviderKind.OPENAI, model=MODEL)
+                           profile=OpenAIProvider.data, model=MODEL)
     training, _ = split_sizes(report.stats.valid_examples, config.validation_split, False)
     shown = training_cost(report.stats, training_examples=training, epochs=config.hyperparameters.n_epochs,
                           profile=OpenAIProvider.data, model=MODEL)

@@ -147,8 +147,11 @@ class DataPage(QWizardPage):
         self.dedupe.setChecked(draft.data.dedupe)
         self._ready_to_store = True
         if draft.data_path:
-            if draft.report is not None and draft.report.path == draft.data_path:
-                self._validated(self._generation, draft.report)
+            report = draft.report
+            provider, model = self._rules()
+            if isinstance(report, ValidationReport) and report.path == draft.data_path and (
+                    report.provider, report.model) == (provider.value if provider else None, model):
+                self._validated(self._generation, report)  # checked against this provider and model already
             else:
                 self.validate()
 
@@ -231,15 +234,16 @@ class DataPage(QWizardPage):
         draft = self.wizard().draft
         self._generation += 1
         generation = self._generation
-        profile = self._profile()
-        # A model's name picks the token encoding and its context only where tokens are counted by name.
-        model = draft.base_model if profile is not None and profile.tokenizer is TokenizerSource.TIKTOKEN else None
+        provider, model = self._rules()
         self.summary.setText(f"Checking {Path(path).name}…")
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
+        from backend.hub import dataset_token
 
+        # dataset_token reads the keyring: passed uncalled, it runs in the task, and only for a Hub dataset
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
-                          column_mapping=draft.data.column_mapping, provider=draft.provider, model=model,
-                          tokenizer_path=self._local_tokenizer(), name="validate data")
+                          column_mapping=draft.data.column_mapping, profile=self._profile(), provider=provider,
+                          model=model, tokenizer_path=self._local_tokenizer(), hub_token=dataset_token,
+                          name="validate data")
         self._task.on_progress(lambda p, g=generation: self._progressed(g, p))
         self._task.on_success(lambda r, g=generation: self._validated(g, r))
         self._task.on_error_message(lambda m, g=generation: self._failed(g, m))
@@ -299,6 +303,14 @@ class DataPage(QWizardPage):
         from backend.providers import provider_class
 
         return provider_class(kind).data
+
+    def _rules(self) -> tuple[ProviderKind | None, str | None]:
+        """The provider and model the data is checked against: the wizard's (the model counts only where tokens
+        are counted by its name: context length and price). A report made for others is stale."""
+        draft = self.wizard().draft
+        profile = self._profile()
+        model = draft.base_model if profile is not None and profile.tokenizer is TokenizerSource.TIKTOKEN else None
+        return draft.provider, model
 
     def _local_tokenizer(self) -> str | None:
         """The chosen model's folder, where the provider counts with the model's own tokenizer: it counts and

@@ -34,7 +34,7 @@ class StatsView(QWidget):
         for key, title in (("examples", "Examples"), ("messages", "Messages per example"),
                            ("tokens", "Tokens per example"), ("total", "Tokens in all"),
                            ("longest", "Longest examples"), ("epochs", "Default epochs"),
-                           ("billed", "Billed tokens"), ("price", "Estimated price")):
+                           ("billed", "Billed tokens"), ("price", "Estimated price"), ("rules", "Checked against")):
             self.figures[key] = _label()
             form.addRow(title + ":", self.figures[key])
         self.chart = QChart()
@@ -60,7 +60,10 @@ class StatsView(QWidget):
         if report is None:
             return
         s = report.stats
-        f["examples"].setText(f"{s.examples:,} read, {s.valid_examples:,} valid, {s.duplicates:,} duplicate(s)")
+        lacking = "".join(f", {n:,} without a {role} message" for role, n in (("system", s.without_system),
+                                                                             ("user", s.without_user)) if n)
+        f["examples"].setText(f"{s.examples:,} read, {s.valid_examples:,} valid, {s.duplicates:,} duplicate(s)"
+                              + lacking)
         f["messages"].setText(f"{s.messages.mean:.1f} on average (from {s.messages.min} to {s.messages.max})")
         f["tokens"].setText(f"{s.tokens.mean:,.0f} on average, median {s.tokens.median:,.0f}, "
                             f"95% under {s.tokens.p95:,.0f}, at most {s.tokens.max:,} ({s.tokenizer})")
@@ -73,8 +76,13 @@ class StatsView(QWidget):
             p = report.price
             f["price"].setText(f"about ${p.amount_usd:,.2f} on {p.model} (${p.usd_per_million_tokens:g} per 1M tokens, "
                                f"prices of {p.as_of})")
+        elif report.provider in ("hf-local",):
+            f["price"].setText("none: training on this computer")
+        elif report.provider and not report.model:
+            f["price"].setText("once you choose a model (next page)")
         else:
             f["price"].setText("no price for this provider and model" if report.provider else "choose a provider")
+        f["rules"].setText(report.rules.removeprefix("Rules applied: "))
         self._histogram(s.histogram.edges, s.histogram.counts)
 
     def _histogram(self, edges: list[float], counts: list[int]) -> None:
