@@ -19,15 +19,7 @@ class AccountKind(str, Enum):
     HUGGINGFACE = "huggingface"
 
 
-class _KindType(type):
-    """Iterating ``ProviderKind`` gives the kinds that existed when it was an Enum (a shim: callers move to
-    ``backend.providers.kinds()``, which also knows providers added later)."""
-
-    def __iter__(cls):
-        return iter((cls.OPENAI, cls.AZURE, cls.HF_LOCAL))
-
-
-class ProviderKind(str, metaclass=_KindType):
+class ProviderKind(str):
     """A place where a fine-tune runs or a model chats: any string the provider registry
     (``backend.providers.PROVIDERS``) names, so that a new provider is its module plus one registry line.
 
@@ -78,20 +70,6 @@ class ProviderKind(str, metaclass=_KindType):
         return core_schema.no_info_after_validator_function(
             cls, core_schema.str_schema(min_length=1),
             serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"))
-
-    # Shims until callers read the registry (``backend.providers.label`` and the class's ``account``).
-    @property
-    def label(self) -> str:
-        from backend.providers import label
-
-        return label(self)
-
-    @property
-    def account_kind(self) -> AccountKind | None:
-        from backend.providers import account_spec
-
-        spec = account_spec(self)
-        return spec.kind if spec is not None else None
 
 
 ProviderKind.OPENAI = ProviderKind("openai")

@@ -129,7 +129,7 @@ def print_report(report, out=None) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from backend import hub, providers
+    from backend import accounts, providers
     from backend.data.validate import validate_file
 
     # Without --provider, the model id may say whose rules apply (``claims_model``, asked in registry order).
@@ -137,7 +137,7 @@ def validate_command(args: argparse.Namespace) -> int:
     profile = _profile(kind)
     report = validate_file(args.file, format=args.format, profile=profile, provider=kind if profile else None,
                            inferred=not args.provider, model=args.model, tokenizer_path=args.tokenizer,
-                           progress=_progress_printer(), hub_token=hub.dataset_token)
+                           progress=_progress_printer(), hub_token=accounts.hub_dataset_token)
     if sys.stderr.isatty():
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     if args.json:
@@ -151,13 +151,13 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def convert_command(args: argparse.Namespace) -> int:
-    from backend import hub
+    from backend import accounts
     from backend.data.prepare import write_examples
     from backend.data.validate import validate_file
 
     kind = targets()[args.to]
     profile = _profile(kind)
-    token = functools.cache(hub.dataset_token)  # read once, and only if the source is a Hub dataset
+    token = functools.cache(accounts.hub_dataset_token)  # read once, and only if the source is a Hub dataset
     report = validate_file(args.file, format=args.format, profile=profile, provider=kind, progress=_progress_printer(),
                            hub_token=token)
     if not (report.ok or (args.drop_invalid and report.usable)):

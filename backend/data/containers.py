@@ -157,7 +157,7 @@ def dataset_folder_files(path: Path) -> list[Path]:
 
 def hub(dataset_id: str, token: str | None) -> Iterator[tuple[int, Any]]:
     """The rows of a Hub dataset's train split (else its first split), streamed: nothing is downloaded whole.
-    ``token``: for private and gated datasets (the caller's, from ``backend.hub.dataset_token``); None lets
+    ``token``: for private and gated datasets (the caller's, from ``backend.accounts.hub_dataset_token``); None lets
     huggingface_hub use its own (HF_TOKEN, or its login)."""
     from huggingface_hub import constants
 

@@ -26,7 +26,7 @@ _GUESSES = {"system": ("system", "system_prompt", "instructions"),
             "assistant": ("assistant", "completion", "answer", "output", "response", "chosen"),
             "rejected": ("rejected",)}
 #: The token for private and gated Hub datasets, or how to get it: a callable is called only when a Hub
-#: dataset is read, on the caller's thread (``backend.hub.dataset_token`` reads the keyring: never the GUI's).
+#: dataset is read, on the caller's thread (``backend.accounts.hub_dataset_token`` reads the keyring: never the GUI's).
 HubToken = str | Callable[[], str | None] | None
 
 

@@ -94,7 +94,7 @@ def validate_file(path: str | Path, *, format: DataFormat | str | None = None,
     the report records it, ``inferred`` whether the caller took it from ``model`` (``report.rules`` says whose
     rules were applied, and why). ``workers``: processes for large JSONL files (default: every core);
     ``minimum`` overrides the profile's least number of examples; ``hub_token`` is for a Hub dataset
-    (``readers.HubToken``: pass ``backend.hub.dataset_token`` itself and it is called only if one is read)."""
+    (``readers.HubToken``: pass ``backend.accounts.hub_dataset_token`` itself and it is called only if one is read)."""
     from backend.data.lines import MAX_LINE_BYTES
 
     started = time.perf_counter()

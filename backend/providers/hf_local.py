@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from backend import bounds, hub, paths
+from backend import accounts, bounds, hub, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.errors import CapabilityMissing, InvalidInput, NotFound
 from backend.log import register_secret
@@ -98,7 +98,7 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         check_options(config, model_facts(folder))
         staged = staging_dir()
         try:
-            refs = stage_data(config, staged, profile=self.data, hub_token=hub.dataset_token, progress=progress, cancel=cancel)
+            refs = stage_data(config, staged, profile=self.data, hub_token=accounts.hub_dataset_token, progress=progress, cancel=cancel)
         except BaseException:
             discard(staged)
             raise
@@ -226,7 +226,6 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
                cancel: CancelToken | None = None):
         """Export the trained model (an adapter merged onto its base) to a folder and/or a Hub repository with
         its card, and the TRL recipe, as ``request`` (an ``ExportRequest``) asks; returns an ``ExportResult``."""
-        from backend import accounts
         from backend.training.export import export_job
 
         def push_as():

@@ -192,7 +192,7 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
 
     def _upload(self, config: TrainingConfig, folder, progress: ProgressFn | None, cancel: CancelToken | None):
         from backend.data.prepare import prepare_for
-        from backend.hub import dataset_token as hub_dataset_token
+        from backend.accounts import hub_dataset_token
 
         prepared = prepare_for(config, self.data, folder, model=mapping.base_of(config.base_model),
                                progress=progress, cancel=cancel, hub_token=hub_dataset_token)

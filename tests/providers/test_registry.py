@@ -46,8 +46,8 @@ def test_a_job_of_a_kind_no_provider_has_loads_reads_as_its_value_and_offers_not
     store = JobStore()
     store.save_job(Job(id="later", provider="hf-autotrain", status=JobStatus.RUNNING))
     [job] = store.list_jobs(provider=ProviderKind("hf-autotrain"))
-    assert job.provider is ProviderKind("hf-autotrain") and job.provider.label == "hf-autotrain"
-    assert providers.label(job.provider) == "hf-autotrain" and job.provider.account_kind is None
+    assert job.provider is ProviderKind("hf-autotrain")
+    assert providers.label(job.provider) == "hf-autotrain" and providers.account_spec(job.provider) is None
     assert not providers.has(job.provider, Cancels) and job.provider not in providers.kinds()
     with pytest.raises(InvalidInput, match="hf-autotrain is not available in this version"):
         providers.open_provider(job.provider)
@@ -85,9 +85,6 @@ def test_the_registry_names_a_class_for_each_built_in_kind_and_reads_facts_from_
                                 ("trl", 1, True, None)),
         ProviderKind.HF_INFERENCE: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
     }
-    # The shims of the older kind read the same facts.
-    assert ProviderKind.AZURE.label == "Azure OpenAI" and ProviderKind.HF_LOCAL.account_kind is AccountKind.HUGGINGFACE
-    assert list(ProviderKind) == [ProviderKind.OPENAI, ProviderKind.AZURE, ProviderKind.HF_LOCAL]
 
 
 def test_optional_verbs_are_protocols_decided_from_the_class_and_checked_on_the_instance():
@@ -175,7 +172,7 @@ def test_ranges_live_on_the_classes_and_training_config_holds_a_config_to_them()
 # -- the stand-in --------------------------------------------------------------------------------------------
 def test_the_stand_in_is_one_registry_line_away(stand_in):
     assert stand_in is StandInProvider and providers.kinds()[-1] is STAND_IN
-    assert providers.label("stand-in") == "Stand-in" and STAND_IN.label == "Stand-in"
+    assert providers.label("stand-in") == "Stand-in"
     for verb in (Trainer, Cancels, Chats, ListsChatModels):
         assert STAND_IN in providers.kinds(having=verb)
     for verb in (PreviewsRequest, Pauses, Resumes, ChecksAccount):

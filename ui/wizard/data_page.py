@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QTabWidget, QTextEdit, QVBoxLayout, QWizardPage)
 
 from backend.cancel import Progress
+from backend.kinds import ProviderKind
 from backend.data import DataFormat, ValidationReport, iter_canonical, read_columns, record_text
 from backend.data.profile import DataProfile, TokenizerSource
 from ui.tasks import Task
@@ -237,7 +238,7 @@ class DataPage(QWizardPage):
         provider, model = self._rules()
         self.summary.setText(f"Checking {Path(path).name}…")
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
-        from backend.hub import dataset_token
+        from backend.accounts import hub_dataset_token as dataset_token
 
         # dataset_token reads the keyring: passed uncalled, it runs in the task, and only for a Hub dataset
         self._task = Task(validate_file, path, format=self.format_combo.currentData(),
