@@ -1,6 +1,6 @@
 """The allowed range of every hyperparameter, per provider, and pydantic's refusals as one sentence.
 
-One table serves three readers: the pydantic constraints of ``TrainingConfig`` and the local trainer's
+The tables serve three readers: the pydantic constraints of ``TrainingConfig`` and the local trainer's
 ``TrainSettings`` (so no configuration with an out-of-range value exists), the wizard's spin boxes (their
 minimum and maximum) and the messages of the wizard and the command line ("--epochs 0 is out of range:
 OpenAI allows 1 to 50."). OpenAI's ranges are those of its published API description
@@ -90,13 +90,9 @@ LOCAL = {
     "save_steps": Range(1, 1_000_000), "save_total_limit": Range(1, 1000), "logging_steps": Range(1, 1_000_000),
     "seed": Range(0, 2**31 - 1),
 }
-#: Hyperparameter ranges by provider (``ProviderKind`` values), with the name a message gives the provider. A shim:
-#: the ranges are the provider classes' ``hyperparameter_ranges`` (``backend.providers.training_config`` holds a
-#: configuration to them); this table serves callers that build a ``TrainingConfig`` directly, until they don't.
-PROVIDERS: dict[str, tuple[str, Mapping[str, Range]]] = {
-    "openai": ("OpenAI", OPENAI), "azure": ("Azure OpenAI", OPENAI),
-    "hf-local": ("Training on this computer", LOCAL), "hf-jobs": ("Hugging Face", LOCAL),
-}
+#: How a refusal names training on this computer (``HFLocalProvider.ranges_named``): the settings of the local
+#: trainer (``TrainSettings``) are refused in its name whichever screen asked.
+LOCAL_NAMED = "Training on this computer"
 #: Fields of ``TrainingConfig`` itself, the same for every provider (OpenAI's seed range).
 CONFIG = {"seed": Range(0, 2**31 - 1), "validation_split": Range(0, 1, high_open=True),
           "split_seed": Range(0, 2**31 - 1)}
@@ -114,13 +110,10 @@ LABELS = {
 }
 
 
-def hyperparameter(provider: str, name: str) -> Range:
-    return PROVIDERS[provider][1][name]
-
-
 def widest(name: str) -> Range:
-    """The union of every provider's range for a hyperparameter: what holds whatever the provider."""
-    ranges = [table[name] for _who, table in PROVIDERS.values()]
+    """The union of the tables' ranges for a hyperparameter: what holds whatever the provider (which provider uses
+    which table is the provider classes' ``hyperparameter_ranges``, the one map from a kind to its ranges)."""
+    ranges = [table[name] for table in (OPENAI, LOCAL)]
     lows = [r for r in ranges if r.low is not None]
     highs = [r for r in ranges if r.high is not None]
     low = min(lows, key=lambda r: (r.low, not r.low_open)) if len(lows) == len(ranges) else None
@@ -140,24 +133,22 @@ def check(name: str, value: Any, allowed: Range, who: str | None) -> Any:
 _RANGE_ERRORS = {"out_of_range", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 
 
-def _range_for(field: str, provider: str | None) -> tuple[str | None, Range | None]:
-    """The provider's range of a hyperparameter, else a configuration field's, else the local trainer's."""
-    if provider in PROVIDERS and field in PROVIDERS[provider][1]:
-        who, table = PROVIDERS[provider]
-        return who, table[field]
+def _range_for(field: str) -> tuple[str | None, Range | None]:
+    """A configuration field's range, else the local trainer's (pydantic's own constraints, which name no
+    provider); a provider's hyperparameter ranges reach ``refusal`` named, from ``check``."""
     if field in CONFIG:
         return None, CONFIG[field]
     if field in LOCAL:
-        return PROVIDERS["hf-local"][0], LOCAL[field]
+        return LOCAL_NAMED, LOCAL[field]
     return None, None
 
 
-def refusal(exc: ValidationError, *, names: Mapping[str, str] | None = None,
-            provider: str | None = None) -> InvalidInput:
+def refusal(exc: ValidationError, *, names: Mapping[str, str] | None = None) -> InvalidInput:
     """pydantic's first complaint as one sentence that names the field, the value and what is allowed.
 
     ``names`` maps a field to how the caller shows it, with ``{value}`` where the value goes (the command line:
-    ``{"n_epochs": "--epochs {value}"}``); ``provider`` (a ``ProviderKind`` value) picks that provider's range.
+    ``{"n_epochs": "--epochs {value}"}``). A provider's range is the one its validator named (a configuration
+    built through ``backend.providers.training_config`` is held to its provider's ranges and names it).
     """
     errors = exc.errors(include_url=False)
     error = next((e for e in errors if e["type"] in _RANGE_ERRORS), errors[0])
@@ -171,9 +162,7 @@ def refusal(exc: ValidationError, *, names: Mapping[str, str] | None = None,
     template = (names or {}).get(field) or f"{label} {{value}}"
     subject = template.format(value=shown(value))
     if error["type"] in _RANGE_ERRORS:
-        who, allowed = _range_for(field, provider)
-        reason = allows(who, allowed) if allowed is not None else error["msg"]
-        if "allowed" in context and provider and provider not in PROVIDERS:  # its validator named the range
-            reason = context["allowed"]
+        who, allowed = _range_for(field)
+        reason = context.get("allowed") or (allows(who, allowed) if allowed is not None else error["msg"])
         return InvalidInput(f"{subject} is out of range: {reason}.")
     return InvalidInput(f"{subject} is not valid: {error['msg'][:1].lower()}{error['msg'][1:]}.")

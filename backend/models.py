@@ -53,6 +53,10 @@ Method = Literal["supervised", "dpo", "reinforcement"]
 Auto = Literal["auto"]
 
 
+#: Validation-context key of ``TrainingConfig``: (the name a refusal gives the provider, its ranges by field).
+RANGES_CONTEXT = "hyperparameter_ranges"
+
+
 class Hyperparameters(BaseModel):
     """What a provider tunes. ``"auto"`` lets the provider choose. Each number is within the widest range any
     provider allows (``backend.bounds``); ``TrainingConfig`` narrows that to its provider's."""
@@ -67,7 +71,11 @@ class Hyperparameters(BaseModel):
     @field_validator(*bounds.HYPERPARAMETERS)
     @classmethod
     def _within_any_provider(cls, value, info: ValidationInfo):
-        return bounds.check(info.field_name, value, bounds.widest(info.field_name), None)
+        """The provider's range where the caller gave it (``backend.providers.training_config`` passes it as the
+        validation context, which reaches this nested model too), else the widest any provider allows."""
+        who, table = (info.context or {}).get(RANGES_CONTEXT) or (None, {})
+        allowed = table.get(info.field_name) or bounds.widest(info.field_name)
+        return bounds.check(info.field_name, value, allowed, who if info.field_name in table else None)
 
 
 class TrainingConfig(BaseModel):
@@ -95,11 +103,9 @@ class TrainingConfig(BaseModel):
     def _within_the_providers_limits(cls, hp: Hyperparameters, info: ValidationInfo) -> Hyperparameters:
         """The provider's ranges come from the caller (``backend.providers.training_config`` passes its class's
         ``hyperparameter_ranges`` as the validation context): this kernel module never imports the registry.
-        Without them, the table in ``bounds.PROVIDERS`` (a shim until every caller builds through the registry)."""
+        Checked here too because a ``Hyperparameters`` object given whole is not validated again. Built directly,
+        a configuration holds only what ``Hyperparameters`` does (the widest range any provider allows)."""
         ranges = (info.context or {}).get(RANGES_CONTEXT)
-        provider = info.data.get("provider")  # absent when the provider itself was refused
-        if ranges is None and provider is not None:
-            ranges = bounds.PROVIDERS.get(provider.value)
         if ranges is not None:
             who, table = ranges
             for name in bounds.HYPERPARAMETERS:
@@ -111,10 +117,6 @@ class TrainingConfig(BaseModel):
     def data_settings(self) -> DataSettings:
         """How the data are read and staged, as the data page chose (kept in ``options`` by older records)."""
         return DataSettings.from_options(self.options)
-
-
-#: Validation-context key of ``TrainingConfig``: (the name a refusal gives the provider, its ranges by field).
-RANGES_CONTEXT = "hyperparameter_ranges"
 
 
 class DataSettings(BaseModel):

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from backend.bounds import refusal
 from backend.data.profile import Dialect
 from backend.errors import InvalidInput
-from backend.models import Hyperparameters, JobStatus, ProviderKind, TrainingConfig
+from backend.models import JobStatus, ProviderKind, TrainingConfig
 from backend.providers import hyperparameter_ranges, kinds, label, provider_class, training_config
 from backend.providers.base import Trainer
 
@@ -92,9 +92,9 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
         config = training_config(provider=ProviderKind(args.provider), account_id=account_id, base_model=args.model,
                                  method=args.method, training_file=args.data, validation_file=args.validation,
                                  validation_split=args.split or 0.0, suffix=args.suffix, seed=args.seed,
-                                 hyperparameters=Hyperparameters(**hyper), options=options)
+                                 hyperparameters=hyper, options=options)
     except ValidationError as exc:
-        raise refusal(exc, names=FLAGS, provider=args.provider) from None
+        raise refusal(exc, names=FLAGS) from None
     profile = provider_class(config.provider).data
     if profile is not None and profile.dialect is Dialect.TRL:  # options are the TRL trainer's settings
         from backend.training.defaults import check_options

@@ -48,7 +48,7 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
     model_page = ModelPage.LOCAL
     poll = PollCadence.FREE
     hyperparameter_ranges = bounds.LOCAL
-    ranges_named = "Training on this computer"
+    ranges_named = bounds.LOCAL_NAMED
     runs_local_folders = True
 
     def __init__(self, account: Account | None = None, secret: str | None = None):

@@ -90,7 +90,7 @@ def check_options(config: TrainingConfig, facts: ModelFacts | None = None, *,
     try:
         checked = TrainSettings(**overrides)
     except ValidationError as exc:
-        raise refusal(exc, names=names, provider="hf-local") from None
+        raise refusal(exc, names=names) from None
     context = facts.max_positions if facts else None
     if context and "max_length" in overrides and checked.max_length > context:
         subject = (names or {}).get("max_length", f"{LABELS['max_length']} {{value}}").format(value=checked.max_length)
@@ -133,7 +133,7 @@ def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, ex
     try:
         settings = TrainSettings(**{**base, "batch_size": batch, **options})
     except ValidationError as exc:  # a value derived from the model (its context) rather than given
-        raise refusal(exc, provider="hf-local") from None
+        raise refusal(exc) from None
     # Shrink the batch, then turn on activation checkpointing, until the estimate fits.
     while not fixed_batch and settings.batch_size > 1 and estimate_memory(settings, facts) > hardware.memory_bytes:
         settings = settings.model_copy(update={"batch_size": settings.batch_size // 2})

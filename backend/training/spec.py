@@ -93,7 +93,7 @@ class RunFolder:
             return RunSpec.model_validate_json(self.spec.read_text(encoding="utf-8"))
         except ValidationError as exc:
             raise InvalidInput(f"The run's record “{self.spec}” holds a setting this version refuses: "
-                               f"{refusal(exc, provider='hf-local')}",
+                               f"{refusal(exc)}",
                                hint="Clone the job in the wizard to train it again with valid settings.") from None
 
     def write_spec(self, spec: RunSpec) -> None:

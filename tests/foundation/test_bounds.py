@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from backend import bounds
+from backend import bounds, providers
 from backend.bounds import Range, refusal
 from backend.errors import InvalidInput
 from backend.models import Hyperparameters, ProviderKind, TrainingConfig
@@ -17,13 +17,14 @@ from tests.fakes.openapi_check import load_spec
 
 
 def config(provider: str = "openai", **fields) -> TrainingConfig:
-    return TrainingConfig(provider=provider, base_model="m", training_file="t.jsonl", **fields)
+    """Built as the app builds one: through the registry, so that the provider's ranges apply."""
+    return providers.training_config(provider=provider, base_model="m", training_file="t.jsonl", **fields)
 
 
 def refused(provider: str = "openai", **fields) -> str:
     with pytest.raises(ValidationError) as caught:
         config(provider, **fields)
-    sentence = refusal(caught.value, provider=provider)
+    sentence = refusal(caught.value)
     assert isinstance(sentence, InvalidInput)
     return str(sentence)
 
@@ -124,7 +125,7 @@ def _numeric(schema: dict) -> Range:
 def test_openais_ranges_are_those_of_its_api_description(schema, field):
     published = _numeric(load_spec()["components"]["schemas"][schema]["properties"][field])
     for provider in (ProviderKind.OPENAI, ProviderKind.AZURE):
-        assert bounds.hyperparameter(provider.value, field) == published
+        assert providers.hyperparameter_ranges(provider)[1][field] == published
 
 
 def test_openais_seed_and_suffix_limits_are_those_of_its_api_description():

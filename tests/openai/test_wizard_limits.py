@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QWizard
 
-from backend import bounds
+from backend import bounds, providers
 from backend.models import Job, JobStatus, ProviderKind
 from ui.context import AppContext
 from ui.wizard.draft import WizardDraft
@@ -64,7 +64,8 @@ def test_a_value_the_configuration_refuses_is_said_and_blocks_next(open_page, mo
     page.epochs.setValue(20)
     assert page.isComplete()
     # The provider lowers its limit (the table changes while the boxes keep their range): the page still checks.
-    monkeypatch.setitem(bounds.PROVIDERS["openai"][1], "n_epochs", bounds.Range(1, 10))
+    monkeypatch.setattr(providers.provider_class(ProviderKind.OPENAI), "hyperparameter_ranges",
+                        {**bounds.OPENAI, "n_epochs": bounds.Range(1, 10)})
     page.epochs.setValue(21)
     assert page.limits_note.text() == "Epochs 21 is out of range: OpenAI allows 1 to 10."
     assert not page.isComplete() and not page.validatePage()

@@ -156,11 +156,12 @@ def test_opening_follows_the_account_spec(monkeypatch):
 def test_ranges_live_on_the_classes_and_training_config_holds_a_config_to_them():
     for kind in BUILT_IN[:3]:
         cls = providers.provider_class(kind)
-        assert bounds.PROVIDERS[kind.value] == (cls.ranges_named or cls.label, cls.hyperparameter_ranges)
+        assert providers.hyperparameter_ranges(kind) == (cls.ranges_named or cls.label, cls.hyperparameter_ranges)
+    assert not hasattr(bounds, "PROVIDERS")  # the classes are the one map from a kind to its ranges
     with pytest.raises(ValidationError) as caught:
         providers.training_config(provider="openai", base_model="m", training_file="t.jsonl",
                                   hyperparameters={"n_epochs": 51})
-    assert str(refusal(caught.value, provider="openai")) == "Epochs 51 is out of range: OpenAI allows 1 to 50."
+    assert str(refusal(caught.value)) == "Epochs 51 is out of range: OpenAI allows 1 to 50."
     with pytest.raises(ValidationError) as caught:
         providers.training_config(provider="hf-local", base_model="m", training_file="t.jsonl",
                                   hyperparameters={"n_epochs": 101})
@@ -186,7 +187,7 @@ def test_the_stand_in_is_one_registry_line_away(stand_in):
     with pytest.raises(ValidationError) as caught:  # its own ranges, named by its label
         providers.training_config(provider="stand-in", base_model="echo-1", training_file="t.jsonl",
                                   hyperparameters={"n_epochs": 4})
-    assert str(refusal(caught.value, provider="stand-in")) == "Epochs 4 is out of range: Stand-in allows 1 to 3."
+    assert str(refusal(caught.value)) == "Epochs 4 is out of range: Stand-in allows 1 to 3."
 
 
 def test_the_stand_in_launches_and_finishes_through_the_registry(stand_in, tmp_path):

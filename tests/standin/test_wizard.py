@@ -119,4 +119,4 @@ def test_the_draft_is_held_to_the_stand_ins_own_ranges(stand_in):
     draft.hyperparameters = Hyperparameters(n_epochs=4)
     with pytest.raises(ValidationError) as refused:
         draft.to_config()
-    assert str(refusal(refused.value, provider=stand_in.kind)) == "Epochs 4 is out of range: Stand-in allows 1 to 3."
+    assert str(refusal(refused.value)) == "Epochs 4 is out of range: Stand-in allows 1 to 3."

@@ -232,7 +232,7 @@ class LocalModelPage(QWizardPage):
                 hub.check_model_id(name)
             check_options(self._draft().to_config(), self.facts)
         except ValidationError as exc:
-            return str(refusal(exc, provider=self._kind().value))
+            return str(refusal(exc))
         except StudioError as exc:
             return str(exc)
         return self.lr_error or self.plan_error
@@ -356,7 +356,7 @@ class LocalModelPage(QWizardPage):
                                 longest=stats.tokens.max if stats and stats.tokens else None,
                                 has_validation=bool(draft.validation_path or draft.validation_split))
         except ValidationError as exc:
-            self.plan_error = str(refusal(exc, provider=self._kind().value))
+            self.plan_error = str(refusal(exc))
         except StudioError as exc:
             self.plan_error = str(exc)
         if self.plan_error:

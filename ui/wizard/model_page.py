@@ -249,7 +249,7 @@ class ModelPage(QWizardPage):
             try:
                 draft.to_config()
             except ValidationError as exc:
-                problem = str(bounds.refusal(exc, provider=draft.provider.value))
+                problem = str(bounds.refusal(exc))
         self.limits_note.setText(problem)
         self.limits_note.setVisible(bool(problem))
 

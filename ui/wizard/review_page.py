@@ -127,7 +127,7 @@ class ReviewPage(QWizardPage):
         except ValidationError as exc:  # the pages refuse this before Next; a sentence, never a traceback
             from backend.bounds import refusal
 
-            self.summary.setPlainText(str(refusal(exc, provider=draft.provider)))
+            self.summary.setPlainText(str(refusal(exc)))
             self.estimate.setText("")
             return
         self.summary.setPlainText(self.describe(config, None))
@@ -192,7 +192,7 @@ class ReviewPage(QWizardPage):
         except ValidationError as exc:  # shown as a sentence, never a traceback
             from backend.bounds import refusal
 
-            self.status.setText(str(refusal(exc, provider=wizard.draft.provider)))
+            self.status.setText(str(refusal(exc)))
             return
         self.status.setText("Starting…")
         self._busy(True)
