@@ -12,7 +12,9 @@ of the Hub's errors (models, datasets, tokens, Inference Providers, pushes), ``w
 
 from __future__ import annotations
 
+import errno
 import re
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -222,15 +224,20 @@ def hub_error(exc: BaseException, *, subject: Subject, name: str, token_source: 
     sentence says what to do. ``subject`` is what was being done (a model looked up or downloaded, a dataset
     read, a token checked, an Inference Providers chat, a push), ``name`` what it was done to (a model,
     dataset or repository id; the Hub's address for a token), ``token_source`` how to name the token ("the
-    token of the account “alice”"), ``endpoint`` the Hub's address when it is not huggingface.co. An error
-    that is not the Hub's comes back unchanged: it is a bug, and must not be dressed up as the network."""
-    from huggingface_hub import errors
+    token of the account “alice”"), ``endpoint`` the Hub's address (None: the configured one, HF_ENDPOINT, else
+    huggingface.co). ``datasets``' own errors (a dataset missing, private or gated; no data files) keep
+    datasets' words. An error that is not the Hub's comes back unchanged: it is a bug, and must not be dressed
+    up as the network."""
+    from huggingface_hub import constants, errors
 
     found = _hub_cause(exc)
+    said = _datasets_words(exc)
+    if said is not None and not _refused(found):  # a refused token first: datasets calls that "not found" too
+        return NotFound(said)
     if found is None:
         return exc
     exc = found
-    where = (endpoint or HUB_URL).rstrip("/")
+    where = (endpoint or constants.ENDPOINT or HUB_URL).rstrip("/")
     service = "Hugging Face Inference Providers" if subject == "inference" else "The Hugging Face Hub"
     token = token_source or "the token"
     noun = _NOUN[subject]
@@ -249,9 +256,7 @@ def hub_error(exc: BaseException, *, subject: Subject, name: str, token_source: 
         return CredentialsError(f"“{name}” is a gated {noun}: its authors must grant you access first.",
                                 hint=f"Accept its licence on {where}/{'datasets/' if subject == 'dataset' else ''}"
                                      f"{name} while signed in, then add a Hugging Face token on the Accounts page.")
-    refused = isinstance(exc, errors.HfHubHTTPError) and exc.response is not None and (
-        exc.response.status_code == 401 and "Invalid credentials" in (exc.server_message or ""))
-    if refused:  # a bad token, not a missing repository (which the Hub also answers with 401)
+    if _refused(exc):  # a bad token, not a missing repository (which the Hub also answers with 401)
         return _http_error(exc, subject, name, service, token, where, during)
     if isinstance(exc, errors.RevisionNotFoundError):
         return NotFound(f"“{name}” has no such revision.")
@@ -260,7 +265,8 @@ def hub_error(exc: BaseException, *, subject: Subject, name: str, token_source: 
                         hint="Check the spelling, or add a token that can see it on the Accounts page.")
     if isinstance(exc, errors.HfHubHTTPError) and exc.response is not None:
         return _http_error(exc, subject, name, service, token, where, during)
-    if _is_transport_error(exc):
+    if _is_transport_error(exc) or isinstance(exc, errors.LocalEntryNotFoundError):
+        # LocalEntryNotFoundError outside a model download: not offline, so the Hub did not answer
         if subject == "model":
             return NetworkError(f"“{name}” is not on this computer yet and the Hugging Face Hub cannot be reached.",
                                 hint="Connect to the internet, or choose a local model folder.")
@@ -276,6 +282,9 @@ def _http_error(exc, subject: str, name: str, service: str, token: str, where: s
     status = exc.response.status_code
     said = " ".join((exc.server_message or "").split()) or str(exc).split("\n")[0]
     for_name = f" for “{name}”" if subject in ("inference", "dataset", "model") else ""
+    if status == 401 and subject == "dataset":  # said after "it could not be loaded:"
+        return CredentialsError(f"The Hub refused {token} (wrong or revoked).",
+                                hint="Replace it with a valid one, or remove it.")
     if status == 401 or (status == 403 and subject == "inference"):
         if subject == "inference":
             hint = "Check the token on the Accounts page; it needs the Inference Providers permission."
@@ -330,10 +339,50 @@ def _hub_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _refused(exc: BaseException | None) -> bool:
+    """Whether the Hub refused the token itself (a wrong token; the Hub answers a missing repository with 401
+    too, but without "Invalid credentials")."""
+    from huggingface_hub import errors
+
+    return isinstance(exc, errors.HfHubHTTPError) and exc.response is not None and (
+        exc.response.status_code == 401 and "Invalid credentials" in (exc.server_message or ""))
+
+
+def _datasets_words(exc: BaseException) -> str | None:
+    """``datasets``' own sentence for a dataset it could not find (missing, private, gated, a revision, no data
+    files), or None. Its chain holds FileNotFoundErrors and the Hub's errors; datasets' words say it better."""
+    try:
+        from datasets.exceptions import DatasetNotFoundError, FileNotFoundDatasetsError
+    except ImportError:  # datasets is optional: without it, no error can be its
+        return None
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, (DatasetNotFoundError, FileNotFoundDatasetsError)):
+            text = " ".join(str(seen).split())
+            return text if text.endswith(".") else text + "."
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+# Connection and timeout errors of the HTTP libraries the Hub client has used, by package and class name
+# (only the installed one can be imported); their status-code and decoding errors are not the network.
+_TRANSPORT = {"httpx": {"TransportError"}, "httpcore": {"ConnectError", "TimeoutException", "NetworkError", "ProxyError"},
+              "requests": {"ConnectionError", "Timeout"},
+              "urllib3": {"NewConnectionError", "ConnectTimeoutError", "MaxRetryError", "TimeoutError", "ProtocolError"}}
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+
+
 def _is_transport_error(exc: BaseException) -> bool:
-    """A connection or timeout error of the Hub client's HTTP library (its package name varies by version)."""
-    return isinstance(exc, (OSError, ConnectionError, TimeoutError)) or type(exc).__module__.split(".")[0].startswith(
-        ("httpx", "httpcore", "requests", "urllib3"))
+    """A real connection failure or timeout: the builtin ConnectionError/TimeoutError, a name that does not
+    resolve, an unreachable network, or the HTTP library's connect/timeout errors. Not any OSError: datasets
+    and huggingface_hub put FileNotFoundError (and its kin) in the chain of a missing or gated repository."""
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror, socket.herror)):
+        return True
+    if isinstance(exc, OSError) and exc.errno in _UNREACHABLE:
+        return True
+    return any(cls.__name__ in _TRANSPORT.get(cls.__module__.split(".")[0], ()) for cls in type(exc).__mro__)
 
 
 def whoami(endpoint: str | None, token: str) -> str:

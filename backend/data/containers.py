@@ -13,7 +13,7 @@ from typing import Any
 from backend import paths
 from backend.data import lines
 from backend.data.lines import ReadError, decoded_text
-from backend.errors import InvalidInput
+from backend.errors import InvalidInput, StudioError
 
 log = logging.getLogger(__name__)
 
@@ -178,9 +178,7 @@ def hub(dataset_id: str, token: str | None) -> Iterator[tuple[int, Any]]:
             yield index, _without_nulls(row)
     except Exception as exc:  # noqa: BLE001 - datasets wraps network and lookup errors in many types
         after = f" after row {index}" if index else ""
-        raise InvalidInput(f"{offline} it could not be loaded{after}: {_hub_failure(exc, token)}",
-                           hint="Check the id and your connection, or choose a local file. For a private or "
-                                "gated dataset, save your Hugging Face token in Accounts.") from exc
+        raise _unloadable(exc, dataset_id, token, f"{offline} it could not be loaded{after}") from exc
 
 
 def _without_nulls(row: dict) -> dict:
@@ -197,30 +195,22 @@ def _without_nulls(row: dict) -> dict:
     return {k: clean(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
 
 
-def _hub_failure(exc: BaseException, token: str | None) -> str:
-    """Why a Hub dataset could not be read, in one plain sentence: datasets' own words where it has them
-    (missing, gated, no data files), else what the Hub answered, never a URL and a status-code dump."""
-    from huggingface_hub.errors import HfHubHTTPError
+def _unloadable(exc: BaseException, dataset_id: str, token: str | None, opening: str) -> InvalidInput:
+    """Why a Hub dataset could not be read, after ``opening``: the Hub's answer in ``hub.hub_error``'s words
+    (datasets' own where it has them), else what was raised, shortened; never a status-code dump."""
+    from huggingface_hub import constants
 
-    chain, seen = [], exc
-    while seen is not None and len(chain) < 8:
-        chain.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    for err in chain:
-        if isinstance(err, HfHubHTTPError) and err.response is not None and err.response.status_code == 401 \
-                and "Invalid credentials" in (err.server_message or ""):
-            whose = ("the saved Hugging Face account's token" if token else
-                     "the token in HF_TOKEN" if os.environ.get(paths.HF_TOKEN) else "your Hugging Face login's token")
-            return f"the Hub refused {whose} (wrong or revoked). Replace it with a valid one, or remove it."
-    if any(type(err).__name__ in ("ConnectError", "ConnectTimeout", "ReadTimeout") for err in chain) or (
-            isinstance(exc, ConnectionError) and "Couldn't reach" in str(exc)):
-        from huggingface_hub import constants
+    from backend.hub import hub_error
 
-        return f"the Hugging Face Hub ({constants.ENDPOINT}) cannot be reached."
-    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        reply = exc.response
-        said = f": {exc.server_message.strip()}" if exc.server_message else ""
-        return f"the Hub answered {reply.status_code} {reply.reason_phrase}{said}".rstrip(".") + "."
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    text = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
-    return text if text.endswith((".", "…")) else text + "."
+    whose = ("the saved Hugging Face account's token" if token else
+             "the token in HF_TOKEN" if os.environ.get(paths.HF_TOKEN) else "your Hugging Face login's token")
+    said = hub_error(exc, subject="dataset", name=dataset_id, token_source=whose, endpoint=constants.ENDPOINT)
+    hint = ("Check the id and your connection, or choose a local file. For a private or gated dataset, save "
+            "your Hugging Face token in Accounts.")
+    if isinstance(said, StudioError):
+        text, hint = said.message, said.hint or hint
+    else:  # not the Hub's (a damaged data file, a bug): what was raised, in a sentence
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        text = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
+        text = text if text.endswith((".", "…")) else text + "."
+    return InvalidInput(f"{opening}: {'the' + text[3:] if text.startswith('The ') else text}", hint=hint)
