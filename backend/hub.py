@@ -368,7 +368,8 @@ def _datasets_words(exc: BaseException) -> str | None:
 
 # Connection and timeout errors of the HTTP libraries the Hub client has used, by package and class name
 # (only the installed one can be imported); their status-code and decoding errors are not the network.
-_TRANSPORT = {"httpx": {"TransportError"}, "httpcore": {"ConnectError", "TimeoutException", "NetworkError", "ProxyError"},
+_TRANSPORT = {"httpx": {"TransportError"}, "httpx2": {"TransportError"},  # huggingface_hub 1.x uses httpx, 2.x httpx2
+              "httpcore": {"ConnectError", "TimeoutException", "NetworkError", "ProxyError"},
               "requests": {"ConnectionError", "Timeout"},
               "urllib3": {"NewConnectionError", "ConnectTimeoutError", "MaxRetryError", "TimeoutError", "ProtocolError"}}
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
