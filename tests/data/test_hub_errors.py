@@ -14,14 +14,10 @@ from backend.hub import hub_error
 httpx = importlib.import_module("httpx2" if importlib.util.find_spec("httpx2") else "httpx")
 
 
-def _chained(outer: BaseException, inner: BaseException) -> BaseException:
-    try:
-        try:
-            raise inner
-        except BaseException as exc:
-            raise outer from exc
-    except BaseException as exc:
-        return exc
+def _chained(outer: Exception, inner: Exception) -> Exception:
+    """``outer`` as raised while handling ``inner``, the way datasets chains its errors."""
+    outer.__cause__ = inner
+    return outer
 
 
 def test_a_refused_connection_is_the_network_at_the_configured_hub():
