@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from backend.errors import NetworkError, RateLimited, StudioError
+from backend.launch import settle
 from backend.models import Job, JobEvent, JobStatus, MetricPoint, ProviderKind
 from backend.monitor_sync import PollResult, history_complete, import_jobs, sync_job
 from backend.providers.base import PollCadence
@@ -264,8 +265,7 @@ class Monitor:
             pending = tracked.history_pending
         try:
             provider = self._provider(job)
-            from backend.launch import settle  # a launch whose answer was lost is looked for on each poll
-
+            # ``settle``: a launch whose answer was lost is looked for on each poll of its record.
             result = sync_job(self.store, provider, job, last_event_id=after, last_step=last_step,
                               history_due=history_due, history_pending=pending, settle=settle)
         except Exception as exc:  # noqa: BLE001 - a failed poll must never stop the monitor
