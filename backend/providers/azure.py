@@ -141,6 +141,7 @@ class AzureProvider(OpenAIProvider):
         error = getattr(remote, "error", None)
         message = getattr(error, "message", None) if error is not None else None
         if updated.status is JobStatus.FAILED and message and _SAFETY.search(message):
-            trained = bool(re.search(r"\bmodel\b", message, re.I)) and not re.search(r"training data", message, re.I)
+            # Which check: the trained model's ("The fine-tuned model failed RAI checks ...") or the data's.
+            trained = bool(re.search(r"(fine-tuned|trained|resulting) model (failed|did not pass)", message, re.I))
             updated = updated.model_copy(update={"error": safety_sentence(message, trained=trained)})
         return updated
