@@ -35,11 +35,14 @@ from backend.providers.base import AccountNeed, AccountSpec, TrainingTier
 from backend.providers.openai import AZURE_MODEL, CHECK_SECONDS, OpenAIProvider
 
 TRAINING_TYPE = "training_type"  # the key in TrainingConfig.options
+#: The wire spellings of ``trainingType`` are Microsoft's own: no published data-plane description defines the
+#: field, so they are taken from Microsoft's azure-ai-projects 2.10.0 (PyPI), tests/test_base.py, which sends
+#: "Standard", "GlobalStandard" and "developerTier" through ``extra_body`` (its samples do the same).
 TRAINING_TYPES = {
     "standard": TrainingTier("Standard", "Trains in your resource's region (your data stays there); the regular "
-                             "price.", "standard"),
+                             "price.", "Standard"),
     "globalstandard": TrainingTier("Global Standard", "Trains wherever Azure has capacity, possibly outside your "
-                                   "region; cheaper than Standard.", "globalstandard"),
+                                   "region; cheaper than Standard.", "GlobalStandard"),
     "developer": TrainingTier("Developer", "The cheapest: spare capacity anywhere, no guarantee when it runs, may "
                               "be pre-empted and resumed.", "developerTier"),
 }

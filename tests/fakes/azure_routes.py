@@ -4,8 +4,8 @@ creation, its job states (``pending`` where OpenAI says ``validating_files``/``q
 (``{"error": {"code": <Azure ErrorCode>, "message": ...}}``) and jobs stopped by its safety checks.
 
 ``trainingType`` is not in the published description (see the vendored file's ``info.x-vendored``); the values
-accepted are Microsoft's fine-tuning guide's (``standard``, ``globalstandard``, ``developerTier``), read
-case-insensitively as the service reads enums. A value it does not know, or one the model cannot train with,
+accepted are the ones Microsoft's own SDK sends (azure-ai-projects 2.10.0, tests/test_base.py: ``Standard``,
+``GlobalStandard``, ``developerTier``), read case-insensitively as the service reads enums. A value it does not know, or one the model cannot train with,
 is a 400 ``invalidPayload`` in the words the portal shows ("Standard TrainingType is not supported ...").
 """
 
@@ -91,7 +91,7 @@ def create_job(state: FakeOpenAIState, body: dict) -> dict:
     data = state.create_job(body, methods=entry[3])
     job = state.jobs[data["id"]]
     job.azure = True
-    data["trainingType"] = wire if wire is not None else "standard"
+    data["trainingType"] = wire if wire is not None else "Standard"
     return view(data, job)
 
 

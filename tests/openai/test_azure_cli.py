@@ -25,7 +25,7 @@ def _create(chat_file, *extra):
 
 def test_training_type_from_the_command_line(env_azure, fake_openai, chat_file, capsys):
     assert _create(chat_file, "--training-type", "globalstandard") == 0, capsys.readouterr().err
-    assert fake_openai.jobs()[0]["trainingType"] == "globalstandard"
+    assert fake_openai.jobs()[0]["trainingType"] == "GlobalStandard"
     assert run(["jobs", "create", "--provider", "azure", "--data", chat_file, "--model", "gpt-35-turbo-0125",
                 "--training-type", "developer"]) == 1
     err = capsys.readouterr().err

@@ -24,11 +24,14 @@ def _config(chat_file, model="gpt-4.1-2025-04-14", **options):
     return TrainingConfig(provider=ProviderKind.AZURE, base_model=model, training_file=chat_file, options=options)
 
 
-@pytest.mark.parametrize("choice", list(TRAINING_TYPES))
-def test_each_training_type_reaches_azure_as_its_trainingType(azure, fake_openai, chat_file, store, choice):
+# The spellings Microsoft's own SDK sends (azure-ai-projects 2.10.0, tests/test_base.py).
+@pytest.mark.parametrize(("choice", "wire"), [("standard", "Standard"), ("globalstandard", "GlobalStandard"),
+                                              ("developer", "developerTier")])
+def test_each_training_type_reaches_azure_as_its_trainingType(azure, fake_openai, chat_file, store, choice, wire):
+    assert set(TRAINING_TYPES) == {"standard", "globalstandard", "developer"}
     job = launch(_config(chat_file, training_type=choice), store=store, provider=azure)
     sent = fake_openai.jobs()[-1]
-    assert sent["trainingType"] == TRAINING_TYPES[choice].wire
+    assert sent["trainingType"] == wire
     assert job.status is JobStatus.QUEUED and job.status_raw == "pending"  # Azure's state, not OpenAI's
     assert fake_openai.count("POST", "/fine_tuning/jobs") == 1
 
