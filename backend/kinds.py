@@ -99,7 +99,8 @@ class JobStatus(str, Enum):
             return cls.UNKNOWN
         raw = raw.lower()
         aliases = {"pending": cls.QUEUED, "notrunning": cls.QUEUED, "canceled": cls.CANCELLED,
-                   "cancelling": cls.RUNNING, "completed": cls.SUCCEEDED, "error": cls.FAILED}
+                   "cancelling": cls.RUNNING, "created": cls.QUEUED, "pausing": cls.RUNNING,
+                   "resuming": cls.RUNNING, "completed": cls.SUCCEEDED, "error": cls.FAILED}
         if raw in aliases:
             return aliases[raw]
         try:

@@ -300,6 +300,9 @@ class BaseModelInfo(BaseModel):
     context_length: int | None = None
     owned_by: str | None = None
     shutdown_date: str | None = None
+    #: Azure lists two retirements per model: the last day it can be fine-tuned, the last day it can be deployed.
+    training_until: str | None = None
+    deployable_until: str | None = None
     fine_tuned: bool = False
     parameters: int | None = None
     methods: tuple[str, ...] = ("supervised",)

@@ -48,6 +48,9 @@ def register_create(jobs_subparsers) -> argparse.ArgumentParser:
     p.add_argument("--beta", default=None, help="DPO only: how far the model may move from the base, or auto")
     p.add_argument("--suffix", help="up to 64 characters added to the fine-tuned model's name")
     p.add_argument("--seed", type=int)
+    p.add_argument("--training-type", choices=["standard", "globalstandard", "developer"],
+                   help="Azure only: where it trains. standard: in your resource's region; globalstandard: wherever "
+                        "Azure has capacity, cheaper; developer: the cheapest, no guarantees")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="provider option (local training: lora_r=16, max_length=1024, ...); repeatable")
     p.add_argument("--wait", action="store_true", help="follow the job until it finishes")
@@ -81,6 +84,10 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
+    if args.training_type:
+        if not provider_class(ProviderKind(args.provider)).training_types:
+            raise InvalidInput(f"--training-type applies only to --provider azure, not {args.provider}.")
+        options["training_type"] = args.training_type
     beta = _auto(args.beta, float, "beta", args.provider)
     if beta is not None and args.method != "dpo":
         raise InvalidInput("--beta applies only to --method dpo.")

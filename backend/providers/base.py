@@ -67,6 +67,16 @@ class ModelPage(str, Enum):
     LOCAL = "local"  # a Hub id or folder, with the hardware check
 
 
+@dataclass(frozen=True)
+class TrainingTier:
+    """One place a service can train (Azure's training types): its name, one line on what it means, and the value
+    the service's API takes for it."""
+
+    label: str
+    explanation: str
+    wire: str
+
+
 class PollCadence(str, Enum):
     REMOTE = "remote"  # a service: poll slowly, faster while running
     FREE = "free"  # on this computer: polling costs nothing, poll often in every state
@@ -89,6 +99,9 @@ class ProviderBase:
     ranges_named: ClassVar[str | None] = None
     recommended_model: ClassVar[str | None] = None  # the hosted model page preselects it
     runs_local_folders: ClassVar[bool] = False  # `chat --model FOLDER`, the playground's "Choose a folder"
+    #: Where the service can train, by the option value ``TrainingConfig.options["training_type"]`` holds (empty:
+    #: the service has one way, nothing to choose).
+    training_types: ClassVar[Mapping[str, TrainingTier]] = {}
     model_id_prompt: ClassVar[str | None] = None  # the playground's "Hub model…" entry
     #: Seconds after a create request was sent that it may still land (0: creates synchronously).
     create_in_flight_seconds: float = 0.0

@@ -55,6 +55,8 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     model_page = ModelPage.HOSTED
     hyperparameter_ranges = bounds.OPENAI
     recommended_model = mapping.RECOMMENDED
+    #: Body fields of the create call that the SDK has no argument for: sent through ``extra_body``.
+    body_extensions: tuple[str, ...] = ()
     #: How "Test connection" names the account's address, and what it says of a wrong one.
     address_field = "base URL"
     address_hint = "The base URL usually ends in /v1; leave it empty for OpenAI itself."
@@ -116,6 +118,10 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     def _address(self) -> str:
         """Where the account's requests go, as "Test connection" names it."""
         return (self.account.base_url if self.account else None) or "https://api.openai.com/v1"
+
+    def _to_job(self, remote, job: Job | None) -> Job:
+        """The service's job object as the app's (Azure adds its own reading of failures)."""
+        return mapping.to_job(remote, job, self)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -235,8 +241,11 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         last: Exception | None = None
         for attempt in range(CREATE_ATTEMPTS):
             try:
-                remote = once.fine_tuning.jobs.create(**request)
-                return mapping.to_job(remote, job, self)
+                body = dict(request)
+                # Fields the SDK has no argument for (Azure's ``trainingType``) travel in the body as they are.
+                extra = {name: body.pop(name) for name in self.body_extensions if name in body}
+                remote = once.fine_tuning.jobs.create(**body, extra_body=extra or None)
+                return self._to_job(remote, job)
             except openai.APIError as exc:
                 if openai_sdk.outcome_unknown(exc):  # the job may exist: never send it again from here
                     raise Unconfirmed(f"{openai_sdk.lost_answer(exc, self.label)}, so whether it created the job "
@@ -265,12 +274,12 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
                     found.append(remote)
             return found
 
-        return [mapping.to_job(remote, None, self) for remote in reversed(self._call(search))]
+        return [self._to_job(remote, None) for remote in reversed(self._call(search))]
 
     # -- reading jobs -------------------------------------------------------------------------------
     def get_job(self, job: Job) -> Job:
         remote = self._call(self.client.fine_tuning.jobs.retrieve, job.remote_id)
-        updated = mapping.to_job(remote, job, self)
+        updated = self._to_job(remote, job)
         if updated.status.is_active:
             latest = self._call(self.client.fine_tuning.jobs.list_events, job.remote_id, limit=20).data
             for event in latest:
@@ -284,7 +293,7 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         pages = self._call(self.client.fine_tuning.jobs.list, limit=50)
         try:
             for remote in pages:  # further pages are fetched while iterating
-                yield mapping.to_job(remote, None, self)
+                yield self._to_job(remote, None)
         except Exception as exc:
             if type(exc).__module__.startswith("openai"):
                 raise openai_sdk.translate(exc, self.label) from None

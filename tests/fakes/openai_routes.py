@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from tests.fakes import azure_routes
 from tests.fakes.openai_state import SIMPLE_UPLOAD_LIMIT, APIFailure, FakeOpenAIState, now, short_id
 
 if TYPE_CHECKING:
@@ -31,7 +32,13 @@ def spec_path(path: str) -> str | None:
     return _AZURE_DEPLOYMENT.sub(r"\1", path)
 
 
-def route(fake: "FakeOpenAI", method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
+def route(fake: "FakeOpenAI", method: str, path: str, query: dict, body: Any, *, azure: bool = False
+          ) -> tuple[int, Any]:
+    if azure:
+        with fake.state.lock:
+            found = _azure(fake, method, [unquote(p) for p in path.split("/") if p], query, body)
+        if found is not None:
+            return found
     state = fake.state
     parts = [unquote(p) for p in path.split("/") if p]
     with state.lock:
@@ -85,6 +92,28 @@ def route(fake: "FakeOpenAI", method: str, path: str, query: dict, body: Any) ->
             case ("POST", ["deployments", deployment, "chat", "completions"]):
                 return _chat(state, body or {}, deployment)
     raise APIFailure(404, f"Unknown request URL: {method} {path}.", code="unknown_url")
+
+
+def _azure(fake: "FakeOpenAI", method: str, parts: list[str], query: dict, body: Any) -> tuple[int, Any] | None:
+    """Azure's answers where they differ from OpenAI's (None: the OpenAI route answers)."""
+    state = fake.state
+    match (method, parts):
+        case ("GET", ["models"]):
+            return 200, {"object": "list", "data": azure_routes.models(state)}
+        case ("GET", ["models", model_id]):
+            return 200, azure_routes.model(state, model_id)
+        case ("POST", ["fine_tuning", "jobs"]):
+            return 201, azure_routes.create_job(state, body or {})
+        case ("GET", ["fine_tuning", "jobs"]):
+            jobs = [azure_routes.view(j.data, j) for j in reversed(state.jobs.values())]
+            return 200, _page(jobs, query, default_limit=20)
+        case ("GET", ["fine_tuning", "jobs", job_id]):
+            if fake.advance_on_poll:
+                state.advance(job_id)
+            return 200, azure_routes.view(state.job(job_id).data, state.job(job_id))
+        case ("POST", ["fine_tuning", "jobs", job_id, action]) if action in ("cancel", "pause", "resume"):
+            return 200, azure_routes.view(_control(state, job_id, action), state.job(job_id))
+    return None
 
 
 def _model(state: FakeOpenAIState, model_id: str) -> dict:

@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes import openai_invalid, openai_routes
+from tests.fakes import azure_routes, azure_spec, openai_invalid, openai_routes
 from tests.fakes.openai_state import APIFailure, FakeOpenAIState
 from tests.fakes.openapi_check import SpecChecker, parse_json
 from tests.fakes.openapi_problems import Problem
@@ -62,6 +62,8 @@ class FakeOpenAI:
         self.state = FakeOpenAIState(**state_options)
         self.api_key = API_KEY
         self.checker = SpecChecker() if check_spec else None
+        #: Azure's own description, for the Azure routes it covers (fine-tuning, models); OpenAI's for the rest
+        self.azure_checker = azure_spec.checker() if check_spec else None
         self.violations: list[str] = []
         self.refused: list[str] = []  # invalid requests sent on purpose (``expect_invalid``) and refused
         self._invalid_expected: list[str] = []
@@ -134,6 +136,20 @@ class FakeOpenAI:
     def fail_next_job(self, message: str = "The job failed due to an invalid training file.",
                       code: str = "invalid_training_file") -> None:
         self.state.fail_next_job = (code, message)
+
+    def fail_safety_next(self, *, trained: bool = False) -> None:
+        """The next job fails Azure's safety checks: of the training data (before training), or with ``trained``
+        of the trained model (after the last step), with the message Azure gives."""
+        if trained:
+            self.state.fail_next_job_at_end = ("invalidPayload", azure_routes.SAFETY_MODEL)
+        else:
+            self.state.fail_next_job = ("invalidPayload", azure_routes.SAFETY_DATA)
+
+    def checker_for(self, azure: bool, method: str, spec_path: str | None):
+        """Azure's description for the Azure operations it covers, OpenAI's otherwise."""
+        if azure and self.azure_checker and spec_path and self.azure_checker.operation(method, spec_path):
+            return self.azure_checker
+        return self.checker
 
     def expire_uploads(self) -> None:
         """Let an hour pass for the Uploads API: every pending upload expires (as it would an hour after its
@@ -244,9 +260,11 @@ class _Handler(BaseHTTPRequestHandler):
             _authorise(self.headers, azure, query, fake.api_key)
             if problems:  # the service refuses what breaks its description before doing anything
                 raise openai_invalid.refusal(problems[0], multipart=content_type.startswith("multipart/"))
-            status, payload = openai_routes.route(fake, method, path, query, body)
+            status, payload = openai_routes.route(fake, method, path, query, body, azure=azure)
         except APIFailure as failure:
             status, payload = failure.status, failure.body()
+        if azure and status >= 400 and fake.checker_for(azure, method, spec_path) is fake.azure_checker:
+            payload = azure_routes.error(payload, status)
         if fault and fault.kind == "drop_after":  # the work is done, the answer is lost
             fake._settle(method, path, problems, None)
             return self._drop()
@@ -255,11 +273,11 @@ class _Handler(BaseHTTPRequestHandler):
         fake._settle(method, path, problems, status)
         if isinstance(payload, openai_routes.Stream):
             return self._stream(method, spec_path, payload)
-        self._respond(method, spec_path, status, payload)
+        self._respond(method, spec_path, status, payload, azure)
 
     def _problems(self, method: str, spec_path: str | None, content_type: str, body: Any,
                   pairs: list[tuple[str, str]], azure: bool) -> list[Problem]:
-        checker = self.fake.checker
+        checker = self.fake.checker_for(azure, method, spec_path)
         if not checker or not spec_path:
             return []
         if checker.operation(method, spec_path) is None:
@@ -269,13 +287,14 @@ class _Handler(BaseHTTPRequestHandler):
         return checker.request_problems(method, spec_path, content_type, _spec_form(body), query=pairs,
                                         headers=self.headers, bearer=not azure)
 
-    def _respond(self, method: str, spec_path: str | None, status: int, payload: Any) -> None:
+    def _respond(self, method: str, spec_path: str | None, status: int, payload: Any, azure: bool = False) -> None:
         if isinstance(payload, bytes):
             data, ctype = payload, "application/octet-stream"
         else:
             data, ctype = json.dumps(payload).encode(), "application/json"
-            if self.fake.checker and spec_path:
-                self.fake.violations += self.fake.checker.check_response(method, spec_path, status, ctype, payload)
+            checker = self.fake.checker_for(azure, method, spec_path)
+            if checker and spec_path:
+                self.fake.violations += checker.check_response(method, spec_path, status, ctype, payload)
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)

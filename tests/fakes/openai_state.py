@@ -59,6 +59,8 @@ class FakeJob:
     events: list[dict] = field(default_factory=list)  # oldest first
     checkpoints: list[dict] = field(default_factory=list)  # oldest first
     fail_with: tuple[str, str] | None = None
+    fail_at_end: tuple[str, str] | None = None  # (code, message): fails after training (a safety evaluation)
+    azure: bool = False  # created through Azure's routes: named and listed as Azure does
 
     @property
     def status(self) -> str:
@@ -83,6 +85,7 @@ class FakeOpenAIState:
         self.deleted_models: set[str] = set()  # fine-tuned models deleted through DELETE /models/{model}
         self.refusal: dict | None = None  # status, message, type, param, code of a refused job creation
         self.fail_next_job: tuple[str, str] | None = None
+        self.fail_next_job_at_end: tuple[str, str] | None = None
         self.file_error_next: str | None = None
         self.reply_text = "Hello from the fake model."
         self.reply_chunks = 4
@@ -116,7 +119,8 @@ class FakeOpenAIState:
         return record
 
     # -- jobs ---------------------------------------------------------------------------------------
-    def create_job(self, body: dict) -> dict:
+    def create_job(self, body: dict, *, methods: tuple[str, ...] | None = None) -> dict:
+        """A new job; ``methods``: the model was checked by the caller (Azure's routes), these are its methods."""
         if self.refusal:
             raise APIFailure(**self.refusal)
         for name in ("model", "training_file"):
@@ -126,14 +130,17 @@ class FakeOpenAIState:
         method = body.get("method") or {"type": "supervised", "supervised": {}}
         kind = method.get("type", "supervised")
         base = model.split(":")[1] if model.startswith("ft:") else model
-        if model.startswith("ft:") and (model in self.deleted_models or not any(
+        if methods is not None:
+            if kind not in methods:
+                raise APIFailure(400, f"Method '{kind}' is not supported for model {model}.", param="method")
+        elif model.startswith("ft:") and (model in self.deleted_models or not any(
                 j.data.get("fine_tuned_model") == model for j in self.jobs.values())):
             raise APIFailure(400, f"Model {model} is not available for fine-tuning or does not exist.",
                              param="model", code="model_not_available")
-        if base not in FINE_TUNABLE:
+        elif base not in FINE_TUNABLE:
             raise APIFailure(400, f"Model {model} is not available for fine-tuning or does not exist.",
                              param="model", code="model_not_available")
-        if kind not in FINE_TUNABLE[base]:
+        elif kind not in FINE_TUNABLE[base]:
             raise APIFailure(400, f"Method '{kind}' is not supported for model {model}.", param="method")
         for name in ("training_file", "validation_file"):
             if body.get(name):
@@ -158,6 +165,7 @@ class FakeOpenAIState:
         }
         job = FakeJob(data=data, total_steps=max(self.total_steps, epochs), n_epochs=epochs)
         job.fail_with, self.fail_next_job = self.fail_next_job, None
+        job.fail_at_end, self.fail_next_job_at_end = self.fail_next_job_at_end, None
         _ = rows
         self.jobs[job_id] = job
         self._event(job, f"Created fine-tuning job: {job_id}")
@@ -218,7 +226,10 @@ class FakeOpenAIState:
                     break
                 self._step(job)
             if job.step >= job.total_steps:
-                self._succeed(job)
+                if job.fail_at_end:
+                    self._fail(job, *job.fail_at_end, param=None)
+                else:
+                    self._succeed(job)
 
     def _step(self, job: FakeJob) -> None:
         job.step += 1
@@ -253,12 +264,15 @@ class FakeOpenAIState:
         self._event(job, f"New fine-tuned model created: {model}")
         self._event(job, "The job has successfully completed")
 
-    def _fail(self, job: FakeJob, code: str, message: str) -> None:
-        job.data.update(status="failed", finished_at=now(),
-                        error={"code": code, "message": message, "param": "training_file"})
+    def _fail(self, job: FakeJob, code: str, message: str, *, param: str | None = "training_file") -> None:
+        job.data.update(status="failed", finished_at=now(), error={"code": code, "message": message, "param": param})
         self._event(job, message, level="error")
 
     def _model_name(self, job: FakeJob) -> str:
+        if job.azure:  # Azure: <base>.ft-<job hex>[-<suffix>]
+            suffix = job.data.get("user_provided_suffix")
+            return f"{job.data['model'].split('.ft-')[0]}.ft-{job.data['id'].removeprefix('ftjob-')}" + (
+                f"-{suffix}" if suffix else "")
         base = job.data["model"]
         base = base.split(":")[1] if base.startswith("ft:") else base
         return f"ft:{base}:{self.organization.removeprefix('org-')}:{job.data.get('user_provided_suffix') or ''}:" \

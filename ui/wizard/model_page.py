@@ -10,6 +10,7 @@ said under the fields and keeps Next disabled.
 from __future__ import annotations
 
 from pydantic import ValidationError
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
@@ -84,6 +85,10 @@ class ModelPage(QWizardPage):
         self.seed.setValidator(QRegularExpressionValidator(r"\d{0,9}"))
         self.seed.setToolTip("A number that makes the run repeatable: the same data, settings and seed give the "
                              "same model. Empty: the service picks one.")
+        # Azure only (a provider with training types): where it trains, each explained in one line.
+        self.tier_combo = QComboBox(accessibleName="Training type")
+        self.tier_note = plain_label(wordWrap=True)
+        self.tier_note.setProperty("role", "subtitle")
         self.limits_note = plain_label(wordWrap=True)
         self.limits_note.setProperty("role", "warning")
         self.limits_note.hide()
@@ -105,6 +110,9 @@ class ModelPage(QWizardPage):
             row.addWidget(box)
             row.addStretch(1)
             form.addRow(label, row)
+        form.addRow("Training type:", self.tier_combo)
+        form.addRow("", self.tier_note)
+        self._tier_rows = form
         form.addRow("Suffix:", self.suffix)
         form.addRow("Seed:", self.seed)
         form.addRow("", self.limits_note)
@@ -117,6 +125,7 @@ class ModelPage(QWizardPage):
             box.valueChanged.connect(self._changed)
         self.suffix.textChanged.connect(self._changed)
         self.seed.textChanged.connect(self._changed)
+        self.tier_combo.currentIndexChanged.connect(self._changed)
 
     # -- filling ------------------------------------------------------------------------------------
     def _limit_boxes(self, provider) -> None:
@@ -139,6 +148,7 @@ class ModelPage(QWizardPage):
         self.beta.setValue(hp.beta if isinstance(hp.beta, float) else 0.0)
         self.suffix.setText(draft.suffix or "")
         self.seed.setText("" if draft.seed is None else str(draft.seed))
+        self._fill_tiers(draft)
         self._filling = False
         stats = draft.report.stats if draft.report is not None else None
         if stats is not None and stats.valid_examples:
@@ -147,6 +157,24 @@ class ModelPage(QWizardPage):
         else:
             self.epochs_hint.setText("Auto picks about 3, more for small data sets.")
         self.load_models()
+
+    def _fill_tiers(self, draft) -> None:
+        """The provider's training types (none: the rows are hidden); the draft's choice, else the first."""
+        tiers = providers.provider_class(draft.provider).training_types if draft.provider is not None else {}
+        self.tier_combo.clear()
+        for key, tier in tiers.items():
+            self.tier_combo.addItem(tier.label, key)
+            self.tier_combo.setItemData(self.tier_combo.count() - 1, tier.explanation, Qt.ItemDataRole.ToolTipRole)
+        self.tier_combo.setCurrentIndex(max(0, self.tier_combo.findData(draft.options.get("training_type"))))
+        for widget in (self.tier_combo, self.tier_note):
+            self._tier_rows.setRowVisible(widget, bool(tiers))
+        self._explain_tier()
+
+    def _explain_tier(self) -> None:
+        draft = self.wizard().draft
+        key = self.tier_combo.currentData()
+        tiers = providers.provider_class(draft.provider).training_types if draft.provider is not None else {}
+        self.tier_note.setText(tiers[key].explanation if key in tiers else "")
 
     def load_models(self, force: bool = False) -> None:
         wizard = self.wizard()
@@ -213,6 +241,10 @@ class ModelPage(QWizardPage):
                      "methods: " + ", ".join(model.methods)]
             if model.shutdown_date:
                 parts.append(f"shutdown date {model.shutdown_date}")
+            if model.training_until:
+                parts.append(f"training possible until {model.training_until}")
+            if model.deployable_until:
+                parts.append(f"deployments possible until {model.deployable_until}")
             self.model_info.setText(" · ".join(parts))
         self._changed()
 
@@ -264,6 +296,9 @@ class ModelPage(QWizardPage):
             beta=(round(self.beta.value(), 4) or "auto") if method == "dpo" else None)
         draft.suffix = self.suffix.text().strip() or None
         draft.seed = int(self.seed.text()) if self.seed.text() else None
+        if self.tier_combo.count():
+            draft.options = {**draft.options, "training_type": self.tier_combo.currentData()}
+            self._explain_tier()
 
     def isComplete(self) -> bool:
         return (self._task is None and self.selected() is not None and self.method_combo.count() > 0
