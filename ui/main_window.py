@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
+        self.context.page_for = self.page  # cross-page requests build their page on first use
         self._started = False
         self._page_painted = True  # until the first page built after the first paint waits for its own
         self._frame_finished = False

@@ -124,7 +124,7 @@ class JobDetail(QWidget):
         self.checkpoints.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.checkpoints.verticalHeader().hide()
         self.checkpoints.doubleClicked.connect(self._open_checkpoint)
-        open_checkpoint = QPushButton("Open checkpoint in playground")
+        open_checkpoint = self.open_checkpoint_button = QPushButton("Open checkpoint in playground")
         open_checkpoint.clicked.connect(self._open_checkpoint)
         checkpoints_tab = QWidget()
         checkpoints_layout = QVBoxLayout(checkpoints_tab)

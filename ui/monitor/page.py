@@ -135,7 +135,7 @@ class JobsPage(QWidget):
         self.driver.connection_changed.connect(lambda _c: self._show_connections())
         self.notifier.shown.connect(lambda title, text: self.message.setText(f"{title}. {text}"))
         self._connect_actions()
-        context.open_job.connect(self.open_job)
+        context.serve("jobs", self)  # open_job requests
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._each_second)
