@@ -160,7 +160,9 @@ class MainWindow(QMainWindow):
         """The app's job monitor (polling, desktop notifications) and settling interrupted launches."""
         self.context.reconcile_launches()
         self.context.monitor().start()
-        self.context.notifier.shown.connect(lambda title, text: self.statusBar().showMessage(f"{title}. {text}"))
+        from ui.monitor.notify import StatusLineNotices
+
+        self.notices = StatusLineNotices(self.statusBar(), self.context.notifier, self.context.monitor().job_changed)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.context.stop()
