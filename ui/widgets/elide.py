@@ -75,4 +75,19 @@ class ElidedLabel(QFrame):
         if self._tooltip is not None:
             self.setToolTip(plain_tooltip(self._tooltip))
         else:
-            self.setToolTip(plain_tooltip(self._text) if self.is_elided() else "")
+            self.setToolTip(plain_tooltip(self._text if self.is_elided() else ""))
+
+
+def elide_middle(text: str, chars: int = 60) -> str:
+    """``text`` cut to at most ``chars`` characters with "…" in the middle: for a path or name inside a wrapped
+    sentence, where one unbreakable long word would widen the label (and so the window)."""
+    if len(text) <= chars:
+        return text
+    keep = chars - 1
+    return text[:keep - keep // 2] + "…" + text[len(text) - keep // 2:]
+
+
+def elide_words(text: str, chars: int = 60) -> str:
+    """``text`` with each word (a run without spaces: a path, an id) longer than ``chars`` elided in the middle:
+    a sentence from the backend that quotes a path wraps in its label instead of widening it."""
+    return " ".join(elide_middle(word, chars) for word in text.split(" "))
