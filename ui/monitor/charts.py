@@ -197,6 +197,7 @@ class MetricChart(QChartView):
         self.smooth = True
         self.log = False
         self.checkpoint_steps: list[int] = []
+        self._legend_shown: list[bool] | None = None  # which legend entries are shown (series with data)
         self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
         self.x_axis.setTickAnchor(0)
         self._follow_palette()
@@ -280,10 +281,14 @@ class MetricChart(QChartView):
     def _legend(self) -> None:
         """Only series with data are named: no "validation" entry for a job without a validation set."""
         legend = self.chart().legend()
-        for series, shown in [(c.series, bool(c.steps)) for c in self.curves] + [(self.markers,
-                                                                                   self.markers.count() > 0)]:
+        wanted = [(c.series, bool(c.steps)) for c in self.curves] + [(self.markers, self.markers.count() > 0)]
+        if [shown for _, shown in wanted] == self._legend_shown:
+            return
+        self._legend_shown = [shown for _, shown in wanted]
+        for series, shown in wanted:
             for marker in legend.markers(series):
                 marker.setVisible(shown)
+        legend.layout().invalidate()  # a marker shown again kept no room for its label until the next resize
 
     def legend_names(self) -> list[str]:
         """The legend's visible entries."""

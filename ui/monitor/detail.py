@@ -107,12 +107,15 @@ class JobDetail(QWidget):
         self.rename_button.setToolTip("Give this job a name of your own (shown in the list and the playground)")
         self.rename_button.clicked.connect(self.start_rename)
         self.status = ElidedLabel()
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # Each asks for its text up to ~40 characters and needs only a few: the status line takes what is left.
+        self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.reason = _plain("")
         self.reason.setProperty("role", "error")
         self.reason.setWordWrap(True)
         self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.connection.setStyleSheet(f"color: {WARNING_COLOUR}")
+        self.connection.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.buttons: dict[str, QPushButton] = {}
         self._action_keys: dict[str, JobAction] = {}
@@ -163,6 +166,7 @@ class JobDetail(QWidget):
         self.settings.setAccessibleName("Hyperparameters and data")
         self.checkpoints = QTableWidget(0, 3)
         self.checkpoints.setHorizontalHeaderLabels(["Step", "Model", "Figures at that step"])
+        self.checkpoints.setWordWrap(False)
         self.checkpoints.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path keeps both ends
         self.checkpoints.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.checkpoints.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -185,11 +189,11 @@ class JobDetail(QWidget):
         self.checkpoints_tab = checkpoints_tab
 
         header = QHBoxLayout()
-        header.addWidget(self.title, 2)
-        header.addWidget(self.name_edit, 2)
+        header.addWidget(self.title)
+        header.addWidget(self.name_edit, 1)
         header.addWidget(self.rename_button)
-        header.addWidget(self.status, 5)
-        header.addWidget(self.connection, 1)
+        header.addWidget(self.status, 1)
+        header.addWidget(self.connection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)  # flush with the jobs table above it
         layout.addLayout(header)
@@ -218,6 +222,7 @@ class JobDetail(QWidget):
             self.rename_button.hide()
             self._end_rename()
             self.reason.hide()
+            self.tabs.hide()  # no empty charts and tabs under "Choose a job above"
             for button in self.buttons.values():
                 button.hide()
             self.settings.clear()
@@ -231,6 +236,7 @@ class JobDetail(QWidget):
         self.status.setStyleSheet(f"color: {STATUS_COLOURS[job.status]}")
         self.reason.setText(f"Reason: {job.error}" if job.error else "")
         self.reason.setVisible(bool(job.error))
+        self.tabs.show()
         offered = self.available(job, self.resumable)
         visible = {key: action in offered for key, action in self._action_keys.items()}
         visible.update(clone=bool(job.config) and not job.config.get("imported"), remove=True,

@@ -107,6 +107,8 @@ class JobsTableModel(QAbstractTableModel):
                 return QBrush(QColor(STATUS_COLOURS[job.status]))
             if role == Qt.ItemDataRole.ToolTipRole and job.error:
                 return plain_tooltip(job.error)  # the provider's words
+        if role == Qt.ItemDataRole.ToolTipRole and column in (NAME, BASE, MODEL):
+            return plain_tooltip(self._text(job, column))  # a long name or path, elided in its cell
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (PROGRESS, ELAPSED, ETA):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -24,7 +24,8 @@ from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
 from ui.tasks import Task
 from ui.widgets.header import PAGE_MARGINS, PageHeader, page_layout
 from ui.widgets.note import Note
-from ui.widgets.plain import confirm, plain_label
+from ui.widgets.elide import elide_words
+from ui.widgets.plain import confirm, plain_label, plain_tooltip
 
 STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
     ("All statuses", None),
@@ -102,6 +103,8 @@ class JobsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a row: a wrapped path showed only its start
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path keeps both ends (tooltip: all of it)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -187,8 +190,11 @@ class JobsPage(QWidget):
             self.table.selectRow(0)
 
     def say(self, text: str, job: Job | None = None) -> None:
-        """A notice; one about ``job`` holds while the job keeps its present status."""
-        self.message.setText(text)
+        """A notice; one about ``job`` holds while the job keeps its present status. A long path in it is elided
+        in the middle (the whole text is in the tooltip)."""
+        shown = elide_words(text, 80)
+        self.message.setText(shown)
+        self.message.setToolTip(plain_tooltip(text if shown != text else ""))
         self._note_about = (job.id, job.status) if job is not None else None
 
     def _job_updated(self, job: Job) -> None:
@@ -248,7 +254,8 @@ class JobsPage(QWidget):
         troubled = [c for c in self.driver.connections() if not c.ok]
         if troubled:
             lines = [f"{label(c.provider)}: {c.describe(now)}. {c.error or ''}".strip() for c in troubled]
-            self.banner.setText("\n".join(lines))
+            self.banner.setText(elide_words("\n".join(lines), 80))
+            self.banner.setToolTip(plain_tooltip("\n".join(lines)))
         self.banner.setVisible(bool(troubled))
         job = self.detail.job
         if job is not None:

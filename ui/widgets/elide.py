@@ -53,7 +53,8 @@ class ElidedLabel(QFrame):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         metrics = self.fontMetrics()
         margins = self.contentsMargins()
-        return QSize(min(metrics.horizontalAdvance(self._text), metrics.averageCharWidth() * 40)
+        # +2: the advance is rounded down, and elidedText at exactly that width cut the last letters
+        return QSize(min(metrics.horizontalAdvance(self._text) + 2, metrics.averageCharWidth() * 40)
                      + margins.left() + margins.right(), metrics.height() + margins.top() + margins.bottom())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
