@@ -88,7 +88,7 @@ class _Tracked:
 
 def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
     """Seconds until ``job`` ends: the provider's estimate when it gives one, else from its rate so far."""
-    if job.status.is_terminal:
+    if job.status.is_terminal or job.status is JobStatus.PAUSED:  # a paused job is not on its way to an end
         return None
     now = now or datetime.now(timezone.utc)
     if job.estimated_finish is not None:

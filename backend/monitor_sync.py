@@ -105,10 +105,11 @@ def sync_job(store: JobStore, provider: Trainer, job: Job, *, last_event_id: str
         fresh = fresh.model_copy(update={HISTORY_COMPLETE: True,
                                          "finished_at": fresh.finished_at or now()})
     result.changed = _visible(fresh) != _visible(job)
-    if store.get_job(job.id) is None:  # removed from the list while this poll ran: do not resurrect it
+    stored = store.get_job(job.id)
+    if stored is None:  # removed from the list while this poll ran: do not resurrect it
         result.changed = False
-    else:
-        fresh = store.save_job(fresh)
+    else:  # the name is the user's: a rename saved while this poll ran stays
+        fresh = store.save_job(fresh.model_copy(update={"name": stored.name}))
     result.job = fresh
     return result
 

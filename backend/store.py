@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from backend import paths
-from backend.errors import StudioError
+from backend.errors import InvalidInput, StudioError
 from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint, ProviderKind, utcnow
 
 # Each entry moves the schema from version i to i+1. Never edit a released entry: add one.
@@ -69,6 +69,21 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Bytes the write-ahead log may reach before a write checkpoints it back into the database and empties it.
 WAL_LIMIT = 4 * 2**20
+
+
+#: The job field (an extra of ``Job``) that holds when a paused job paused, as ISO text.
+PAUSED_AT = "paused_at"
+
+
+def unique_name(name: str, taken: set[str], when) -> str:
+    """``name`` if no other job has it, else the name with its day ("tiny-llama · 28 Nov"), then with a short
+    number ("tiny-llama · 28 Nov · 2"): readable, and each job's own in the list, the playground and notices."""
+    if name not in taken:
+        return name
+    dated = f"{name} · {when.day} {when:%b}"
+    if dated not in taken:
+        return dated
+    return next(f"{dated} · {n}" for n in range(2, len(taken) + 3) if f"{dated} · {n}" not in taken)
 
 
 class StoreError(StudioError):
@@ -184,11 +199,24 @@ class JobStore:
 
     # -- jobs ---------------------------------------------------------------------------
     def save_job(self, job: Job) -> Job:
-        """Insert or replace a job; returns it with ``updated_at`` refreshed."""
-        job = job.model_copy(update={"updated_at": utcnow()})
-        row = (job.id, job.provider.value, job.account_id, job.remote_id, job.run_dir, job.status.value,
-               job.created_at.isoformat(), job.updated_at.isoformat(), job.model_dump_json())
+        """Insert or replace a job; returns it as stored: ``updated_at`` refreshed, a new job whose name another
+        job has named apart (``unique_name``), and a paused job with the moment it paused (``PAUSED_AT``, kept
+        while it stays paused: its elapsed time stops there)."""
         with self._lock:
+            before = self._db.execute("SELECT status, json_extract(doc, '$.paused_at') FROM jobs WHERE id=?",
+                                      (job.id,)).fetchone()
+            update: dict = {"updated_at": utcnow()}
+            if before is None and job.name:
+                update["name"] = self._free_name(job.name, job.id, job.created_at)
+            if job.status is JobStatus.PAUSED:
+                kept = (job.model_extra or {}).get(PAUSED_AT) or (before[1] if before and before[0] == "paused"
+                                                                   else None)
+                update[PAUSED_AT] = kept or update["updated_at"].isoformat()
+            elif (job.model_extra or {}).get(PAUSED_AT):
+                update[PAUSED_AT] = None
+            job = job.model_copy(update=update)
+            row = (job.id, job.provider.value, job.account_id, job.remote_id, job.run_dir, job.status.value,
+                   job.created_at.isoformat(), job.updated_at.isoformat(), job.model_dump_json())
             self._db.execute(
                 "INSERT INTO jobs (id, provider, account_id, remote_id, run_dir, status, created_at, updated_at, doc)"
                 " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET provider=excluded.provider,"
@@ -198,6 +226,26 @@ class JobStore:
             )
             self._keep_wal_small()
         return job
+
+    def _names(self, except_id: str) -> set[str]:
+        rows = self._db.execute("SELECT json_extract(doc, '$.name') FROM jobs WHERE id<>?", (except_id,)).fetchall()
+        return {r[0] for r in rows if r[0]}
+
+    def _free_name(self, name: str, job_id: str, when) -> str:
+        return unique_name(name, self._names(job_id), when)
+
+    def rename_job(self, job_id: str, name: str) -> Job:
+        """Give the job a name of the user's choice; InvalidInput when it is empty or another job has it."""
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("A job needs a name: type one, or press Escape to keep the old one.")
+        with self._lock:
+            job = self.get_job(job_id)
+            if job is None:
+                raise InvalidInput("This job is no longer in the list.")
+            if name in self._names(job_id):
+                raise InvalidInput(f"Another job is already called “{name}”. Choose a name no other job has.")
+            return self.save_job(job.model_copy(update={"name": name}))
 
     def get_job(self, job_id: str) -> Job | None:
         with self._lock:

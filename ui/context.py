@@ -1,7 +1,11 @@
 """What every page shares: the job store, the app's job monitor, and a few app-wide signals for
 moving between pages.
 
-Pages get this object in their constructor instead of reaching for a global main window.
+Pages get this object in their constructor instead of reaching for a global main window. A cross-page request
+(``REQUESTS``: open a job, open models in the playground, clone a job) is a signal any page may emit; the context
+delivers it to the page that serves it (``serve``), and where that page was never built it has the main window
+build it first (``page_for``): a page that connected the signal in its constructor heard nothing until the user
+had once opened it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,24 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from shiboken6 import isValid
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from backend.store import JobStore
     from ui.monitor.driver import MonitorDriver
     from ui.monitor.notify import Notifier
     from ui.tasks import Task
+
+
+#: Cross-page requests: the context's signal, the key of the page that takes it, and that page's public method
+#: (called with the signal's arguments). The page is shown afterwards.
+REQUESTS: dict[str, tuple[str, str]] = {
+    "open_job": ("jobs", "open_job"),
+    "open_in_playground": ("playground", "compare"),
+    "clone_job": ("new", "clone"),
+}
 
 
 class AppContext(QObject):
@@ -46,6 +62,26 @@ class AppContext(QObject):
         self._reconciling: Task | None = None
         self.notifier: Notifier | None = None
         self.job_recorded.connect(self._recorded_without_monitor)
+        #: Builds (on first use) and returns the page with this key: the main window's ``page``.
+        self.page_for: Callable[[str], QWidget] | None = None
+        self._served: dict[str, QObject] = {}
+        for name, (key, method) in REQUESTS.items():
+            getattr(self, name).connect(lambda *args, k=key, m=method: self._deliver(k, m, args))
+
+    def serve(self, key: str, page: QObject) -> None:
+        """``page`` takes the cross-page requests meant for ``key`` (``REQUESTS``); a page calls it in its
+        constructor instead of connecting the request's signal itself."""
+        self._served[key] = page
+
+    def _deliver(self, key: str, method: str, args: tuple) -> None:
+        page = self._served.get(key)
+        if (page is None or not isValid(page)) and self.page_for is not None:
+            self.page_for(key)  # built now: its constructor serves it
+            page = self._served.get(key)
+        if page is None or not isValid(page) or not hasattr(page, method):
+            return  # no such page in this window (tests build pages alone; a page not built yet is a placeholder)
+        getattr(page, method)(*args)
+        self.navigate.emit(key)
 
     @property
     def store(self) -> JobStore:

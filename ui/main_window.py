@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
+        self.context.page_for = self.page  # cross-page requests build their page on first use
         self._started = False
         self._page_painted = True  # until the first page built after the first paint waits for its own
         self._frame_finished = False
@@ -159,7 +160,9 @@ class MainWindow(QMainWindow):
         """The app's job monitor (polling, desktop notifications) and settling interrupted launches."""
         self.context.reconcile_launches()
         self.context.monitor().start()
-        self.context.notifier.shown.connect(lambda title, text: self.statusBar().showMessage(f"{title}. {text}"))
+        from ui.monitor.notify import StatusLineNotices
+
+        self.notices = StatusLineNotices(self.statusBar(), self.context.notifier, self.context.monitor().job_changed)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.context.stop()

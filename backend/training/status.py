@@ -21,6 +21,10 @@ _FINISHED = {"succeeded": JobStatus.SUCCEEDED, "paused": JobStatus.PAUSED, "canc
              "failed": JobStatus.FAILED}
 
 
+#: The figures a checkpoint carries: those of the step it was saved at.
+CHECKPOINT_FIGURES = ("train_loss", "valid_loss", "train_accuracy", "valid_accuracy")
+
+
 def _when(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc)
 
@@ -139,17 +143,20 @@ class RunView:
         return [MetricPoint(**points[step]) for step in sorted(points)]
 
     def checkpoints(self) -> list[Checkpoint]:
-        losses = {p.step: p.train_loss for p in self.metrics() if p.train_loss is not None}
-        found = []
+        """One per step, oldest first, each with the figures logged at its step (loss, validation loss,
+        accuracy). The final model replaces the checkpoint saved at its own step: the same weights, which were
+        listed twice."""
+        figures = {p.step: {k: v for k, v in p.model_dump(include=set(CHECKPOINT_FIGURES)).items() if v is not None}
+                   for p in self.metrics()}
+        found: dict[int, Checkpoint] = {}
         for folder in self.folder.checkpoint_dirs():
             step = int(folder.name.split("-")[-1])
-            loss = losses.get(step)
-            found.append(Checkpoint(id=folder.name, step=step, model=str(folder),
-                                    created_at=_when(folder.stat().st_mtime),
-                                    metrics={"train_loss": loss} if loss is not None else {}))
+            found[step] = Checkpoint(id=folder.name, step=step, model=str(folder),
+                                     created_at=_when(folder.stat().st_mtime), metrics=figures.get(step, {}))
         final = self.folder.final
         if (final / "config.json").exists() or (final / "adapter_config.json").exists():
-            step = max((e.step for e in self.events if e.type == ev.FINISHED and e.step is not None), default=0)
-            found.append(Checkpoint(id="final", step=step, model=str(self.folder.final),
-                                    created_at=_when(self.folder.final.stat().st_mtime)))
-        return found
+            step = max((e.step for e in self.events if e.type == ev.FINISHED and e.step is not None),
+                       default=max(found, default=0))
+            found[step] = Checkpoint(id="final", step=step, model=str(final), created_at=_when(final.stat().st_mtime),
+                                     metrics=figures.get(step, {}))
+        return [found[step] for step in sorted(found)]

@@ -45,7 +45,9 @@ def test_sft_lora_trains_reports_every_step_and_saves_an_adapter(lora_run, monke
     assert any(e.type == "log" and "tokens/s" in e.message for e in provider.list_events(job))
     final = Path(job.fine_tuned_model)
     assert (final / "adapter_config.json").exists() and (final / "tokenizer_config.json").exists()
-    assert [c.id for c in provider.list_checkpoints(job)] == ["checkpoint-4", "checkpoint-8", "final"]
+    checkpoints = provider.list_checkpoints(job)  # once each: the final model stands for checkpoint-8
+    assert [(c.id, c.step) for c in checkpoints] == [("checkpoint-4", 4), ("final", 8)]
+    assert all(set(c.metrics) >= {"train_loss", "valid_loss"} for c in checkpoints)
     with pytest.raises(InvalidInput, match="finished"):
         provider.resume(job)
     monkeypatch.setenv("FTS_HOME", str(Path(job.run_dir).parents[2]))  # the home the run was made in

@@ -94,7 +94,7 @@ def test_wizard_launches_local_training_that_the_jobs_page_shows_succeeded(qtbot
     qtbot.waitUntil(lambda: jobs.detail.job.status is JobStatus.SUCCEEDED, timeout=30_000)
     assert jobs.detail.job.step == jobs.detail.job.total_steps == 3
     assert jobs.detail.job.fine_tuned_model.endswith("final")
-    qtbot.waitUntil(lambda: any("left out 1 exact duplicate(s)" in line for line in jobs.detail.event_lines()),
+    qtbot.waitUntil(lambda: any("left out 1 exact duplicate" in line for line in jobs.detail.event_lines()),
                     timeout=10_000)
     qtbot.waitUntil(lambda: jobs.detail.charts.point_count() == 3, timeout=10_000)
     jobs.driver.stop()

@@ -40,6 +40,7 @@ def test_a_local_run_is_live_stops_and_saves_resumes_and_opens_on_its_base(qtbot
 
         page.detail.buttons["stop_and_save"].click()
         wait_status(qtbot, page, JobStatus.PAUSED, timeout=TRAINING)
+        assert "running" not in page.message.text()  # no answer left up that the status contradicts
         qtbot.waitUntil(lambda: page.detail.checkpoints.rowCount() == 1, timeout=10_000)
         stopped_at = page.detail.job.step
         assert 3 <= stopped_at < 300 and page.detail.checkpoints.item(0, 0).text() == str(stopped_at)
@@ -48,6 +49,7 @@ def test_a_local_run_is_live_stops_and_saves_resumes_and_opens_on_its_base(qtbot
 
         page.detail.buttons["resume"].click()
         wait_status(qtbot, page, JobStatus.SUCCEEDED, timeout=TRAINING)
+        assert "queued" not in page.message.text()
     finally:
         process.kill(job.run_dir)
     qtbot.waitUntil(lambda: page.detail.charts.point_count() == 300, timeout=10_000)  # one history, both sessions

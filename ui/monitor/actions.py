@@ -14,9 +14,11 @@ from PySide6.QtCore import QObject, Signal
 
 from backend import control
 from backend.control import JobAction
-from backend.models import Job
+from backend.errors import StudioError
+from backend.models import Job, JobStatus
 from backend.providers import label
 from backend.store import JobStore
+from backend.text import plural
 from ui.monitor.driver import MonitorDriver
 from ui.tasks import Task
 
@@ -27,6 +29,9 @@ _ASKED = {JobAction.CANCEL: "cancel", JobAction.PAUSE: "pause", JobAction.STOP_A
 
 class JobActions(QObject):
     message = Signal(str)  # a sentence for the page's note
+    #: A sentence about a job as it stands (the Job): true while the job keeps that status, so the page takes it
+    #: down when the status moves on (after "Stop and save" the answer "running" stayed up on a paused job).
+    job_message = Signal(str, object)
     import_busy = Signal(bool)  # an import is running
     open_in_playground = Signal(list)  # model references (dicts) for the playground
     clone = Signal(str)  # job id: start the wizard from its configuration
@@ -63,7 +68,7 @@ class JobActions(QObject):
         self.message.emit(f"Asking {who} to {_ASKED[action]} the job…")
 
         def done(fresh: Job) -> None:
-            self.message.emit(f"{who} answered: the job is {fresh.status.value}.")
+            self.job_message.emit(answer_text(who, action, fresh), fresh)
             self.driver.record(fresh)
 
         Task(_control, self.store, self.driver.monitor.open_provider, job, action, name=f"job {action.value}") \
@@ -96,6 +101,16 @@ class JobActions(QObject):
         self.store.remove_job(job_id)
         self.driver.job_recorded(job_id)  # the driver forgets it and announces the removal
 
+    def rename(self, job_id: str, name: str) -> None:
+        """Give the job the user's name (unique among the jobs: the store refuses a taken one, with a sentence)."""
+        try:
+            job = self.store.rename_job(job_id, name)
+        except StudioError as exc:
+            self.message.emit(str(exc))
+            return
+        self.driver.record(job)
+        self.message.emit(f"Renamed the job to “{job.name}”.")
+
     def playground(self, job_id: str, model: str) -> None:
         """The model (or checkpoint) beside the base it was trained from, ready to compare."""
         from backend.chat_catalog import base_ref
@@ -117,10 +132,19 @@ class JobActions(QObject):
         def done(added: list[Job]) -> None:
             for job in added:
                 self.driver.record(job)
-            self.message.emit(f"Imported {len(added)} job(s)." if added else "No new jobs on your accounts.")
+            self.message.emit(f"Imported {plural(len(added), 'job')}." if added else "No new jobs on your accounts.")
 
         Task(_import_all, self.store, self.driver.monitor.open_provider, name="import jobs").on_success(done) \
             .on_error_message(self.message.emit).on_finished(lambda: self.import_busy.emit(False)).start()
+
+
+def answer_text(who: str, action: JobAction, job: Job) -> str:
+    """What the provider's answer means for the user, as it stands now (the page drops it when the status moves)."""
+    if action is JobAction.STOP_AND_SAVE and job.status is JobStatus.RUNNING:
+        return "Stopping: the trainer saves what it learned at its next step, then the job pauses."
+    if action is JobAction.RESUME and not job.status.is_terminal and job.status is not JobStatus.RUNNING:
+        return f"Resuming: the job is {job.status.value}; it runs again shortly."
+    return f"{who} answered: the job is {job.status.value}."
 
 
 # -- workers ----------------------------------------------------------------------------------------------

@@ -197,6 +197,7 @@ class MetricChart(QChartView):
         self.smooth = True
         self.log = False
         self.checkpoint_steps: list[int] = []
+        self._legend_shown: list[bool] | None = None  # which legend entries are shown (series with data)
         self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
         self.x_axis.setTickAnchor(0)
         self._follow_palette()
@@ -275,6 +276,23 @@ class MetricChart(QChartView):
     def _mark(self) -> None:
         train = self.curves[0]
         self.markers.replace([QPointF(s, v) for s in self.checkpoint_steps if (v := train.value_at(s)) is not None])
+        self._legend()
+
+    def _legend(self) -> None:
+        """Only series with data are named: no "validation" entry for a job without a validation set."""
+        legend = self.chart().legend()
+        wanted = [(c.series, bool(c.steps)) for c in self.curves] + [(self.markers, self.markers.count() > 0)]
+        if [shown for _, shown in wanted] == self._legend_shown:
+            return
+        self._legend_shown = [shown for _, shown in wanted]
+        for series, shown in wanted:
+            for marker in legend.markers(series):
+                marker.setVisible(shown)
+        legend.layout().invalidate()  # a marker shown again kept no room for its label until the next resize
+
+    def legend_names(self) -> list[str]:
+        """The legend's visible entries."""
+        return [m.label() for m in self.chart().legend().markers() if m.isVisible()]
 
     def _fit(self) -> None:
         steps = [c.steps[-1] for c in self.curves if c.steps]
@@ -286,6 +304,7 @@ class MetricChart(QChartView):
         highs = [c.high for c in self.curves if c.steps]
         for axis in (self.x_axis, self.y_axis):  # an empty chart shows no made-up numbers
             axis.setLabelsVisible(bool(lows))
+        self._legend()
         if not lows:
             return
         low, high = min(lows), max(highs)

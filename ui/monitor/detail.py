@@ -11,12 +11,13 @@ text.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem,
-    QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy, QTableWidget,
+    QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from collections.abc import Callable
@@ -27,11 +28,38 @@ from backend.models import Checkpoint, Job, JobEvent, MetricPoint
 from backend.providers import label
 from ui.monitor.charts import TrainingCharts
 from ui.monitor.jobs_model import STATUS_COLOURS, status_label
-from ui.widgets.plain import plain_label
+from ui.theme import WARNING_COLOUR
+from ui.widgets.elide import ElidedLabel
+from ui.widgets.plain import plain_label, plain_tooltip
 
 
 def _plain(text: str) -> QLabel:
     return plain_label(text, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+
+
+#: How a checkpoint's figures read (the rest: the provider's key, its underscores as spaces).
+FIGURE_NAMES = {"train_loss": "loss", "valid_loss": "validation loss", "full_valid_loss": "full validation loss",
+                "train_accuracy": "token accuracy", "train_mean_token_accuracy": "token accuracy",
+                "valid_accuracy": "validation accuracy", "valid_mean_token_accuracy": "validation accuracy",
+                "full_valid_mean_token_accuracy": "full validation accuracy"}
+
+
+def figures_text(metrics: dict[str, float]) -> str:
+    """"loss 1.234 · validation loss 1.4": a checkpoint's figures in words, accuracies as percentages."""
+    parts = []
+    for key, value in metrics.items():
+        if key == "step":
+            continue
+        name = FIGURE_NAMES.get(key, key.replace("_", " "))
+        parts.append(f"{name} {value:.1%}" if "accuracy" in name else f"{name} {value:.4g}")
+    return " · ".join(parts)
+
+
+def checkpoint_name(checkpoint: Checkpoint) -> str:
+    """What a checkpoint is called in the list: the final model, a local folder's name, or the provider's name."""
+    if checkpoint.id == "final":
+        return "Final model"
+    return Path(checkpoint.model).name if "/" in checkpoint.model or "\\" in checkpoint.model else checkpoint.model
 
 
 NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
@@ -54,20 +82,40 @@ class JobDetail(QWidget):
     clone_requested = Signal(str)
     playground_requested = Signal(str, str)  # job id, model
     remove_requested = Signal(str)
+    rename_requested = Signal(str, str)  # job id, new name
 
     def __init__(self, parent: QWidget | None = None, *,
                  available: Callable[[Job, bool], frozenset[JobAction]] = _available):
         super().__init__(parent)
         self.job: Job | None = None
         self.available = available
-        self.title = _plain("No job selected")
-        self.title.setProperty("role", "heading")  # under the page's title, a size smaller
-        self.status = _plain("")
+        # One line each, elided: a long name or model path must never widen the window (the full text is in
+        # the tooltip); the reason is a sentence, so it wraps.
+        self.title = ElidedLabel("No job selected", mode=Qt.TextElideMode.ElideRight)
+        font = self.title.font()  # the theme's "heading" look (its style sheet styles QLabels only)
+        font.setPointSizeF(12)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(font)
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Job name")
+        self.name_edit.setToolTip("Enter renames the job, Escape keeps its name")
+        self.name_edit.hide()
+        self.name_edit.returnPressed.connect(self._commit_rename)
+        self.name_edit.editingFinished.connect(self._end_rename)
+        self.rename_button = QToolButton(text="Rename…")
+        self.rename_button.setAccessibleName("Rename job")
+        self.rename_button.setToolTip("Give this job a name of your own (shown in the list and the playground)")
+        self.rename_button.clicked.connect(self.start_rename)
+        self.status = ElidedLabel()
+        # Each asks for its text up to ~40 characters and needs only a few: the status line takes what is left.
+        self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.reason = _plain("")
         self.reason.setProperty("role", "error")
         self.reason.setWordWrap(True)
-        self.connection = _plain("")
-        self.connection.setProperty("role", "warning")
+        self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.connection.setStyleSheet(f"color: {WARNING_COLOUR}")
+        self.connection.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.buttons: dict[str, QPushButton] = {}
         self._action_keys: dict[str, JobAction] = {}
@@ -117,14 +165,16 @@ class JobDetail(QWidget):
         self.settings = QPlainTextEdit(readOnly=True)
         self.settings.setAccessibleName("Hyperparameters and data")
         self.checkpoints = QTableWidget(0, 3)
-        self.checkpoints.setHorizontalHeaderLabels(["Step", "Model", "Metrics"])
+        self.checkpoints.setHorizontalHeaderLabels(["Step", "Model", "Figures at that step"])
+        self.checkpoints.setWordWrap(False)
+        self.checkpoints.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path keeps both ends
         self.checkpoints.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.checkpoints.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.checkpoints.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.checkpoints.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.checkpoints.verticalHeader().hide()
         self.checkpoints.doubleClicked.connect(self._open_checkpoint)
-        open_checkpoint = QPushButton("Open checkpoint in playground")
+        open_checkpoint = self.open_checkpoint_button = QPushButton("Open checkpoint in playground")
         open_checkpoint.clicked.connect(self._open_checkpoint)
         checkpoints_tab = QWidget()
         checkpoints_layout = QVBoxLayout(checkpoints_tab)
@@ -140,8 +190,9 @@ class JobDetail(QWidget):
 
         header = QHBoxLayout()
         header.addWidget(self.title)
-        header.addWidget(self.status)
-        header.addStretch(1)
+        header.addWidget(self.name_edit, 1)
+        header.addWidget(self.rename_button)
+        header.addWidget(self.status, 1)
         header.addWidget(self.connection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)  # flush with the jobs table above it
@@ -159,7 +210,7 @@ class JobDetail(QWidget):
         self.charts.replace([])
         self.checkpoints.setRowCount(0)
         self.resumable = False
-        self.connection.clear()
+        self.connection.setText("")
         self.update_job(job)
 
     def update_job(self, job: Job | None) -> None:
@@ -167,12 +218,17 @@ class JobDetail(QWidget):
         if job is None:
             self.title.setText("No job selected")
             self.status.setText(NO_JOB_HINT)
+            self.status.setStyleSheet("")
+            self.rename_button.hide()
+            self._end_rename()
             self.reason.hide()
+            self.tabs.hide()  # no empty charts and tabs under "Choose a job above"
             for button in self.buttons.values():
                 button.hide()
             self.settings.clear()
             return
         self.title.setText(job.name or job.remote_id or job.id[:10])
+        self.rename_button.setVisible(not self.name_edit.isVisible())
         progress = f" · step {job.step}/{job.total_steps}" if job.step is not None and job.total_steps else ""
         model = f" · {job.fine_tuned_model}" if job.fine_tuned_model else ""
         model += " (deleted)" if job.fine_tuned_model and job.model_deleted_at else ""
@@ -180,6 +236,7 @@ class JobDetail(QWidget):
         self.status.setStyleSheet(f"color: {STATUS_COLOURS[job.status]}")
         self.reason.setText(f"Reason: {job.error}" if job.error else "")
         self.reason.setVisible(bool(job.error))
+        self.tabs.show()
         offered = self.available(job, self.resumable)
         visible = {key: action in offered for key, action in self._action_keys.items()}
         visible.update(clone=bool(job.config) and not job.config.get("imported"), remove=True,
@@ -244,10 +301,11 @@ class JobDetail(QWidget):
     def set_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         self.checkpoints.setRowCount(len(checkpoints))
         for row, checkpoint in enumerate(checkpoints):
-            metrics = ", ".join(f"{k}={v:.4g}" for k, v in checkpoint.metrics.items() if k != "step")
-            for column, text in enumerate([str(checkpoint.step), checkpoint.model, metrics]):
+            texts = [str(checkpoint.step), checkpoint_name(checkpoint), figures_text(checkpoint.metrics)]
+            for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, checkpoint.model)
+                item.setToolTip(plain_tooltip(checkpoint.model if column == 1 else text))  # the whole path
                 self.checkpoints.setItem(row, column, item)
         self.charts.set_checkpoints(checkpoints)
         # A checkpoint to resume from: one saved during training, not the finished model.
@@ -259,5 +317,36 @@ class JobDetail(QWidget):
     def _open_checkpoint(self) -> None:
         row = self.checkpoints.currentRow()
         if self.job is not None and row >= 0:
-            self.playground_requested.emit(self.job.id, self.checkpoints.item(row, 1).text())
+            self.playground_requested.emit(self.job.id, self.checkpoints.item(row, 1).data(Qt.ItemDataRole.UserRole))
+
+    # -- renaming -------------------------------------------------------------------------------------
+    def start_rename(self) -> None:
+        """Edit the job's name in place of the title."""
+        if self.job is None:
+            return
+        self.name_edit.setText(self.job.name or self.title.text())
+        self.title.hide()
+        self.rename_button.hide()
+        self.name_edit.show()
+        self.name_edit.setFocus()
+        self.name_edit.selectAll()
+
+    def _commit_rename(self) -> None:
+        name = self.name_edit.text().strip()
+        job = self.job
+        self._end_rename()
+        if job is not None and name and name != job.name:
+            self.rename_requested.emit(job.id, name)
+
+    def _end_rename(self) -> None:
+        if self.name_edit.isVisible():
+            self.name_edit.hide()
+            self.title.show()
+            self.rename_button.setVisible(self.job is not None)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Escape and self.name_edit.isVisible():
+            self._end_rename()
+            return
+        super().keyPressEvent(event)
 

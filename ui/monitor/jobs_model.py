@@ -16,6 +16,7 @@ from backend.models import Job, JobStatus, ProviderKind
 from backend.providers import label
 from ui.theme import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR
 from backend.monitor import duration_text, eta_seconds
+from backend.store import PAUSED_AT
 from ui.widgets.plain import plain_tooltip
 
 COLUMNS = ["Name", "Provider", "Base model", "Status", "Progress", "Elapsed", "ETA", "Resulting model"]
@@ -58,10 +59,14 @@ def status_icon(status: JobStatus) -> QIcon:
 
 
 def elapsed_seconds(job: Job, now: datetime) -> float | None:
+    """Seconds from start to now, to the end, or to the pause of a paused job (the store notes when it paused)."""
     start = job.started_at or (job.created_at if job.status is not JobStatus.CREATING else None)
     if start is None:
         return None
     end = job.finished_at if job.status.is_terminal and job.finished_at else now
+    paused = (job.model_extra or {}).get(PAUSED_AT) if job.status is JobStatus.PAUSED else None
+    if paused:
+        end = paused if isinstance(paused, datetime) else datetime.fromisoformat(paused)
     return max(0.0, (end - start).total_seconds())
 
 
@@ -102,6 +107,8 @@ class JobsTableModel(QAbstractTableModel):
                 return QBrush(QColor(STATUS_COLOURS[job.status]))
             if role == Qt.ItemDataRole.ToolTipRole and job.error:
                 return plain_tooltip(job.error)  # the provider's words
+        if role == Qt.ItemDataRole.ToolTipRole and column in (NAME, BASE, MODEL):
+            return plain_tooltip(self._text(job, column))  # a long name or path, elided in its cell
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (PROGRESS, ELAPSED, ETA):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

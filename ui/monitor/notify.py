@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QStatusBar
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -23,13 +24,15 @@ def finished_message(job: Job) -> tuple[str, str]:
 
 
 class Notifier(QObject):
-    """Shows a message through one app-wide tray icon; ``shown`` lets the page mirror it in its status line."""
+    """Shows a message through one app-wide tray icon; ``shown`` lets the window and the Jobs page mirror it, and
+    ``job`` (the job it was about) lets them take it down when it is no longer news."""
 
     shown = Signal(str, str)
 
     def __init__(self, icon: QIcon, parent: QObject | None = None):
         super().__init__(parent)
         self._icon = icon
+        self.job: Job | None = None  # the job of the latest message
 
     def job_finished(self, job: Job) -> None:
         title, text = finished_message(job)
@@ -42,4 +45,33 @@ class Notifier(QObject):
             kind = QSystemTrayIcon.MessageIcon.Critical if job.status is JobStatus.FAILED \
                 else QSystemTrayIcon.MessageIcon.Information
             _tray.showMessage(notification_text(title), notification_text(text), kind, 10_000)
+        self.job = job
         self.shown.emit(title, text)
+
+
+#: How long the status line shows a job's notice (the tray and the Jobs page keep it longer).
+STATUS_NOTICE_MS = 60_000
+
+
+class StatusLineNotices(QObject):
+    """Mirrors the notifier's messages in a status bar, for a minute or until a job's status moves on (a newer
+    state): "Fine-tune finished" stayed there while the next job ran."""
+
+    def __init__(self, bar: QStatusBar, notifier: Notifier, job_changed):
+        super().__init__(bar)
+        self.bar = bar
+        self._text: str | None = None
+        self._seen: dict[str, JobStatus] = {}
+        notifier.shown.connect(self.show)
+        job_changed.connect(self.job_changed)
+
+    def show(self, title: str, text: str) -> None:
+        self._text = f"{title}. {text}"
+        self.bar.showMessage(self._text, STATUS_NOTICE_MS)  # read here: tests shorten it
+
+    def job_changed(self, job: Job) -> None:
+        before, self._seen[job.id] = self._seen.get(job.id), job.status
+        if before is not None and before is not job.status and self._text is not None:
+            if self.bar.currentMessage() == self._text:
+                self.bar.clearMessage()
+            self._text = None

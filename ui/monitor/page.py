@@ -24,7 +24,8 @@ from ui.monitor.jobs_model import JOB_ROLE, NAME, JobsFilter, JobsTableModel
 from ui.tasks import Task
 from ui.widgets.header import PAGE_MARGINS, PageHeader, page_layout
 from ui.widgets.note import Note
-from ui.widgets.plain import confirm, plain_label
+from ui.widgets.elide import elide_words
+from ui.widgets.plain import confirm, plain_label, plain_tooltip
 
 STATUS_FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
     ("All statuses", None),
@@ -77,10 +78,21 @@ class JobsPage(QWidget):
         for widget in (self.provider_filter, self.status_filter, self.import_button, self.detach_button):
             tools.addWidget(widget)
 
-        self.banner = plain_label()
+        # The notices (accounts that do not answer, what an action did) sit under the jobs in a line kept for
+        # them, so the table never jumps when one appears; sentences wrap, so a long path never widens the window.
+        self.banner = plain_label(wordWrap=True)
         self.banner.setProperty("role", "warning")
         self.banner.hide()
         self.message = Note()
+        self._note_about: tuple[str, JobStatus] | None = None  # the job and status the note speaks of
+        self.notices = QWidget()
+        self.notices.setAccessibleName("Notices")
+        notices = QVBoxLayout(self.notices)
+        notices.setContentsMargins(0, 0, 0, 0)
+        notices.addWidget(self.banner)
+        notices.addWidget(self.message)
+        notices.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.notices.setMinimumHeight(plain_label("One line", wordWrap=True).sizeHint().height())
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -91,6 +103,8 @@ class JobsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a row: a wrapped path showed only its start
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path keeps both ends (tooltip: all of it)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -102,8 +116,10 @@ class JobsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
+        # The table keeps its height when the page's height changes (a second notice line, a taller window): the
+        # detail below takes the difference, so the rows never jump. The user drags the handle to change it.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 550])
 
         self.header = PageHeader("Jobs", "Every fine-tuning job on every provider, live.")
@@ -111,9 +127,8 @@ class JobsPage(QWidget):
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(tools)
-        body.addWidget(self.banner)
-        body.addWidget(self.message)
         body.addWidget(splitter, 1)
+        body.addWidget(self.notices)
         self.placeholder = QWidget()
         placeholder = QVBoxLayout(self.placeholder)
         back = QPushButton("Bring the jobs back into this window")
@@ -133,9 +148,9 @@ class JobsPage(QWidget):
         self.driver.metrics_added.connect(self.history.metrics_added)
         self.driver.checkpoints_changed.connect(self.history.checkpoints_changed)
         self.driver.connection_changed.connect(lambda _c: self._show_connections())
-        self.notifier.shown.connect(lambda title, text: self.message.setText(f"{title}. {text}"))
+        self.notifier.shown.connect(lambda title, text: self.say(f"{title}. {text}", self.notifier.job))
         self._connect_actions()
-        context.open_job.connect(self.open_job)
+        context.serve("jobs", self)  # open_job requests
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._each_second)
@@ -149,7 +164,9 @@ class JobsPage(QWidget):
         detail.clone_requested.connect(actions.clone)
         detail.playground_requested.connect(actions.playground)
         detail.remove_requested.connect(actions.remove)
-        actions.message.connect(self.message.setText)
+        detail.rename_requested.connect(actions.rename)
+        actions.message.connect(self.say)
+        actions.job_message.connect(self.say)
         actions.import_busy.connect(lambda busy: self.import_button.setEnabled(not busy))
         actions.open_in_playground.connect(self.context.open_in_playground.emit)
         actions.clone.connect(self.context.clone_job.emit)
@@ -172,12 +189,24 @@ class JobsPage(QWidget):
         elif self.proxy.rowCount() and self.detail.job is None:
             self.table.selectRow(0)
 
+    def say(self, text: str, job: Job | None = None) -> None:
+        """A notice; one about ``job`` holds while the job keeps its present status. A long path in it is elided
+        in the middle (the whole text is in the tooltip)."""
+        shown = elide_words(text, 80)
+        self.message.setText(shown)
+        self.message.setToolTip(plain_tooltip(text if shown != text else ""))
+        self._note_about = (job.id, job.status) if job is not None else None
+
     def _job_updated(self, job: Job) -> None:
+        if self._note_about is not None and self._note_about[0] == job.id and self._note_about[1] is not job.status:
+            self.say("")  # it said what is no longer true; the status column says what is
         self.model.upsert(job)
         if self.detail.job is not None and self.detail.job.id == job.id:
             self.detail.update_job(job)
 
     def _job_removed(self, job_id: str) -> None:
+        if self._note_about is not None and self._note_about[0] == job_id:
+            self.say("")
         self.model.remove(job_id)
         if self.detail.job is not None and self.detail.job.id == job_id:
             self.detail.show_job(None)
@@ -225,7 +254,8 @@ class JobsPage(QWidget):
         troubled = [c for c in self.driver.connections() if not c.ok]
         if troubled:
             lines = [f"{label(c.provider)}: {c.describe(now)}. {c.error or ''}".strip() for c in troubled]
-            self.banner.setText("\n".join(lines))
+            self.banner.setText(elide_words("\n".join(lines), 80))
+            self.banner.setToolTip(plain_tooltip("\n".join(lines)))
         self.banner.setVisible(bool(troubled))
         job = self.detail.job
         if job is not None:

@@ -88,7 +88,7 @@ class PlaygroundPage(QWidget):
 
         for _ in range(2):
             self.add_pane()
-        context.open_in_playground.connect(self.compare)
+        context.serve("playground", self)  # open_in_playground requests: compare
         context.job_changed.connect(lambda _id: self.load_catalog())
         context.accounts_changed.connect(self.forget_providers)
         context.accounts_changed.connect(self.load_catalog)

@@ -30,7 +30,7 @@ class NewFineTunePage(QWidget):
         # Each wizard page has its own minimum size; letting it resize the window on every Next is jumpy.
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.restart()
-        context.clone_job.connect(self.clone)
+        context.serve("new", self)  # clone_job requests
         self._reconcile()
 
     def _reconcile(self) -> None:
