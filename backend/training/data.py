@@ -11,6 +11,7 @@ import json
 import logging
 from pathlib import Path
 
+from backend.words import plural
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import DataProfile
 from backend.data.readers import HubToken
@@ -50,13 +51,13 @@ def _dropped_summary(config: TrainingConfig, dropped: dict[str, int]) -> dict[st
 
 def dropped_message(summary: dict) -> str | None:
     """A sentence for the run's events: what staging left out, on the user's request (never silently)."""
-    parts = [f"{summary[key]:,} {what}" for key, what in (("dropped_duplicates", "exact duplicate(s)"),
-                                                          ("dropped_invalid", "invalid example(s)"))
-             if key in summary]
+    parts = [plural(summary[key], what) for key, what in (("dropped_duplicates", "exact duplicate"),
+                                                           ("dropped_invalid", "invalid example")) if key in summary]
     if not parts:
         return None
-    return (f"Data: {summary.get('examples', 0):,} training and {summary.get('validation_examples', 0):,} "
-            f"validation example(s); left out {' and '.join(parts)}, as chosen on the data page.")
+    return (f"Data: {summary.get('examples', 0):,} training and "
+            f"{plural(summary.get('validation_examples', 0), 'validation example')}; left out "
+            f"{' and '.join(parts)}, as chosen on the data page.")
 
 
 def stage_data(config: TrainingConfig, out_dir: Path | str, *, profile: DataProfile, hub_token: HubToken = None,

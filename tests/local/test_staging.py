@@ -56,7 +56,7 @@ def test_dedupe_and_drop_invalid_are_counted_in_the_summary_and_the_runs_events(
     try:
         notes = [e for e in provider.list_events(job) if e.type == ev.DATA]
         assert len(notes) == 1
-        assert "40 training" in notes[0].message and "1 exact duplicate(s) and 1 invalid example(s)" in notes[0].message
+        assert "40 training" in notes[0].message and "1 exact duplicate and 1 invalid example" in notes[0].message
         assert job.data_summary["dropped_duplicates"] == 1
     finally:
         provider.cancel(job)  # the counts are what this test is about, not the training
