@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
-from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, RateLimited, Refused
+from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, RateLimited, Refused, StudioError
 from backend.models import BaseModelInfo
 
 # Small instruct models that fine-tune on one consumer GPU (and the smallest on a CPU).
@@ -135,6 +135,21 @@ def local_path(name: str) -> Path | None:
     except Exception:  # noqa: BLE001 - not cached (or incomplete): it needs a download
         return None
     return folder if (folder / "config.json").exists() else None
+
+
+def tokenizer_folder(name: str | None, *, cached: bool = True) -> str | None:
+    """The folder holding ``name``'s own tokenizer when it is on this computer (a model folder, or with
+    ``cached`` a Hub model already downloaded: that reads the Hugging Face cache, so call it off the GUI
+    thread); None when it is not at hand."""
+    if not name or (not cached and not is_local(name)):
+        return None
+    try:
+        folder = local_path(name)
+    except StudioError:
+        return None
+    if folder is None or not any((folder / f).is_file() for f in ("tokenizer_config.json", "tokenizer.json")):
+        return None
+    return str(folder)
 
 
 def model_state(name: str) -> str:

@@ -67,6 +67,13 @@ class ModelPage(str, Enum):
     LOCAL = "local"  # a Hub id or folder, with the hardware check
 
 
+class CostKind(str, Enum):
+    """What a run costs the user, for the review: how it is worded and which figures it shows."""
+
+    TOKENS = "tokens"  # the provider bills trained tokens (or, with no price table, nothing)
+    THIS_COMPUTER = "this-computer"  # time, memory and disk of this computer; no money
+
+
 class PollCadence(str, Enum):
     REMOTE = "remote"  # a service: poll slowly, faster while running
     FREE = "free"  # on this computer: polling costs nothing, poll often in every state
@@ -90,6 +97,11 @@ class ProviderBase:
     recommended_model: ClassVar[str | None] = None  # the hosted model page preselects it
     runs_local_folders: ClassVar[bool] = False  # `chat --model FOLDER`, the playground's "Choose a folder"
     model_id_prompt: ClassVar[str | None] = None  # the playground's "Hub model…" entry
+    cost_kind: ClassVar[CostKind] = CostKind.TOKENS
+    #: Where the training runs, for the review ("On OpenAI's servers."); empty: said from ``label``.
+    runs_on: ClassVar[str] = ""
+    #: What Launch does, in one sentence for the review; empty: said from ``label``.
+    launch_sentence: ClassVar[str] = ""
     #: Seconds after a create request was sent that it may still land (0: creates synchronously).
     create_in_flight_seconds: float = 0.0
     #: A one-way fingerprint of the credentials when they came from the environment (no saved account).
@@ -99,6 +111,17 @@ class ProviderBase:
         self.account = account
         self.account_id = account.id if account else None
         self.secret = secret or None
+
+    @classmethod
+    def where(cls) -> str:
+        """Where the training runs, in a sentence."""
+        return cls.runs_on or f"On {cls.label}'s servers."
+
+    @classmethod
+    def on_launch(cls) -> str:
+        """What the Launch button does, in a sentence."""
+        return cls.launch_sentence or (f"Launch checks the data, sends it to {cls.label} and starts the "
+                                       "fine-tune; follow it in Jobs.")
 
     @classmethod
     def claims_model(cls, model: str) -> bool:

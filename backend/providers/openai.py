@@ -55,6 +55,9 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     model_page = ModelPage.HOSTED
     hyperparameter_ranges = bounds.OPENAI
     recommended_model = mapping.RECOMMENDED
+    runs_on = "On OpenAI's servers; the fine-tuned model stays in your OpenAI account."
+    launch_sentence = ("Launch checks the data, uploads it to OpenAI and starts the fine-tuning job; OpenAI bills "
+                       "the trained tokens, and you can follow or cancel the job in Jobs.")
     #: How "Test connection" names the account's address, and what it says of a wrong one.
     address_field = "base URL"
     address_hint = "The base URL usually ends in /v1; leave it empty for OpenAI itself."

@@ -57,7 +57,6 @@ class FineTuneWizard(QWizard):
         self.setPage(MODEL, ModelPage())
         self.setPage(LOCAL_MODEL, _local_model_page())
         self.setPage(REVIEW, ReviewPage())
-        self.setButtonText(QWizard.WizardButton.FinishButton, "Start another")
 
     def provider(self):
         """The provider for the draft's provider and account (call it in a Task: it may read the keyring)."""
