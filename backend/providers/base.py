@@ -124,6 +124,11 @@ class ProviderBase:
                                        "fine-tune; follow it in Jobs.")
 
     @classmethod
+    def auto_epochs(cls, examples: int) -> int | None:
+        """The epochs "Auto" means for ``examples`` training examples; None: the provider decides, unsaid."""
+        return None
+
+    @classmethod
     def claims_model(cls, model: str) -> bool:
         """Whether a model id (or folder) can only mean this provider: how a command that names a model and no
         provider picks one. Asked in registry order."""

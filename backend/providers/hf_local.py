@@ -61,6 +61,12 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         self._views: dict[str, RunView] = {}
 
     @classmethod
+    def auto_epochs(cls, examples: int) -> int | None:
+        from backend.training.defaults import auto_epochs
+
+        return auto_epochs(examples)
+
+    @classmethod
     def claims_model(cls, model: str) -> bool:
         """A model folder on this computer, or an ``owner/name`` Hub id."""
         return Path(model).expanduser().is_dir() or bool(_HUB_MODEL.match(model))

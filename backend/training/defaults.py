@@ -119,6 +119,11 @@ def check_options(config: TrainingConfig, facts: ModelFacts | None = None, *,
     return overrides
 
 
+def auto_epochs(examples: int | None) -> int:
+    """The epochs "Auto" trains for: 3 over a small data set, fewer over a large one."""
+    return 3 if not examples or examples < 1000 else (2 if examples < 5000 else 1)
+
+
 def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, examples: int | None = None,
             tokens: int | None = None, longest: int | None = None, has_validation: bool = False) -> Plan:
     """Every "auto" replaced by a value chosen for this model, data and device; user choices kept."""
@@ -134,7 +139,7 @@ def resolve(config: TrainingConfig, facts: ModelFacts, hardware: Hardware, *, ex
     hp = config.hyperparameters
     if hp.learning_rate_multiplier != "auto":
         lr *= float(hp.learning_rate_multiplier)
-    epochs = 3.0 if not examples or examples < 1000 else (2.0 if examples < 5000 else 1.0)
+    epochs = float(auto_epochs(examples))
     precision = ("bf16" if hardware.bf16 else "fp16") if hardware.device == "cuda" else "fp32"
     limit = facts.max_positions or 2048
     max_length = min(limit, 2048 if hardware.device == "cuda" else 1024)

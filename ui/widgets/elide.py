@@ -76,3 +76,12 @@ class ElidedLabel(QFrame):
             self.setToolTip(plain_tooltip(self._tooltip))
         else:
             self.setToolTip(plain_tooltip(self._text) if self.is_elided() else "")
+
+
+def elide_middle(text: str, chars: int = 60) -> str:
+    """``text`` cut to at most ``chars`` characters with "…" in the middle: for a path or name inside a wrapped
+    sentence, where one unbreakable long word would widen the label (and so the window)."""
+    if len(text) <= chars:
+        return text
+    keep = chars - 1
+    return text[:keep - keep // 2] + "…" + text[len(text) - keep // 2:]
