@@ -43,8 +43,21 @@ SUGGESTED: list[BaseModelInfo] = [
 MODEL_FILES = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken", "tokenizer*"]
 
 
+def _is_dir(name: str) -> bool:
+    """Whether ``name`` is a folder; a name the system refuses (too long, a NUL) is none."""
+    try:
+        return Path(name).expanduser().is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def local_folder_exists(name: str) -> bool:
+    """Whether the local model folder ``name`` exists (False for a name the system refuses)."""
+    return _is_dir(name)
+
+
 def is_local(name: str) -> bool:
-    return Path(name).expanduser().is_dir() or name.startswith(("/", "~", ".")) or (len(name) > 1 and name[1] == ":")
+    return _is_dir(name) or name.startswith(("/", "~", ".")) or (len(name) > 1 and name[1] == ":")
 
 
 def _not_an_id(name: str, exc: Exception) -> InvalidInput:
@@ -124,7 +137,7 @@ def local_path(name: str) -> Path | None:
     Raises NotFound for a missing folder and InvalidInput for a name that is neither a folder nor an id."""
     if is_local(name):
         path = Path(name).expanduser()
-        if not path.is_dir():
+        if not _is_dir(name):
             raise NotFound(f"The model folder “{path}” does not exist.", hint="Choose an existing folder.")
         return path
     check_id(name)

@@ -85,3 +85,9 @@ def elide_middle(text: str, chars: int = 60) -> str:
         return text
     keep = chars - 1
     return text[:keep - keep // 2] + "…" + text[len(text) - keep // 2:]
+
+
+def elide_words(text: str, chars: int = 60) -> str:
+    """``text`` with each word (a run without spaces: a path, an id) longer than ``chars`` elided in the middle:
+    a sentence from the backend that quotes a path wraps in its label instead of widening it."""
+    return " ".join(elide_middle(word, chars) for word in text.split(" "))
