@@ -120,8 +120,8 @@ def review_card(config: TrainingConfig, provider, *, account_name: str | None, d
                 Section("Settings", tuple(_local_settings(config, plan, data) if plan else
                                           _hosted_settings(config, provider, data, cost, here))),
                 Section("Where, how long, what it costs", tuple(
-                    [Row("Runs", provider.where() + (f" ({local.hardware.label})" if local and local.hardware
-                                                    else ""))]
+                    [Row("Runs", provider.where())]
+                    + ([Row("Device", local.hardware.label)] if local and local.hardware else [])
                     + (_here_cost(local, cost) if here else _billed_cost(provider, cost))))]
     return Card(tuple(sections), provider.on_launch())
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QGroupBox, QHBoxLayout, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
+    QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
     QVBoxLayout, QWidget, QWizard, QWizardPage,
 )
 
@@ -98,15 +98,17 @@ def _recount(draft):
 
 
 def card_widget(card) -> QWidget:
-    """The card as group boxes of label/value rows; paths elided in the middle, sentences wrapped."""
+    """The card's sections as group boxes of label/value rows, two by two (what and on what; settings and where,
+    how long, what it costs); paths elided in the middle, sentences wrapped."""
     widget = QWidget()
-    layout = QVBoxLayout(widget)
+    layout = QGridLayout(widget)
     layout.setContentsMargins(0, 0, 0, 0)
-    for section in card.sections:
+    for index, section in enumerate(card.sections):
         box = QGroupBox(section.title)
         form = QFormLayout(box)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for row in section.rows:
             value = ElidedLabel(row.value) if row.path else plain_label(
                 row.value, wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -114,10 +116,10 @@ def card_widget(card) -> QWidget:
             if row.role:
                 value.setProperty("role", row.role)
             form.addRow(plain_label(row.label + ":"), value)
-        layout.addWidget(box)
-    launch = plain_label(card.launch, wordWrap=True, objectName="launchSentence")
-    layout.addWidget(launch)
-    layout.addStretch(1)
+        layout.addWidget(box, index // 2, index % 2)
+    layout.setColumnStretch(0, 1)
+    layout.setColumnStretch(1, 1)
+    layout.setRowStretch(len(card.sections) // 2 + 1, 1)
     return widget
 
 
@@ -138,6 +140,7 @@ class ReviewPage(QWizardPage):
         self.scroll.setAccessibleName("Review")
         self.placeholder = plain_label(wordWrap=True)
         self.scroll.setWidget(self.placeholder)
+        self.launch_note = plain_label(wordWrap=True, accessibleName="What Launch does")  # the card's last sentence
         self.request_button = QPushButton("Show the request", checkable=True,
                                           accessibleName="Show the request that will be sent")
         self.request_button.setToolTip("The body of the create request, as it will be sent (the uploaded files' "
@@ -157,6 +160,7 @@ class ReviewPage(QWizardPage):
         row.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 3)
+        layout.addWidget(self.launch_note)
         layout.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.request_view, 2)
         layout.addLayout(row)
@@ -223,6 +227,7 @@ class ReviewPage(QWizardPage):
 
     def _show_card(self, card) -> None:
         self.card = card
+        self.launch_note.setText(card.launch if card is not None else "")
         if card is None:
             if self.scroll.widget() is not self.placeholder:
                 self.placeholder = plain_label(wordWrap=True)
