@@ -75,7 +75,7 @@ class ElidedLabel(QFrame):
         if self._tooltip is not None:
             self.setToolTip(plain_tooltip(self._tooltip))
         else:
-            self.setToolTip(plain_tooltip(self._text) if self.is_elided() else "")
+            self.setToolTip(plain_tooltip(self._text if self.is_elided() else ""))
 
 
 def elide_middle(text: str, chars: int = 60) -> str:

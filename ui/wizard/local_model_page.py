@@ -321,7 +321,7 @@ class LocalModelPage(QWizardPage):
 
     def _model_found(self, facts: ModelFacts | None, state: str) -> None:
         self.model_note.setText(elide_words(state))
-        self.model_note.setToolTip(plain_tooltip(state) if elide_words(state) != state else "")
+        self.model_note.setToolTip(plain_tooltip(state if elide_words(state) != state else ""))
         self.set_facts(facts)
 
     def set_hardware(self, hardware: Hardware) -> None:
@@ -361,7 +361,7 @@ class LocalModelPage(QWizardPage):
         """A warning under the plan; a long path in it is elided (the full text is the tooltip)."""
         shown = elide_words(text)
         self.warning_label.setText(shown)
-        self.warning_label.setToolTip(plain_tooltip(text) if shown != text else "")
+        self.warning_label.setToolTip(plain_tooltip(text if shown != text else ""))
 
     def _show_plan(self) -> None:
         self.plan, self.plan_error = None, ""

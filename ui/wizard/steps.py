@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QWidget, QWizard
 
-from ui.widgets.plain import plain_label
+from ui.widgets.plain import plain_label, plain_tooltip
 
 
 class StepBar(QWidget):
@@ -64,7 +64,7 @@ class StepBar(QWidget):
             state = "current step" if index == current else "done: click to go back" if done and not locked \
                 else "done" if done else "not reached yet"
             button.setAccessibleName(f"Step {index + 1} of {len(self.steps)}: {name} ({state})")
-            button.setToolTip(f"{name}: {state}")
+            button.setToolTip(plain_tooltip(f"{name}: {state}"))
 
     def go_to(self, index: int) -> None:
         """Go back to completed step ``index`` (never forward)."""
