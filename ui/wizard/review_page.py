@@ -117,9 +117,13 @@ def card_widget(card) -> QWidget:
                 value.setProperty("role", row.role)
             form.addRow(plain_label(row.label + ":"), value)
         layout.addWidget(box, index // 2, index % 2)
+    rows = (len(card.sections) + 1) // 2
+    launch = plain_label(card.launch, wordWrap=True, accessibleName="What Launch does")
+    launch.setContentsMargins(0, 6, 0, 0)
+    layout.addWidget(launch, rows, 0, 1, 2)
     layout.setColumnStretch(0, 1)
     layout.setColumnStretch(1, 1)
-    layout.setRowStretch(len(card.sections) // 2 + 1, 1)
+    layout.setRowStretch(rows + 1, 1)
     return widget
 
 
@@ -140,7 +144,6 @@ class ReviewPage(QWizardPage):
         self.scroll.setAccessibleName("Review")
         self.placeholder = plain_label(wordWrap=True)
         self.scroll.setWidget(self.placeholder)
-        self.launch_note = plain_label(wordWrap=True, accessibleName="What Launch does")  # the card's last sentence
         self.request_button = QPushButton("Show the request", checkable=True,
                                           accessibleName="Show the request that will be sent")
         self.request_button.setToolTip("The body of the create request, as it will be sent (the uploaded files' "
@@ -160,7 +163,6 @@ class ReviewPage(QWizardPage):
         row.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 3)
-        layout.addWidget(self.launch_note)
         layout.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.request_view, 2)
         layout.addLayout(row)
@@ -227,7 +229,6 @@ class ReviewPage(QWizardPage):
 
     def _show_card(self, card) -> None:
         self.card = card
-        self.launch_note.setText(card.launch if card is not None else "")
         if card is None:
             if self.scroll.widget() is not self.placeholder:
                 self.placeholder = plain_label(wordWrap=True)
