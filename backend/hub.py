@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from backend.cancel import CancelToken, EtaClock, ProgressFn
-from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, RateLimited, Refused
+from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, RateLimited, Refused, StudioError
 from backend.models import BaseModelInfo
 
 # Small instruct models that fine-tune on one consumer GPU (and the smallest on a CPU).
@@ -43,8 +43,21 @@ SUGGESTED: list[BaseModelInfo] = [
 MODEL_FILES = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken", "tokenizer*"]
 
 
+def _is_dir(name: str) -> bool:
+    """Whether ``name`` is a folder; a name the system refuses (too long, a NUL) is none."""
+    try:
+        return Path(name).expanduser().is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def local_folder_exists(name: str) -> bool:
+    """Whether the local model folder ``name`` exists (False for a name the system refuses)."""
+    return _is_dir(name)
+
+
 def is_local(name: str) -> bool:
-    return Path(name).expanduser().is_dir() or name.startswith(("/", "~", ".")) or (len(name) > 1 and name[1] == ":")
+    return _is_dir(name) or name.startswith(("/", "~", ".")) or (len(name) > 1 and name[1] == ":")
 
 
 def _not_an_id(name: str, exc: Exception) -> InvalidInput:
@@ -124,7 +137,7 @@ def local_path(name: str) -> Path | None:
     Raises NotFound for a missing folder and InvalidInput for a name that is neither a folder nor an id."""
     if is_local(name):
         path = Path(name).expanduser()
-        if not path.is_dir():
+        if not _is_dir(name):
             raise NotFound(f"The model folder “{path}” does not exist.", hint="Choose an existing folder.")
         return path
     check_id(name)
@@ -135,6 +148,21 @@ def local_path(name: str) -> Path | None:
     except Exception:  # noqa: BLE001 - not cached (or incomplete): it needs a download
         return None
     return folder if (folder / "config.json").exists() else None
+
+
+def tokenizer_folder(name: str | None, *, cached: bool = True) -> str | None:
+    """The folder holding ``name``'s own tokenizer when it is on this computer (a model folder, or with
+    ``cached`` a Hub model already downloaded: that reads the Hugging Face cache, so call it off the GUI
+    thread); None when it is not at hand."""
+    if not name or (not cached and not is_local(name)):
+        return None
+    try:
+        folder = local_path(name)
+    except StudioError:
+        return None
+    if folder is None or not any((folder / f).is_file() for f in ("tokenizer_config.json", "tokenizer.json")):
+        return None
+    return str(folder)
 
 
 def model_state(name: str) -> str:

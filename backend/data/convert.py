@@ -58,7 +58,8 @@ def check_messages(messages: Any, problems: list[Problem], *, need_assistant: bo
         extra = m.keys() - MESSAGE_KEYS
         if extra:
             problems.append(("message_unrecognized_key",
-                             f"Message {i} has unrecognized key(s): {', '.join(sorted(map(str, extra)))}.", None))
+                             f"Message {i} has {'an unrecognized key' if len(extra) == 1 else 'unrecognized keys'}: "
+                             f"{', '.join(sorted(map(str, extra)))}.", None))
         if "role" in m and (type(role) is not str or role not in ROLES):
             problems.append(("unrecognized_role", f"Message {i} has role {str(role)[:40]!r}.", None))
         content = m.get("content")

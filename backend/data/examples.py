@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backend.words import plural
 from backend.data.canonical import CanonicalExample
 from backend.data.checks import CHECKS, Severity
 from backend.data.convert import Problem, to_canonical
@@ -56,8 +57,8 @@ def item_from_record(fmt: DataFormat, line: int, record: Any, mapping: dict[str,
     extra = getattr(record, "extra", None)  # a CSV/TSV row with more cells than the header has columns
     if extra:
         shown = ", ".join(repr(cell[:30]) for cell in extra[:3]) + (", …" if len(extra) > 3 else "")
-        problems.append(("extra_cells", f"The row has {len(extra)} cell(s) more than the header's {len(record)} "
-                         f"column(s): {shown}; they are left out.", None))
+        problems.append(("extra_cells", f"The row has {plural(len(extra), 'cell')} more than the header's "
+                         f"{plural(len(record), 'column')}: {shown}; they are left out.", None))
     if raw is None:
         raw = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
     return Item(line, example, problems, record_key(raw), record)

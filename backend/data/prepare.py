@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backend.words import plural
 from backend.cancel import CancelToken, EtaClock, ProgressFn
 from backend.data.canonical import CanonicalExample
 from backend.data.cost import split_sizes
@@ -74,7 +75,7 @@ def _check(report: ValidationReport, drop_invalid: bool, path: str | Path) -> No
     place = DataFormat(report.format).place
     where = (f" First: {place} {first.line}: {first.message}" if first and first.line else
              f" First: {first.message}" if first else "")
-    raise InvalidInput(f"{path} has {report.error_count} error(s).{where}",
+    raise InvalidInput(f"{path} has {plural(report.error_count, 'error')}.{where}",
                        hint="Fix them, or choose to drop the invalid examples." if report.usable else
                        "Fix them: too few usable examples remain.")
 
@@ -189,7 +190,8 @@ def prepare_dataset(path: str | Path, profile: DataProfile, out_dir: str | Path,
     n_train = count - (n_val if validation_path is None else 0)
     minimum = report.minimum_examples
     if n_train < minimum:
-        raise InvalidInput(f"Only {n_train} training example(s) remain after dropping and splitting; "
+        raise InvalidInput(f"Only {plural(n_train, 'training example')} {'remains' if n_train == 1 else 'remain'} after "
+                           "dropping and splitting; "
                            f"{profile.who} needs at least {minimum}.",
                            hint="Add examples, keep duplicates, or lower the validation share.")
     return PreparedDataset(train_path=str(train_path), validation_path=str(val_path) if n_val else None,

@@ -221,3 +221,15 @@ def count_tokens(value: Any, model: str | None = None, tokenizer_path: str | Non
         tools = None
     texts, overhead = example_parts(value, tools)
     return overhead + sum(len(encoding.encode_ordinary(t)) for t in texts)
+
+
+def tokenizer_words(name: str, own_expected: bool = False) -> str:
+    """Which tokenizer counted, in words: "OpenAI's o200k_base tokenizer", or "the model's own tokenizer
+    (folder NAME)". ``own_expected``: the provider counts with the model's own tokenizer, so an OpenAI encoding
+    stood in for it (no model with a tokenizer was at hand) and the figures are estimates."""
+    if not name:
+        return "no tokenizer yet"
+    if name in ENCODINGS:
+        words = f"OpenAI's {name} tokenizer"
+        return words + (", an estimate until a model with its own tokenizer is chosen" if own_expected else "")
+    return f"the model's own tokenizer (from {Path(name).name or name})"

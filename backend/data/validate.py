@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from backend.words import plural
 from backend.cancel import CancelToken, EtaClock, ProgressFn
 from backend.data.checks import CHECKS, MAX_FINDINGS_PER_CHECK, Severity
 from backend.data.examples import is_jsonl, iter_examples
@@ -147,10 +148,10 @@ def _report(path, fmt: DataFormat, rules: Rules, model: str | None, tally: Tally
             tally.add(0, "empty_file", "The file contains no examples.")
     elif tally.valid < minimum and profile is not None:
         tally.add(0, "too_few_examples",
-                  f"{tally.valid} valid example(s); {profile.who} needs at least {minimum}.")
+                  f"{plural(tally.valid, 'valid example')}; {profile.who} needs at least {minimum:,}.")
     if 0 < tally.preference < tally.valid:
-        tally.add(0, "mixed_methods", f"{tally.preference} preference pair(s) and "
-                  f"{tally.valid - tally.preference} plain chat(s) in one file.")
+        tally.add(0, "mixed_methods", f"{plural(tally.preference, 'preference pair')} and "
+                  f"{plural(tally.valid - tally.preference, 'plain chat')} in one file.")
     if fmt is DataFormat.TEXT and profile is not None and not profile.plain_text:
         tally.add(0, "unsupported_by_provider", f"{profile.who} trains on chat examples, not plain text.")
     stats = build_stats(tally, context_length)

@@ -76,6 +76,9 @@ class AzureProvider(OpenAIProvider):
     account = AccountSpec(AccountNeed.REQUIRED, AccountKind.AZURE)
     data = DataProfile("Azure OpenAI", Dialect.OPENAI, 10, False, ContextSource.PRICE_TABLE,
                        TokenizerSource.TIKTOKEN, "azure")
+    runs_on = "On your Azure OpenAI resource; you deploy the fine-tuned model in Azure to use it."
+    launch_sentence = ("Launch checks the data, uploads it to your Azure OpenAI resource and starts the fine-tuning "
+                       "job; Azure bills it, and you can follow or cancel the job in Jobs.")
     address_field = "endpoint"
     address_hint = "It looks like https://NAME.openai.azure.com; check the api-version too."
     training_types = TRAINING_TYPES

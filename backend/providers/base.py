@@ -77,6 +77,13 @@ class TrainingTier:
     wire: str
 
 
+class CostKind(str, Enum):
+    """What a run costs the user, for the review: how it is worded and which figures it shows."""
+
+    TOKENS = "tokens"  # the provider bills trained tokens (or, with no price table, nothing)
+    THIS_COMPUTER = "this-computer"  # time, memory and disk of this computer; no money
+
+
 class PollCadence(str, Enum):
     REMOTE = "remote"  # a service: poll slowly, faster while running
     FREE = "free"  # on this computer: polling costs nothing, poll often in every state
@@ -103,6 +110,11 @@ class ProviderBase:
     #: the service has one way, nothing to choose).
     training_types: ClassVar[Mapping[str, TrainingTier]] = {}
     model_id_prompt: ClassVar[str | None] = None  # the playground's "Hub model…" entry
+    cost_kind: ClassVar[CostKind] = CostKind.TOKENS
+    #: Where the training runs, for the review ("On OpenAI's servers."); empty: said from ``label``.
+    runs_on: ClassVar[str] = ""
+    #: What Launch does, in one sentence for the review; empty: said from ``label``.
+    launch_sentence: ClassVar[str] = ""
     #: Seconds after a create request was sent that it may still land (0: creates synchronously).
     create_in_flight_seconds: float = 0.0
     #: A one-way fingerprint of the credentials when they came from the environment (no saved account).
@@ -112,6 +124,22 @@ class ProviderBase:
         self.account = account
         self.account_id = account.id if account else None
         self.secret = secret or None
+
+    @classmethod
+    def where(cls) -> str:
+        """Where the training runs, in a sentence."""
+        return cls.runs_on or f"On {cls.label}'s servers."
+
+    @classmethod
+    def on_launch(cls) -> str:
+        """What the Launch button does, in a sentence."""
+        return cls.launch_sentence or (f"Launch checks the data, sends it to {cls.label} and starts the "
+                                       "fine-tune; follow it in Jobs.")
+
+    @classmethod
+    def auto_epochs(cls, examples: int) -> int | None:
+        """The epochs "Auto" means for ``examples`` training examples; None: the provider decides, unsaid."""
+        return None
 
     @classmethod
     def claims_model(cls, model: str) -> bool:

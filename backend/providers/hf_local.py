@@ -20,7 +20,7 @@ from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
                             JobStatus, MetricPoint, ModelRef, ProviderKind, TrainingConfig)
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount,
+from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount, CostKind,
                                     Exports, ListsJobs, Metrics, ModelPage, PollCadence, ProviderBase, Resumes,
                                     StopsAndSaves, Trainer, LoadsModel, JobModels)
 from backend.training import events as ev
@@ -50,11 +50,21 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
     hyperparameter_ranges = bounds.LOCAL
     ranges_named = bounds.LOCAL_NAMED
     runs_local_folders = True
+    cost_kind = CostKind.THIS_COMPUTER
+    runs_on = "On this computer, in a separate process: the app can be closed while it trains."
+    launch_sentence = ("Launch checks the data, prepares it in a run folder (downloading the base model first if "
+                       "needed) and starts training here in the background; follow, stop and save it in Jobs.")
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         super().__init__(account, secret)
         register_secret(self.secret)
         self._views: dict[str, RunView] = {}
+
+    @classmethod
+    def auto_epochs(cls, examples: int) -> int | None:
+        from backend.training.defaults import auto_epochs
+
+        return auto_epochs(examples)
 
     @classmethod
     def claims_model(cls, model: str) -> bool:

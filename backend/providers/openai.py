@@ -57,8 +57,18 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     recommended_model = mapping.RECOMMENDED
     #: Body fields of the create call that the SDK has no argument for: sent through ``extra_body``.
     body_extensions: tuple[str, ...] = ()
+    runs_on = "On OpenAI's servers; the fine-tuned model stays in your OpenAI account."
+    launch_sentence = ("Launch checks the data, uploads it to OpenAI and starts the fine-tuning job; OpenAI bills "
+                       "the trained tokens, and you can follow or cancel the job in Jobs.")
     #: How "Test connection" names the account's address, and what it says of a wrong one.
     address_field = "base URL"
+
+    @classmethod
+    def auto_epochs(cls, examples: int) -> int | None:
+        from backend.data.pricing import default_epochs
+
+        return default_epochs(examples)
+
     address_hint = "The base URL usually ends in /v1; leave it empty for OpenAI itself."
     #: Tests lower these to send a small file through the multipart path and to poll quickly.
     simple_upload_limit = openai_upload.SIMPLE_UPLOAD_LIMIT

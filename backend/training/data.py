@@ -11,12 +11,12 @@ import json
 import logging
 from pathlib import Path
 
+from backend.words import plural
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import DataProfile
 from backend.data.readers import HubToken
 from backend.errors import InvalidInput
 from backend.models import DataRefs, TrainingConfig
-from backend.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,12 @@ def _dropped_summary(config: TrainingConfig, dropped: dict[str, int]) -> dict[st
 def dropped_message(summary: dict) -> str | None:
     """A sentence for the run's events: what staging left out, on the user's request (never silently)."""
     parts = [plural(summary[key], what) for key, what in (("dropped_duplicates", "exact duplicate"),
-                                                          ("dropped_invalid", "invalid example"))
-             if key in summary]
+                                                           ("dropped_invalid", "invalid example")) if key in summary]
     if not parts:
         return None
-    validation = summary.get("validation_examples", 0)
-    return (f"Data: {summary.get('examples', 0):,} training and {plural(validation, 'validation example')}; "
-            f"left out {' and '.join(parts)}, as chosen on the data page.")
+    return (f"Data: {summary.get('examples', 0):,} training and "
+            f"{plural(summary.get('validation_examples', 0), 'validation example')}; left out "
+            f"{' and '.join(parts)}, as chosen on the data page.")
 
 
 def stage_data(config: TrainingConfig, out_dir: Path | str, *, profile: DataProfile, hub_token: HubToken = None,

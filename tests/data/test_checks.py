@@ -186,7 +186,7 @@ def test_a_csv_row_with_more_cells_than_the_header_is_a_warning_naming_the_row(t
     report = validate_file(path, profile=profile("openai"))
     [f] = report.findings
     assert (f.line, f.check, f.severity) == (13, "extra_cells", Severity.WARNING)
-    assert f.message == ("The row has 2 cell(s) more than the header's 2 column(s): 'left, out', 'more'; "
+    assert f.message == ("The row has 2 cells more than the header's 2 columns: 'left, out', 'more'; "
                          "they are left out.")
     assert report.ok and report.stats.valid_examples == 12  # the row still trains, without the extra cells
 

@@ -213,7 +213,7 @@ def test_a_report_for_another_provider_is_not_reused(qtbot, page, write_jsonl):
     draft.provider, draft.base_model = ProviderKind.HF_LOCAL, None
     report = validated(qtbot, page, write_jsonl(chats(5)))
     assert report.ok and page.isComplete() and report.provider == "hf-local"
-    assert page.stats.figures["price"].text() == "none: training on this computer"
+    assert page.stats.figures["price"].text() == "nothing to pay: training on this computer"
     draft.provider, draft.base_model = ProviderKind.OPENAI, "gpt-4o-mini-2024-07-18"
     page.report = None
     page.initializePage()
@@ -224,4 +224,66 @@ def test_a_report_for_another_provider_is_not_reused(qtbot, page, write_jsonl):
     page.validate()
     qtbot.waitUntil(lambda: page.report is not None and page.report.model is None, timeout=15000)
     assert page.stats.figures["price"].text() == "once you choose a model (next page)"
-    assert page.stats.figures["examples"].text() == "5 read, 5 valid, 0 duplicate(s), 5 without a system message"
+    assert page.stats.figures["examples"].text() == "5 read, 5 valid, 0 duplicates, 5 examples without a system message"
+
+
+def _shown(page, key: str) -> bool:
+    return page.stats.form.isRowVisible(page.stats.figures[key])
+
+
+def test_a_local_run_speaks_its_own_language_and_counts_with_the_models_tokenizer(qtbot, page, write_jsonl,
+                                                                                    tiny_model_dir):
+    """For training on this computer: no billed tokens, no "what the provider picks", and once a model folder is
+    chosen the tokens are counted with its own tokenizer (named), not with OpenAI's o200k_base."""
+    draft = page.wizard().draft
+    draft.provider, draft.base_model = ProviderKind.HF_LOCAL, None
+    path = write_jsonl(chats(12))
+    validated(qtbot, page, path)
+    figures = page.stats.figures
+    assert not _shown(page, "billed") and "provider" not in figures["epochs"].text()
+    assert figures["epochs"].text() == "3 for 12 examples (you can change them on the next page)"
+    assert figures["counted"].text().startswith("OpenAI's o200k_base tokenizer, an estimate until a model")
+    draft.base_model = str(tiny_model_dir)  # back from the model page: the report is counted again
+    page.initializePage()
+    qtbot.waitUntil(lambda: page.report is not None and page.report.stats.tokenizer == str(tiny_model_dir),
+                    timeout=30000)
+    assert figures["counted"].text() == f"the model's own tokenizer (from {tiny_model_dir.name})"
+    assert "o200k" not in figures["counted"].text() and "o200k" not in figures["tokens"].text()
+    assert "1 example" not in page.summary.text() and "(s)" not in page.summary.text()
+
+
+def test_a_billed_provider_shows_billed_tokens_and_its_own_auto_epochs(qtbot, page, write_jsonl):
+    draft = page.wizard().draft
+    draft.provider, draft.base_model = ProviderKind.OPENAI, "gpt-4o-mini-2024-07-18"
+    validated(qtbot, page, write_jsonl(chats(12)))
+    figures = page.stats.figures
+    assert _shown(page, "billed") and " × 8 epochs = " in figures["billed"].text()
+    assert figures["epochs"].text() == "8 for 12 examples (what OpenAI picks; you can set them on the next page)"
+    assert figures["counted"].text() == "OpenAI's o200k_base tokenizer"
+
+
+def test_the_histogram_keeps_one_set_of_axes_across_revalidations(qtbot, page, write_jsonl):
+    """A re-validation once drew a second set of axes over the first: the chart keeps its three axes (one hidden
+    category axis, the token scale, the count) and the bars use those."""
+    path = write_jsonl(chats(12))
+    validated(qtbot, page, path)
+    chart = page.stats.chart
+    axes = list(chart.axes())
+    for _again in range(2):
+        page.validate()
+        qtbot.waitUntil(lambda: page._task is None and page.report is not None, timeout=15000)
+        assert list(chart.axes()) == axes and len(axes) == 3
+        [series] = chart.series()
+        assert set(series.attachedAxes()) == {page.stats.x_axis, page.stats.y_axis}
+
+
+def test_findings_wrap_their_text_instead_of_cutting_it(qtbot, page, write_jsonl):
+    path = write_jsonl([{"messages": [{"role": "user", "content": "no reply"}]}] + chats(12))
+    validated(qtbot, page, path)
+    page.wizard().resize(900, 700)
+    table = page.table
+    row = next(r for r in range(page.findings.rowCount()) if page.findings.finding(r).severity.value == "error")
+    fix = page.findings.finding(row).how_to_fix
+    column = table.columnWidth(4)
+    assert table.fontMetrics().horizontalAdvance(fix) > column  # longer than its column: it must wrap
+    qtbot.waitUntil(lambda: table.rowHeight(row) >= 2 * table.fontMetrics().lineSpacing(), timeout=5000)

@@ -60,7 +60,7 @@ def test_the_readme_example_applies_openais_minimum(write_jsonl, capsys):
     assert "Rules applied: OpenAI, inferred from the model 'gpt-4o-mini-2024-07-18': at least 10 examples, " \
            "at most 65,536 tokens per example" in out
     assert "For another provider's rules, pass --provider (openai, azure, hf-local)." in out
-    assert "file: [too_few_examples] 5 valid example(s); OpenAI needs at least 10." in out
+    assert "file: [too_few_examples] 5 valid examples; OpenAI needs at least 10." in out
     assert "Estimated price: $" in out and "Result: NOT USABLE" in out and "READY" not in out
 
 

@@ -127,3 +127,51 @@ def test_a_model_name_that_is_no_hub_id_is_refused_on_next(page, qtbot):
     qtbot.waitUntil(lambda: "is not a Hugging Face model id" in page.model_note.text(), timeout=30_000)
     assert not page.validatePage()
     assert page.warning_label.text().startswith("“a b;rm” is not a Hugging Face model id: repo id must use")
+
+
+def test_the_suggested_box_names_what_the_model_field_holds(page, qtbot, tiny_model_dir):
+    """It once still said SmolLM2 after a folder was chosen."""
+    assert page.suggestions.currentData() == "__folder__"  # the fixture's draft holds the tiny model's folder
+    page.model_edit.setText("HuggingFaceTB/SmolLM2-360M-Instruct")
+    page.model_edit.editingFinished.emit()
+    assert page.suggestions.currentData() == "HuggingFaceTB/SmolLM2-360M-Instruct"
+    page.model_edit.setText(str(tiny_model_dir))
+    page.model_edit.editingFinished.emit()
+    assert page.suggestions.currentData() == "__folder__" and "SmolLM2" not in page.suggestions.currentText()
+    page.model_edit.setText("someone/another-model")
+    page.model_edit.editingFinished.emit()
+    assert page.suggestions.currentText() == "Another Hub model (typed below)"
+
+
+def test_packing_says_why_it_is_off(page):
+    assert not page.packing.isEnabled()  # no flash attention on this machine
+    assert page.packing_note.isVisibleTo(page) and "flash attention" in page.packing_note.text()
+    assert "flash attention" in page.packing.toolTip()
+    page.set_hardware(Hardware(device="cuda", name="GPU", memory_bytes=24 * 2**30, bf16=True, flash_attention=True))
+    assert page.packing.isEnabled() and not page.packing_note.isVisibleTo(page)
+
+
+def test_the_estimated_time_follows_the_epochs(page, qtbot, tmp_path):
+    """With data known, 40 epochs estimate about 40/3 as long as 3 (it once said "about a minute" for both)."""
+    from backend.data import validate_file
+    from backend.providers.hf_local import LocalProvider
+    from tests.tiny_model import sample_chats
+    import json
+
+    data = tmp_path / "chats.jsonl"
+    data.write_text("".join(json.dumps(c) + "\n" for c in sample_chats(40)), encoding="utf-8")
+    page.wizard().draft.report = validate_file(data, profile=LocalProvider.data, provider="hf-local")
+    page.epochs.setValue(3)
+    three, three_text = page.plan.seconds, page.duration_label.text()
+    page.epochs.setValue(40)
+    assert page.plan.seconds / three == pytest.approx(40 / 3, rel=0.01)
+    assert page.duration_label.text() != three_text and "40 epochs" in page.duration_label.text()
+
+
+def test_a_long_folder_in_a_warning_does_not_widen_the_page(page, tmp_path):
+    long = tmp_path / ("a-very-long-folder-name-" * 12) / "model"
+    page.model_edit.setText(str(long))
+    assert not page.validatePage()
+    assert "does not exist" in page.warning_label.text() and "…" in page.warning_label.text()
+    assert str(long) in page.warning_label.toolTip() or page.warning_label.toolTip().count("a-very-long") == 12
+    assert page.minimumSizeHint().width() < 1000

@@ -104,3 +104,16 @@ def test_maximum_length_follows_the_longest_example_within_the_device_cap():
     assert resolve(config(), SEVEN_B, GPU, examples=100, longest=100_000).settings.max_length == 2048
     assert resolve(config(), SEVEN_B, CPU, examples=100, longest=100_000).settings.max_length == 1024
     assert resolve(config(options={"max_length": 64}), SEVEN_B, GPU, longest=300).settings.max_length == 64
+
+
+def test_the_time_estimate_follows_the_epochs_and_the_disk_need_is_estimated(tiny_model_dir):
+    """A small model's run is mostly per-batch work: 40 epochs take about 40/3 as long as 3 (the estimate once
+    stayed at "about a minute" whatever the epochs)."""
+    facts = model_facts(tiny_model_dir)
+    three = resolve(config(hyperparameters=Hyperparameters(n_epochs=3)), facts, CPU, examples=40, tokens=4000)
+    forty = resolve(config(hyperparameters=Hyperparameters(n_epochs=40)), facts, CPU, examples=40, tokens=4000)
+    assert forty.seconds / three.seconds == pytest.approx(40 / 3, rel=0.01)
+    assert forty.seconds > 90  # more than "about a minute": 40 x 10 batches of 4 on a CPU
+    full = resolve(config(options={"adapter": "full"}), SEVEN_B, GPU, examples=40, tokens=4000)
+    lora = resolve(config(), SEVEN_B, GPU, examples=40, tokens=4000)
+    assert full.disk_needed > 4 * 7e9 * 2 and 0 < lora.disk_needed < full.disk_needed / 20

@@ -74,8 +74,11 @@ def test_wizard_launches_local_training_that_the_jobs_page_shows_succeeded(qtbot
 
     review = wizard.page(W.REVIEW)
     qtbot.waitUntil(review.ready, timeout=15_000)
-    summary = review.summary.toPlainText()
-    assert "Hugging Face (this computer)" in summary and str(tiny_model_dir) in summary and '"dedupe": true' in summary
+    summary = review.card_text()
+    assert "Hugging Face (this computer)" in summary and str(tiny_model_dir) in summary
+    assert "Examples: 12 examples to train on, of 13 read (1 duplicate removed)" in summary
+    assert "Epochs: 1 (your choice)" in summary and "Maximum length: 32 tokens\n" in summary
+    assert "Batch: 4 examples per step × 1 accumulated = 4 per update\n" in summary
     qtbot.mouseClick(review.launch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: review._task is None and review.status.text() != "Starting…", timeout=60_000)
     assert review.job is not None, review.status.text()

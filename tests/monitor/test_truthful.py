@@ -15,7 +15,7 @@ from backend.errors import InvalidInput
 from backend.models import Checkpoint, Job, JobStatus, MetricPoint, ProviderKind, utcnow
 from backend.monitor import eta_seconds
 from backend.monitor_sync import sync_job
-from backend.text import plural
+from backend.words import plural
 from ui.context import AppContext
 from ui.monitor.actions import answer_text
 from ui.monitor.charts import MetricChart

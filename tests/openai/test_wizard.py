@@ -69,16 +69,23 @@ def to_review(qtbot, page, data_file, *, epochs: int = 0, suffix: str = "", held
 
 
 def launch(qtbot, review):
+    qtbot.waitUntil(review.launch_button.isEnabled, timeout=15000)  # once the review is shown
     qtbot.mouseClick(review.launch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: review._task is None and review.status.text() != "Starting…", timeout=20000)
 
 
 def test_from_first_page_to_a_launched_job(qtbot, page, context, fake_openai, chat_file, store):
     review = to_review(qtbot, page, chat_file, epochs=2, suffix="wiz")
-    text = review.summary.toPlainText()
+    text = review.request_view.toPlainText()  # the request, behind "Show the request"
     assert '"model": "gpt-4.1-mini-2025-04-14"' in text and '"n_epochs": 2' in text and '"suffix": "wiz"' in text
-    assert "Estimated price: $" in review.estimate.text() and "2 epochs" in review.estimate.text()
-    assert not page.wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert review.request_button.isVisibleTo(review) and not review.request_view.isVisibleTo(review)
+    card = review.card_text()
+    assert "Estimated price: " in card and "Epochs: 2 (your choice)" in card and "Name suffix: wiz" in card
+    assert "uploads it to OpenAI" in card and "null" not in card and "{" not in card
+    # Launch is the wizard's own primary button, in its button row.
+    finish = page.wizard.button(QWizard.WizardButton.FinishButton)
+    assert finish is review.launch_button and finish.text() == "Launch" and finish.isEnabled()
+    assert finish.isDefault() and finish.isVisible()
     launch(qtbot, review)
     assert review.job is not None, review.status.text()
     [remote] = fake_openai.jobs()
@@ -86,6 +93,7 @@ def test_from_first_page_to_a_launched_job(qtbot, page, context, fake_openai, ch
     [recorded] = store.list_jobs()
     assert recorded.remote_id == remote["id"] and recorded.status is JobStatus.VALIDATING_FILES
     assert "Launched" in review.status.text() and review.open_button.isVisible()
+    assert page.wizard.button(QWizard.WizardButton.FinishButton).text() == "Start another"
     with qtbot.waitSignal(context.open_job) as opened, qtbot.waitSignal(context.navigate) as navigated:
         qtbot.mouseClick(review.open_button, Qt.MouseButton.LeftButton)
     assert opened.args == [recorded.id] and navigated.args == ["jobs"]
@@ -156,8 +164,13 @@ def test_local_training_branches_to_its_own_page_and_reviews_its_configuration(q
     assert wizard.currentId() == W.REVIEW
     review = wizard.page(W.REVIEW)
     qtbot.waitUntil(review.ready, timeout=15000)
-    assert "Configuration:" in review.summary.toPlainText() and str(tiny_model_dir) in review.summary.toPlainText()
-    assert "costs nothing" in review.estimate.text()
+    card = review.card_text()
+    assert f"Base model: {tiny_model_dir}" in card and "nothing to pay: it runs on this computer" in card
+    assert "Supervised fine-tuning with LoRA" in card and "Memory: about" in card and "Disk: about" in card
+    assert "Epochs: 3 (chosen automatically for 16 examples)" in card, card
+    for openai_words in ("learning_rate_multiplier", "Billed", "upload", "OpenAI", "null", "{"):
+        assert openai_words not in card
+    assert not review.request_button.isVisibleTo(review)
 
 
 def test_clone_restarts_the_wizard_prefilled(qtbot, page, context, fake_openai, chat_file, store):
@@ -282,9 +295,9 @@ def test_the_price_is_that_of_the_training_share_computed_by_the_backend(qtbot, 
     assert cost == training_cost(stats, training_examples=13, epochs=2, profile=OpenAIProvider.data,
                                  model="gpt-4.1-mini-2025-04-14")
     assert cost.tokens_per_epoch < stats.billed_tokens_per_epoch and cost.price.amount_usd > 0
-    assert f"about {cost.billed_tokens:,} (2 epochs" in review.estimate.text()
-    assert f"${cost.price.amount_usd:,.2f}" in review.estimate.text()
-    assert "Validation: 20% of the examples" in review.summary.toPlainText()
+    card = review.card_text()
+    assert f"Billed tokens: about {cost.billed_tokens:,} (2 epochs" in card and "Estimated price: less than a cent at $" in card
+    assert "Held out: 20% (3 examples)" in card and "Examples: 13 examples to train on, of 16 read" in card
 
 
 def test_a_provider_that_cannot_be_opened_leaves_the_review_with_its_reason_and_the_configuration():

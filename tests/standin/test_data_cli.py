@@ -26,7 +26,7 @@ def test_one_chat_is_enough_under_the_stand_ins_rules(stand_in, tmp_path, capsys
     assert "Estimated price" not in out and "Result: READY" in out
     # OpenAI's rules refuse the same file: the minimum is the profile's, not a default.
     assert run(["data", "validate", str(path), "--provider", "openai"]) == 1
-    assert "1 valid example(s); OpenAI needs at least 10." in capsys.readouterr().out
+    assert "1 valid example; OpenAI needs at least 10." in capsys.readouterr().out
 
 
 def test_plain_text_is_refused_as_the_profile_says(stand_in, tmp_path, capsys):

@@ -87,14 +87,14 @@ def test_the_stand_in_goes_from_the_first_page_to_a_recorded_job(qtbot, page, st
     click_next(qtbot, wizard, W.REVIEW)
     review = wizard.page(W.REVIEW)
     qtbot.waitUntil(review.ready, timeout=15_000)
-    text = review.summary.toPlainText()
-    assert text.startswith("Provider: Stand-in\n") and "Examples: 2 valid of 2" in text
-    shown = json.loads(text[text.index("Configuration:") + len("Configuration:"):])  # no create request to preview
-    assert shown["provider"] == "stand-in" and shown["base_model"] == "echo-1"
-    assert shown["hyperparameters"]["n_epochs"] == 2 and shown["options"]["dedupe"] is False
+    text = review.card_text()
+    assert "Provider: Stand-in\n" in text and "Examples: 2 examples to train on, of 2 read" in text
+    assert "Base model: echo-1" in text and "Epochs: 2 (your choice)" in text and "Runs: On Stand-in's servers." in text
+    assert not review.request_button.isVisibleTo(review)  # no create request to preview
     cost = review.review.cost
     assert cost.free and cost.price is None and cost.epochs == 2 and cost.training_examples == 2
-    assert "costs nothing" in review.estimate.text() and "$" not in review.estimate.text()
+    assert "Cost: nothing to pay: training with Stand-in costs nothing per token" in text and "$" not in text
+    assert text.endswith("Launch checks the data, sends it to Stand-in and starts the fine-tune; follow it in Jobs.")
 
     with qtbot.waitSignal(context.job_recorded, timeout=20_000) as recorded:
         qtbot.mouseClick(review.launch_button, Qt.MouseButton.LeftButton)

@@ -18,7 +18,7 @@ from backend.errors import StudioError
 from backend.models import Job, JobStatus
 from backend.providers import label
 from backend.store import JobStore
-from backend.text import plural
+from backend.words import plural
 from ui.monitor.driver import MonitorDriver
 from ui.tasks import Task
 

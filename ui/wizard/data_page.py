@@ -22,6 +22,8 @@ from backend.data import DataFormat, ValidationReport, iter_canonical, read_colu
 from backend.data.profile import DataProfile, TokenizerSource
 from ui.tasks import Task
 from ui.theme import ERROR_COLOUR
+from backend.words import plural
+from ui.widgets.elide import elide_middle
 from ui.widgets.plain import plain_label
 from ui.wizard.data_columns import ColumnMappingDialog
 from ui.wizard.data_findings import FindingsModel
@@ -56,8 +58,9 @@ class DataPage(QWizardPage):
         self._generation = 0
         self._ready_to_store = False
 
-        self.path_edit = QLineEdit(placeholderText="A .jsonl, .csv, .parquet or .txt file, a dataset folder, "
-                                                   "or a Hub dataset id (owner/name)")
+        self.path_edit = QLineEdit(placeholderText="A data file, a dataset folder or a Hub dataset id")
+        self.path_edit.setToolTip("A .jsonl, .csv, .parquet or .txt file, a folder of them, or a Hugging Face Hub "
+                                  "dataset id such as owner/name. You can also drop a file on this page.")
         self.path_edit.setAccessibleName("Training data file")
         self.path_edit.editingFinished.connect(self._path_entered)
         choose = QPushButton("Choose…")
@@ -92,7 +95,10 @@ class DataPage(QWizardPage):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.setWordWrap(False)
+        # Long messages and fixes wrap, each row as tall as its text: nothing is cut off (at most a few thousand
+        # findings are kept: MAX_FINDINGS_PER_CHECK per check).
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.clicked.connect(self._finding_clicked)
         self.example_view = QPlainTextEdit(readOnly=True, placeholderText="Click a finding to see its example.")
         self.example_view.setAccessibleName("Offending example")
@@ -150,8 +156,10 @@ class DataPage(QWizardPage):
         if draft.data_path:
             report = draft.report
             provider, model = self._rules()
+            own = self._local_tokenizer()  # the model's own tokenizer, once one is chosen and at hand
             if isinstance(report, ValidationReport) and report.path == draft.data_path and (
-                    report.provider, report.model) == (provider.value if provider else None, model):
+                    report.provider, report.model) == (provider.value if provider else None, model) and (
+                    own is None or report.stats.tokenizer == own):
                 self._validated(self._generation, report)  # checked against this provider and model already
             else:
                 self.validate()
@@ -236,7 +244,7 @@ class DataPage(QWizardPage):
         self._generation += 1
         generation = self._generation
         provider, model = self._rules()
-        self.summary.setText(f"Checking {Path(path).name}…")
+        self.summary.setText(f"Checking {elide_middle(Path(path).name)}…")
         from backend.data import validate_file  # here: its numpy costs the wizard's first paint 100 ms
         from backend.accounts import hub_dataset_token as dataset_token
 
@@ -296,14 +304,19 @@ class DataPage(QWizardPage):
                  self._local_tokenizer(),
                  name="preview data").on_success(lambda res, g=generation: self._previewed(g, res)).start()
 
-    def _profile(self) -> DataProfile | None:
-        """The chosen provider's data profile (None before a provider is chosen)."""
-        kind = self.wizard().draft.provider
+    def _provider_class(self):
+        """The chosen provider's class (None before a provider is chosen)."""
+        kind = self.wizard().draft.provider if self.wizard() is not None else None
         if kind is None:
             return None
         from backend.providers import provider_class
 
-        return provider_class(kind).data
+        return provider_class(kind)
+
+    def _profile(self) -> DataProfile | None:
+        """The chosen provider's data profile (None before a provider is chosen)."""
+        cls = self._provider_class()
+        return cls.data if cls is not None else None
 
     def _rules(self) -> tuple[ProviderKind | None, str | None]:
         """The provider and model the data is checked against: the wizard's (the model counts only where tokens
@@ -315,17 +328,19 @@ class DataPage(QWizardPage):
 
     def _local_tokenizer(self) -> str | None:
         """The chosen model's folder, where the provider counts with the model's own tokenizer: it counts and
-        renders."""
+        renders. Only a folder here (the GUI thread); the review counts again with a downloaded Hub model's."""
+        from backend.hub import tokenizer_folder
+
         profile, model = self._profile(), self.wizard().draft.base_model
         own = profile is not None and profile.tokenizer is TokenizerSource.MODEL_FOLDER
-        return model if own and model and Path(model, "tokenizer_config.json").is_file() else None
+        return tokenizer_folder(model, cached=False) if own else None
 
     def _show(self, report: ValidationReport | None) -> None:
         self.report = report
         self.findings.set_findings(report.findings if report else [],
                                    DataFormat(report.format).place if report else "line")
         self.example_view.clear()
-        self.stats.show_report(report)
+        self.stats.show_report(report, self._provider_class())
         self.preview.clear()
         self.template.show_rendered(None)
         fmt = DataFormat(report.format) if report else None
@@ -335,9 +350,10 @@ class DataPage(QWizardPage):
             self.summary.setText(self._summary(report))
             self._restyle()
             invalid = report.invalid_examples
-            self.drop_invalid.setText(f"Leave out the {invalid:,} invalid example(s) (they are counted, not fixed)")
+            self.drop_invalid.setText(f"Leave out the {plural(invalid, 'invalid example')} (they are counted, "
+                                      "not fixed)")
             self.drop_invalid.setVisible(not report.ok and report.usable)
-            self.dedupe.setText(f"Remove {report.stats.duplicates:,} exact duplicate(s)")
+            self.dedupe.setText(f"Remove {plural(report.stats.duplicates, 'exact duplicate')}")
             self.dedupe.setVisible(report.stats.duplicates > 0)
             self.tabs.setTabText(0, f"Findings ({len(report.findings)})")
         else:
@@ -351,13 +367,13 @@ class DataPage(QWizardPage):
     @staticmethod
     def _summary(r: ValidationReport) -> str:
         s = r.stats
-        head = (f"{DataFormat(r.format).label}: {s.examples:,} examples, {s.valid_examples:,} valid, "
-                f"{r.error_count:,} error(s), {r.warning_count:,} warning(s); "
+        head = (f"{DataFormat(r.format).label}: {plural(s.examples, 'example')}, {s.valid_examples:,} valid, "
+                f"{plural(r.error_count, 'error')}, {plural(r.warning_count, 'warning')}; "
                 f"{'preference pairs (DPO)' if r.method == 'dpo' else 'supervised'}.")
         if r.ok:
             return head + " Ready to use."
         if r.usable:
-            return head + f" Fix the errors, or leave out the {r.invalid_examples:,} invalid example(s) to go on."
+            return head + f" Fix the errors, or leave out the {plural(r.invalid_examples, 'invalid example')} to go on."
         return head + " This data cannot be used yet: fix the errors listed below."
 
     def _restyle(self) -> None:

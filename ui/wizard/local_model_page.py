@@ -11,7 +11,6 @@ Reads and writes ``wizard().draft`` only, so it works in any QWizard that has a 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
@@ -26,9 +25,12 @@ from backend.providers.base import ModelPage
 from backend.training.defaults import Plan, check_options, resolve
 from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
 from ui.tasks import Task
+from backend.words import duration, plural
+from ui.widgets.elide import elide_words
 from ui.widgets.plain import plain_label, plain_tooltip
 
 _FOLDER_ITEM = "__folder__"
+_OTHER_ITEM = "__other__"
 # (label, method, adapter); QLoRA is added only where CUDA and bitsandbytes are present.
 _METHODS = [("Supervised fine-tuning, LoRA (recommended)", "supervised", "lora"),
             ("Supervised fine-tuning, full weights", "supervised", "full"),
@@ -61,14 +63,6 @@ def _count(parameters: int) -> str:
     return f"{parameters / 1e6:.0f}M" if parameters >= 1e7 else f"{parameters / 1e6:.1f}M"
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return "about a minute"
-    if seconds < 5400:
-        return f"about {round(seconds / 60)} minutes"
-    return f"about {seconds / 3600:.1f} hours"
-
-
 class LocalModelPage(QWizardPage):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -86,6 +80,7 @@ class LocalModelPage(QWizardPage):
         for model in hub.SUGGESTED:
             self.suggestions.addItem(model.label, model.id)
         self.suggestions.addItem("A model folder on this computer…", _FOLDER_ITEM)
+        self.suggestions.addItem("Another Hub model (typed below)", _OTHER_ITEM)
         self.model_edit = QLineEdit(placeholderText="A Hub id such as Qwen/Qwen2.5-0.5B-Instruct, or a folder",
                                     accessibleName="Base model")
         self.model_edit.setToolTip("A model on the Hugging Face Hub (downloaded into the Hugging Face cache "
@@ -118,6 +113,8 @@ class LocalModelPage(QWizardPage):
                                        "marks assistant turns.")
         self.packing = QCheckBox("Pack short examples together")
         self.packing.setToolTip("Faster on a GPU with flash attention; elsewhere examples would see each other.")
+        self.packing_note = plain_label(wordWrap=True)  # why packing is off, when it is
+        self.packing_note.setProperty("role", "subtitle")
 
         self.device_label = plain_label("Looking at this computer…")
         self.memory_label = plain_label()
@@ -150,6 +147,7 @@ class LocalModelPage(QWizardPage):
         right.addWidget(self.lora_box)
         right.addWidget(self.assistant_only)
         right.addWidget(self.packing)
+        right.addWidget(self.packing_note)
         right.addStretch(1)
         columns.addLayout(right, 1)
         computer = QGroupBox("This computer")
@@ -187,8 +185,7 @@ class LocalModelPage(QWizardPage):
         self._loading = True
         model = draft.base_model or hub.SUGGESTED[0].id
         self.model_edit.setText(model)
-        index = self.suggestions.findData(model)
-        self.suggestions.setCurrentIndex(index if index >= 0 else self.suggestions.count() - 1)
+        self._sync_suggestion(model)
         options, hp = draft.options, draft.hyperparameters
         self._select_method(draft.method, options.get("adapter", "lora"))
         self.epochs.setValue(0 if hp.n_epochs == "auto" else int(hp.n_epochs))
@@ -215,13 +212,13 @@ class LocalModelPage(QWizardPage):
 
     def validatePage(self) -> bool:
         name = self.model_edit.text().strip()
-        if hub.is_local(name) and not Path(name).expanduser().is_dir():
-            self.warning_label.setText(f"The folder “{name}” does not exist. Choose a model folder.")
+        if hub.is_local(name) and not hub.local_folder_exists(name):
+            self._warn(f"The folder “{name}” does not exist. Choose a model folder.")
             return False
         self._store()
         problem = self.problem()
         if problem:
-            self.warning_label.setText(problem)
+            self._warn(problem)
         return not problem
 
     def problem(self) -> str:
@@ -287,9 +284,20 @@ class LocalModelPage(QWizardPage):
                 self.method.setCurrentIndex(i)
                 return
 
+    def _sync_suggestion(self, name: str) -> None:
+        """The Suggested box names what the Base model field holds: a suggestion, a folder, or another Hub model."""
+        index = self.suggestions.findData(name)
+        if index < 0:
+            index = self.suggestions.findData(_FOLDER_ITEM if name and hub.is_local(name) else _OTHER_ITEM)
+        self.suggestions.setCurrentIndex(index)
+
     def _suggestion_chosen(self, index: int) -> None:
         if self.suggestions.itemData(index) == _FOLDER_ITEM:
             self._choose_folder()
+            self._sync_suggestion(self.model_edit.text().strip())
+        elif self.suggestions.itemData(index) == _OTHER_ITEM:
+            self.model_edit.setFocus()
+            self.model_edit.selectAll()
         else:
             self.model_edit.setText(self.suggestions.itemData(index))
             self._model_changed()
@@ -302,6 +310,7 @@ class LocalModelPage(QWizardPage):
 
     def _model_changed(self) -> None:
         name = self.model_edit.text().strip()
+        self._sync_suggestion(name)
         self.facts = None
         self.model_note.setText("")
         if name:
@@ -311,7 +320,8 @@ class LocalModelPage(QWizardPage):
         self._changed()
 
     def _model_found(self, facts: ModelFacts | None, state: str) -> None:
-        self.model_note.setText(state)
+        self.model_note.setText(elide_words(state))
+        self.model_note.setToolTip(plain_tooltip(state if elide_words(state) != state else ""))
         self.set_facts(facts)
 
     def set_hardware(self, hardware: Hardware) -> None:
@@ -335,13 +345,27 @@ class LocalModelPage(QWizardPage):
         self.packing.setVisible(method == "supervised")
         if self.facts is not None:
             self.assistant_only.setEnabled(self.facts.assistant_masks or not hub.is_local(self.model_edit.text()))
-        self.packing.setEnabled(bool(self.hardware and self.hardware.flash_attention))
+        packs = bool(self.hardware and self.hardware.flash_attention)
+        self.packing.setEnabled(packs)
+        why = "" if packs or self.hardware is None else (
+            "Packing needs an NVIDIA GPU with flash attention (the flash-attn package); without it, packed examples "
+            "would see each other, so it is off here.")
+        self.packing_note.setText(why)
+        self.packing_note.setVisible(bool(why) and method == "supervised")
+        self.packing.setToolTip(plain_tooltip(why or "Faster on a GPU with flash attention: short examples share "
+                                                     "a sequence."))
         self._store()
         self._show_plan()
 
+    def _warn(self, text: str) -> None:
+        """A warning under the plan; a long path in it is elided (the full text is the tooltip)."""
+        shown = elide_words(text)
+        self.warning_label.setText(shown)
+        self.warning_label.setToolTip(plain_tooltip(text if shown != text else ""))
+
     def _show_plan(self) -> None:
         self.plan, self.plan_error = None, ""
-        self.warning_label.setText(self.lr_error)
+        self._warn(self.lr_error)
         if self.lr_error:
             return
         if self.hardware is None or self.facts is None:
@@ -362,7 +386,7 @@ class LocalModelPage(QWizardPage):
         if self.plan_error:
             self.memory_label.setText("")
             self.duration_label.setText("")
-            self.warning_label.setText(self.plan_error)
+            self._warn(self.plan_error)
             return
         s = self.plan.settings
         self.epochs.setSpecialValueText(f"Auto ({s.epochs:g})")
@@ -375,6 +399,8 @@ class LocalModelPage(QWizardPage):
                                   f"{self.plan.memory_available / 2**30:.1f} GiB free "
                                   f"({s.precision}, {'activation checkpointing, ' if s.activation_checkpointing else ''}"
                                   f"{_count(self.facts.parameters)} parameters)")
-        self.duration_label.setText(f"Estimated time: {_duration(self.plan.seconds)}" if self.plan.seconds
-                                    else "Estimated time: known once the data are chosen")
-        self.warning_label.setText(self.plan.warning or "")
+        self.duration_label.setText(
+            f"Estimated time: {duration(self.plan.seconds)} of training ({plural(self.plan.total_steps or 0, 'update')}"
+            f" over {s.epochs:g} epoch{'s' if s.epochs != 1 else ''}), plus loading the model" if self.plan.seconds
+            else "Estimated time: known once the data are chosen")
+        self._warn(self.plan.warning or "")

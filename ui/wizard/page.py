@@ -40,11 +40,15 @@ class NewFineTunePage(QWidget):
     def restart(self, draft: WizardDraft | None = None) -> FineTuneWizard:
         """A fresh wizard (pre-filled from ``draft``) on its first page."""
         if self.wizard is not None:
-            self._layout.removeWidget(self.wizard)
-            self.wizard.deleteLater()
+            for widget in (self.wizard.steps, self.wizard):
+                self._layout.removeWidget(widget)
+                widget.deleteLater()
         self.wizard = FineTuneWizard(self.context, draft, accounts=self._accounts,
                                      open_provider=self._open_provider, parent=self)
         self.wizard.finished.connect(lambda _result: self.restart())
+        self.wizard.steps.setParent(self)
+        self.wizard.steps.setContentsMargins(self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin), 0, 0, 0)
+        self._layout.addWidget(self.wizard.steps)
         self._layout.addWidget(self.wizard, 1)
         self.wizard.show()
         return self.wizard

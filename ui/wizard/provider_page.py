@@ -30,7 +30,7 @@ class ProviderPage(QWizardPage):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setTitle("Where to train")
-        self.setSubTitle("Choose the service that trains your model, and the account it bills.")
+        self.setSubTitle("Choose where your model trains, and the account it uses there.")
         self.provider_combo = QComboBox(accessibleName="Provider")
         self.provider_combo.setToolTip("The service that runs the fine-tune and hosts (or saves) the result.")
         for kind in providers.kinds(having=Trainer):

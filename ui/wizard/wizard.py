@@ -18,6 +18,9 @@ from ui.widgets.plain import plain_label
 from ui.wizard.draft import WizardDraft
 
 PROVIDER, DATA, MODEL, LOCAL_MODEL, REVIEW = range(5)
+#: The steps the indicator shows, and the pages that make each one.
+STEPS = [("Provider", frozenset({PROVIDER})), ("Data", frozenset({DATA})),
+         ("Model", frozenset({MODEL, LOCAL_MODEL})), ("Review", frozenset({REVIEW}))]
 
 
 def saved_accounts() -> list[Account]:
@@ -57,7 +60,14 @@ class FineTuneWizard(QWizard):
         self.setPage(MODEL, ModelPage())
         self.setPage(LOCAL_MODEL, _local_model_page())
         self.setPage(REVIEW, ReviewPage())
-        self.setButtonText(QWizard.WizardButton.FinishButton, "Start another")
+        from ui.wizard.steps import StepBar
+
+        # Shown by the page that hosts the wizard, above it (NewFineTunePage).
+        self.steps = StepBar(self, STEPS, locked=self.launched)
+
+    def launched(self) -> bool:
+        """Whether the review page has launched its job (the steps no longer go back)."""
+        return self.page(REVIEW).job is not None
 
     def provider(self):
         """The provider for the draft's provider and account (call it in a Task: it may read the keyring)."""
