@@ -127,9 +127,9 @@ def _spec(args):
         train = job.config.get("training_file")
     data = args.data
     if data is None and args.job:
-        from backend.evaluate.testset import test_set_for
+        from backend.evaluate.testset import held_out_for
 
-        data = test_set_for(job.config.get("training_file"))
+        data = held_out_for(job.config.get("training_file"))
     if data is None:
         raise InvalidInput("Which questions? Give the test set with --data.",
                            hint="`eval split FILE` sets one aside from a training file.")

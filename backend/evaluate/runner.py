@@ -82,9 +82,10 @@ class Evaluation:
         judging = self._judge_work(assume_answered=True)
         self._clock = EtaClock(len(answers) + len(judging) or None)
         log.info("evaluation %s: %d answers and %d judgments to do", self.spec.id, len(answers), len(judging))
-        local = [(c, e) for c, e in answers if isinstance(self.provider(c.ref), CompletesBatch)
-                 and not isinstance(self.provider(c.ref), Completes)]
-        remote = [item for item in answers if item not in local]
+        batched = {c.id for c in self.spec.candidates if isinstance(self.provider(c.ref), CompletesBatch)
+                   and not isinstance(self.provider(c.ref), Completes)}
+        local = [(c, e) for c, e in answers if c.id in batched]
+        remote = [(c, e) for c, e in answers if c.id not in batched]
         self._pool([lambda c=c, e=e: self._answer(c, e) for c, e in remote])
         self._local(local)
         self._pool([lambda w=w: self._judge(*w) for w in self._judge_work(assume_answered=False)])
@@ -128,8 +129,8 @@ class Evaluation:
     def _local(self, work: list[tuple[Candidate, TestExample]]) -> None:
         """Local models: ``batch_size`` questions per ``generate`` call, one candidate at a time."""
         size = self.spec.batch_size
-        for candidate in dict.fromkeys(c for c, _ in work):
-            todo = [e for c, e in work if c is candidate]
+        for candidate in {c.id: c for c, _ in work}.values():
+            todo = [e for c, e in work if c.id == candidate.id]
             provider = self.provider(candidate.ref)
             for start in range(0, len(todo), size):
                 self.cancel.raise_if_cancelled()

@@ -105,7 +105,7 @@ def _split_key(path: Path, share: float, seed: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def test_sets_dir() -> Path:
+def held_out_dir() -> Path:
     return paths.data_dir() / "test_sets"
 
 
@@ -117,7 +117,7 @@ def set_aside(path: str | Path, share: float, seed: int = 42) -> TestSplit:
         raise InvalidInput(f"A test share of {share:.0%} is not possible.", hint="Use 1 to 50%.")
     if not path.is_file():
         raise InvalidInput(f"“{path}” is not a file on this computer.", hint="A test split needs a local file.")
-    folder = test_sets_dir() / _split_key(path, share, seed)
+    folder = held_out_dir() / _split_key(path, share, seed)
     train_path, test_path, info_path = folder / "train.jsonl", folder / "test.jsonl", folder / "split.json"
     if info_path.exists():
         info = json.loads(info_path.read_text(encoding="utf-8"))
@@ -147,12 +147,12 @@ def set_aside(path: str | Path, share: float, seed: int = 42) -> TestSplit:
     return TestSplit(folder, train_path, test_path, len(records) - n_test, n_test)
 
 
-def test_set_for(training_file: str | None) -> Path | None:
+def held_out_for(training_file: str | None) -> Path | None:
     """The test set stored beside a training file that ``set_aside`` wrote (a job trained on it); else None."""
     if not training_file:
         return None
     path = Path(training_file)
     sibling = path.with_name("test.jsonl")
-    if path.name == "train.jsonl" and path.parent.parent == test_sets_dir() and sibling.is_file():
+    if path.name == "train.jsonl" and path.parent.parent == held_out_dir() and sibling.is_file():
         return sibling
     return None
