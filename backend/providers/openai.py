@@ -73,6 +73,7 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         super().__init__(account, secret)
         self._secret = secret
         self._client = None
+        self._sent_once = None  # the client without SDK retries (``complete``)
 
     @classmethod
     def claims_model(cls, model: str) -> bool:
@@ -345,9 +346,10 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
         if tools:
             options["tools"] = tools
-        once = self.client.with_options(max_retries=0)
+        if self._sent_once is None:  # one copy without retries, not one per request (it is copied deeply)
+            self._sent_once = self.client.with_options(max_retries=0)
         try:
-            answer = once.chat.completions.create(model=model, messages=[m.model_dump() for m in messages],
+            answer = self._sent_once.chat.completions.create(model=model, messages=[m.model_dump() for m in messages],
                                                   **options)
         except openai.RateLimitError as exc:
             error = openai_sdk.translate(exc, self.label)
