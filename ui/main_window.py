@@ -31,6 +31,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("new", "New fine-tune", "ui.wizard.page:NewFineTunePage", "new"),
     ("jobs", "Jobs", "ui.monitor.page:JobsPage", "jobs"),
     ("playground", "Playground", "ui.playground.page:PlaygroundPage", "playground"),
+    ("evaluate", "Evaluate", "ui.evaluate.page:EvaluatePage", "evaluate"),
     ("accounts", "Accounts", "ui.settings.accounts_page:AccountsPage", "accounts"),
 ]
 
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.context.navigate.connect(self.show_page)
+        self.context.open_in_evaluation.connect(self.evaluate_job)
         self._started = False
         self._page_painted = True  # until the first page built after the first paint waits for its own
         self._frame_finished = False
@@ -202,6 +204,11 @@ class MainWindow(QMainWindow):
         row = self._keys.index(key)
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
+
+    def evaluate_job(self, job_id: str) -> None:
+        """"Evaluate" on a finished job: the Evaluate page with its model, base and baselines chosen."""
+        self.show_page("evaluate")
+        self.page("evaluate").evaluate_job(job_id)
 
     @property
     def current_key(self) -> str:

@@ -92,22 +92,17 @@ def _spec(args):
     candidates: list[Candidate] = []
     base = args.base
     cost = args.training_cost
+    base_refs: list[ModelRef] = []
+    job = None
     if args.job:
-        from backend import chat_catalog
-        from backend.store import JobStore
+        from backend.evaluate.jobs import job_choices
 
-        store = JobStore()
-        job = store.get_job(args.job)
-        if job is None:
-            raise InvalidInput(f"There is no job “{args.job}”.", hint="`jobs list` shows the jobs.")
-        refs = chat_catalog.job_refs(job, store)
-        if not refs:
-            raise InvalidInput(f"The job “{args.job}” has no model to evaluate yet.", hint="Wait until it succeeds.")
-        candidates.append(Candidate(ref=refs[0], training_cost_usd=cost if cost is not None else _job_cost(job)))
-        base_ref = chat_catalog.base_ref(job)
-        base_refs = [base_ref] if base_ref else []
-    else:
-        base_refs = []
+        job = job_choices(args.job, baselines=tuple(args.baseline or ["zero-shot"]), shots=args.shots)
+        if cost is not None:
+            job.tuned.training_cost_usd = cost
+        candidates.append(job.tuned)
+        if not base:
+            candidates += job.baselines
     for model in args.model:
         candidates.append(Candidate(ref=_ref(args, model, "fine-tuned"), training_cost_usd=cost))
     if base:
@@ -119,17 +114,11 @@ def _spec(args):
             shots = args.shots if baseline != "zero-shot" else 0
             candidates.append(Candidate(ref=ref, strategy=baseline, shots=shots))
     judge = _ref(args, args.judge, "base") if args.judge else None
-    schema = json.loads(Path(args.schema).read_text(encoding="utf-8")) if args.schema else None
+    schema = _schema(args.schema) if args.schema else None
     scores = args.scores or (["exact", "contains", "chrf", "tool_calls"] + (["regex"] if args.regex else [])
                              + (["json"] if schema else []))
-    train = args.train
-    if train is None and args.job and any(c.strategy != "zero-shot" for c in candidates):
-        train = job.config.get("training_file")
-    data = args.data
-    if data is None and args.job:
-        from backend.evaluate.testset import held_out_for
-
-        data = held_out_for(job.config.get("training_file"))
+    train = args.train or (job.train_path if job and any(c.strategy != "zero-shot" for c in candidates) else None)
+    data = args.data or (job.test_path if job else None)
     if data is None:
         raise InvalidInput("Which questions? Give the test set with --data.",
                            hint="`eval split FILE` sets one aside from a training file.")
@@ -138,13 +127,13 @@ def _spec(args):
                     batch_size=args.batch_size, params=ChatParams(temperature=0, max_tokens=args.max_tokens))
 
 
-def _job_cost(job) -> float | None:
-    from backend.data.pricing import estimate_price
-
-    cls = providers.provider_class(job.provider)
-    table = cls.data.price_table if cls.data is not None else None
-    estimate = estimate_price(job.trained_tokens, table, job.base_model) if job.trained_tokens else None
-    return estimate.amount_usd if estimate else None
+def _schema(path: str) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"The schema file “{path}” cannot be read: {exc.strerror or exc}.") from None
+    except ValueError as exc:
+        raise InvalidInput(f"The schema file “{path}” is not JSON: {exc}.") from None
 
 
 def run_command(args) -> int:

@@ -148,6 +148,7 @@ class JobsPage(QWidget):
         detail.action_requested.connect(actions.request)
         detail.clone_requested.connect(actions.clone)
         detail.playground_requested.connect(actions.playground)
+        detail.evaluate_requested.connect(self.context.open_in_evaluation.emit)
         detail.remove_requested.connect(actions.remove)
         actions.message.connect(self.message.setText)
         actions.import_busy.connect(lambda busy: self.import_button.setEnabled(not busy))
