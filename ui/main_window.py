@@ -31,8 +31,8 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("new", "New fine-tune", "ui.wizard.page:NewFineTunePage", "new"),
     ("jobs", "Jobs", "ui.monitor.page:JobsPage", "jobs"),
     ("playground", "Playground", "ui.playground.page:PlaygroundPage", "playground"),
-    ("evaluate", "Evaluate", "ui.evaluate.page:EvaluatePage", "evaluate"),
     ("accounts", "Accounts", "ui.settings.accounts_page:AccountsPage", "accounts"),
+    ("evaluate", "Evaluate", "ui.evaluate.page:EvaluatePage", "evaluate"),
 ]
 
 
