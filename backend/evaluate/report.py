@@ -138,7 +138,9 @@ def verdict(report: Report, row: Row) -> str:
     if judged:
         wins = row.judged.get("win", 0)
         low, high = wilson(wins, judged)
-        quality = f"wins {_pct(wins / judged)} ({_pct(low)} to {_pct(high)}) of comparisons against {row.candidate.approach}"
+        ties, losses = row.judged.get("tie", 0), row.judged.get("loss", 0)
+        quality = (f"wins {_pct(wins / judged)} ({_pct(low)} to {_pct(high)}) of comparisons against "
+                   f"{row.candidate.approach} (ties {_pct(ties / judged)}, losses {_pct(losses / judged)})")
     else:
         mine, theirs = report.quality(anchor), report.quality(row)
         title = SCORE_TITLES.get(report.primary, report.primary or "")

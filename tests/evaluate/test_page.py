@@ -45,7 +45,7 @@ def test_a_run_on_the_page_reports_and_filters_where_the_fine_tune_lost(qtbot, p
     table = page.results.candidates
     texts = [table.item(0, c).text() for c in range(table.columnCount())]
     assert texts[0] == f"{TUNED} · fine-tuned" and "0.75" in texts  # three of four exact
-    verdict = table.item(1, table.columnCount() - 1).text()
+    verdict = page.results.verdicts.text()
     assert verdict.startswith("The fine-tuned model wins 0% (0% to 49%) of comparisons against 2-shot prompting")
     page.results.filter.setCurrentIndex(1)  # where the fine-tune lost
     assert page.results.shown_questions == ["What is the capital of Italy?"]
@@ -96,3 +96,29 @@ def test_evaluate_on_a_finished_job_preselects_its_models(qtbot, page, tmp_path)
     assert page.setup.test_edit.text() == str(split.test_path)
     assert page.setup.train_edit.text() == str(split.train_path)
     assert page.setup.candidates[0].training_cost_usd == pytest.approx(0.3)  # 100,000 tokens at $3 per million
+
+
+def test_the_jobs_page_evaluate_button_opens_the_page_with_the_job_chosen(qtbot, tmp_path):
+    from backend.store import JobStore
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.monitor.detail import JobDetail
+
+    job = JobStore().save_job(Job(provider=ProviderKind.OPENAI, status=JobStatus.SUCCEEDED, fine_tuned_model=TUNED,
+                                  base_model=BASE, config={"training_file": str(tmp_path / "t.jsonl")}))
+    detail = JobDetail()
+    qtbot.addWidget(detail)
+    detail.show_job(job)
+    assert not detail.buttons["evaluate"].isHidden()
+    context = AppContext()
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    detail.evaluate_requested.connect(context.open_in_evaluation.emit)  # as the Jobs page connects it
+    detail.buttons["evaluate"].click()
+    assert window.current_key == "evaluate"
+    page = window.page("evaluate")
+    qtbot.waitUntil(lambda: page.setup.table.rowCount() == 4)
+    assert page.setup.candidates[0].ref.model == TUNED and page.setup.candidates[1].ref.model == BASE
+    assert "no test set" in page.message.text() or "Choose the test set" in page.message.text()
+    detail.show_job(job.model_copy(update={"fine_tuned_model": None, "status": JobStatus.RUNNING}))
+    assert detail.buttons["evaluate"].isHidden()  # nothing to evaluate yet

@@ -8,10 +8,11 @@ from __future__ import annotations
 from PySide6.QtCharts import QChart, QChartView, QScatterSeries, QValueAxis
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget, QAbstractItemView)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem, QTabWidget,
+                               QVBoxLayout, QWidget, QAbstractItemView)
 
 from backend.evaluate.report import SCORE_TITLES, Report, verdict
+from ui.widgets.plain import plain_label
 
 SCORE_LABELS = {**SCORE_TITLES, "exact": "exact match", "contains": "contains", "regex": "regex"}
 FILTERS = [("All examples", None), ("Where the fine-tune lost", "loss"), ("Where the fine-tune won", "win"),
@@ -39,6 +40,12 @@ class ResultsView(QTabWidget):
         super().__init__(parent)
         self.report: Report | None = None
         self.candidates = _table([], "Candidates table")
+        self.verdicts = plain_label("", wordWrap=True)  # the lesson's sentences, whole
+        self.verdicts.setAccessibleName("Verdicts")
+        table_tab = QWidget()
+        table_layout = QVBoxLayout(table_tab)
+        table_layout.addWidget(self.candidates, 1)
+        table_layout.addWidget(self.verdicts)
         self.chart = QChart()
         self.chart.setTitle("Quality against cost")
         self.chart.legend().setVisible(True)
@@ -57,7 +64,7 @@ class ResultsView(QTabWidget):
         bar.addStretch(1)
         layout.addLayout(bar)
         layout.addWidget(self.examples, 1)
-        self.addTab(self.candidates, "Candidates")
+        self.addTab(table_tab, "Candidates")
         self.addTab(view, "Quality against cost")
         self.addTab(examples, "Examples")
 
@@ -71,7 +78,7 @@ class ResultsView(QTabWidget):
         report = self.report
         names = list(report.spec.scores)
         columns = ["Candidate", "Answered", *[SCORE_LABELS.get(n, n) for n in names], "Tokens per request",
-                   "Latency", "USD per 1,000 requests", "Verdict"]
+                   "Latency", "USD per 1,000 requests"]
         self.candidates.clear()
         self.candidates.setColumnCount(len(columns))
         self.candidates.setHorizontalHeaderLabels(columns)
@@ -82,11 +89,13 @@ class ResultsView(QTabWidget):
             cells = [row.candidate.title, f"{row.answered}" + (f" ({row.errors} failed)" if row.errors else ""),
                      *[f"{row.scores[n]:.2f}" if n in row.scores else "—" for n in names], tokens,
                      "—" if row.latency_s is None else f"{row.latency_s:.2f} s",
-                     f"{row.per_1k_usd:.4f}" if row.per_1k_usd is not None else row.price_note,
-                     verdict(report, row)]
+                     f"{row.per_1k_usd:.4f}" if row.per_1k_usd is not None else row.price_note]
             for c, text in enumerate(cells):
                 self.candidates.setItem(r, c, _item(text))
         self.candidates.resizeColumnsToContents()
+        anchor = report.anchor
+        self.verdicts.setText("\n".join(verdict(report, row) for row in report.rows
+                                         if row is not anchor or len(report.rows) == 1))
 
     def _fill_chart(self) -> None:
         self.chart.removeAllSeries()
@@ -139,6 +148,7 @@ class ResultsView(QTabWidget):
                                   if v is not None)
                 judge = f"; fine-tune {entry['judge']}" if entry.get("judge") else ""
                 self.examples.setItem(i, c, _item(f"{answer}\n[{marks}{judge}]"))
+        self.examples.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.examples.resizeRowsToContents()
 
     @property

@@ -6,7 +6,7 @@ knows); any name can be typed for the provider of the model chosen before it."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QWidget, QAbstractItemView)
+                               QSpinBox, QTableWidget, QHeaderView, QTableWidgetItem, QWidget, QAbstractItemView)
 
 from backend.evaluate.scores import SCORES
 from backend.evaluate.spec import Candidate, EvalSpec
@@ -64,7 +64,8 @@ class SetupPanel(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setAccessibleName("Candidates")
         self.table.setHorizontalHeaderLabels(["Model", "Prompting"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setMaximumHeight(150)
@@ -83,6 +84,8 @@ class SetupPanel(QWidget):
         scores.addWidget(self.pattern, 1)
         self.concurrency = QSpinBox(minimum=1, maximum=64, value=4, prefix="requests at once: ")
         self.concurrency.setAccessibleName("Requests at once")
+        self.concurrency.setMaximumWidth(220)
+        self.judge_box.setMaximumWidth(420)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Test set", _file_row(self.test_edit, "Test set"))
