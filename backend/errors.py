@@ -37,6 +37,8 @@ class Unconfirmed(NetworkError):
 class RateLimited(StudioError):
     """The provider asked us to slow down."""
 
+    retry_after: float | None = None  # seconds, when the provider said (Retry-After)
+
 
 class NotFound(StudioError):
     """The model, file, job or repository does not exist (or is not visible to this account)."""

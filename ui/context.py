@@ -31,6 +31,7 @@ REQUESTS: dict[str, tuple[str, str]] = {
     "open_job": ("jobs", "open_job"),
     "open_in_playground": ("playground", "compare"),
     "clone_job": ("new", "clone"),
+    "open_in_evaluation": ("evaluate", "evaluate_job"),
 }
 
 
@@ -47,6 +48,8 @@ class AppContext(QObject):
     open_job = Signal(str)
     #: Set up the playground: a list of model references (dicts with provider, account_id, model).
     open_in_playground = Signal(list)
+    #: Open the Evaluate page with this job's model, its base and the baselines chosen (job id).
+    open_in_evaluation = Signal(str)
     #: Start the wizard pre-filled from this job's configuration (job id).
     clone_job = Signal(str)
     #: Accounts were added, edited or removed.

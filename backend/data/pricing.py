@@ -69,3 +69,16 @@ def estimate_price(billed_tokens: int, table: str | None, model: str | None) -> 
     return PriceEstimate(amount_usd=billed_tokens * rate / 1e6, usd_per_million_tokens=rate,
                          billed_tokens=billed_tokens, model=name, as_of=prices["as_of"], source=prices["source"])
 
+
+
+def request_prices(table: str | None, model: str | None, *, fine_tuned: bool) -> tuple[float, float, str] | None:
+    """(USD per million prompt tokens, per million completion tokens, the table's date) for a request to
+    ``model`` (a fine-tuned model is priced at its base's fine-tuned rate); None where the table has no price."""
+    entry = _model_entry(table, model)
+    if entry is None:
+        return None
+    row = entry[1]
+    prefix = "fine_tuned_" if fine_tuned else ""
+    if f"{prefix}input_per_million" not in row:
+        return None
+    return float(row[f"{prefix}input_per_million"]), float(row[f"{prefix}output_per_million"]), load_prices()["as_of"]

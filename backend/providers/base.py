@@ -239,6 +239,35 @@ class Chats(Protocol):
                     cancel: CancelToken | None = None) -> Iterator[str]: ...
 
 
+@dataclass
+class Completion:
+    """One whole reply with what the provider reported for it: its text, its tool calls (``{"name",
+    "arguments"}``, arguments as sent) and the tokens it billed (None where the provider reports none)."""
+
+    text: str = ""
+    tool_calls: list[dict] | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@runtime_checkable
+class Completes(Protocol):
+    """One whole reply per call, with the provider's own token counts (evaluation measures cost with them).
+    A refusal to slow down raises ``RateLimited`` carrying the provider's ``retry_after`` seconds; the call is
+    sent once (no SDK retries): the caller decides when to send again."""
+
+    def complete(self, model: str, messages: list[ChatMessage], params: ChatParams, *,
+                 tools: list[dict] | None = None) -> Completion: ...
+
+
+@runtime_checkable
+class CompletesBatch(Protocol):
+    """Many replies from one ``generate`` call (a local model: left-padded prompts, one batch)."""
+
+    def complete_batch(self, model: str, conversations: list[list[ChatMessage]], params: ChatParams,
+                       cancel: CancelToken | None = None) -> list[Completion]: ...
+
+
 @runtime_checkable
 class ListsChatModels(Protocol):
     def chat_models(self) -> list[BaseModelInfo]: ...
@@ -270,7 +299,7 @@ class WarmsUp(Protocol):
 #: Every optional verb, for tables and tests.
 VERBS: tuple[type, ...] = (Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels, Pauses,
                            Resumes, StopsAndSaves, DeletesModels, Exports, Deploys, PreviewsRequest, Chats,
-                           ListsChatModels, LoadsModel, JobModels, FromEnvironment, WarmsUp)
+                           Completes, CompletesBatch, ListsChatModels, LoadsModel, JobModels, FromEnvironment, WarmsUp)
 
 
 def launched_jobs(provider: Any, job: Job) -> list[Job]:

@@ -20,8 +20,9 @@ from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job, JobEvent,
                             JobStatus, MetricPoint, ModelRef, ProviderKind, TrainingConfig)
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
-from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount, CostKind,
-                                    Exports, ListsJobs, Metrics, ModelPage, PollCadence, ProviderBase, Resumes,
+from backend.providers.base import (AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount,
+                                    CompletesBatch, Completion, CostKind, Exports, ListsJobs, Metrics, ModelPage,
+                                    PollCadence, ProviderBase, Resumes,
                                     StopsAndSaves, Trainer, LoadsModel, JobModels)
 from backend.training import events as ev
 from backend.training import process
@@ -33,7 +34,7 @@ _HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
 class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, Cancels, Resumes,
-                    StopsAndSaves, Exports, Chats, LoadsModel, JobModels):
+                    StopsAndSaves, Exports, Chats, CompletesBatch, LoadsModel, JobModels):
     """Training on this computer. No ``Pauses``: a local run stops and saves, and resumes from there."""
 
     kind = ProviderKind.HF_LOCAL
@@ -231,6 +232,16 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         except ImportError:
             raise CapabilityMissing("Chatting with local models is not available in this version.") from None
         return local_chat.stream_reply(model, messages, params, cancel=cancel)
+
+    def complete_batch(self, model: str, conversations: list[list[ChatMessage]], params: ChatParams,
+                       cancel: CancelToken | None = None) -> list[Completion]:
+        """Replies to many conversations from one batched ``generate`` (``local_chat.complete_batch``)."""
+        try:
+            from backend import local_chat
+        except ImportError:
+            raise CapabilityMissing("Local models are not available in this version.") from None
+        return [Completion(text=text, prompt_tokens=prompt, completion_tokens=made)
+                for text, prompt, made in local_chat.complete_batch(model, conversations, params, cancel=cancel)]
 
     def export(self, job: Job, request, *, progress: ProgressFn | None = None,
                cancel: CancelToken | None = None):

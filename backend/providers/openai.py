@@ -18,7 +18,7 @@ from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
 from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Cancels,
-                                    Chats, Checkpoints, ChecksAccount, DeletesModels, FindsLaunch, FromEnvironment,
+                                    Chats, Completes, Completion, Checkpoints, ChecksAccount, DeletesModels, FindsLaunch, FromEnvironment,
                                     ListsJobs, Metrics, ModelPage, Pauses, PreviewsRequest, ProviderBase, Resumes,
                                     Trainer, ListsChatModels, WarmsUp)
 from backend.staging import discard, staging_dir
@@ -40,7 +40,8 @@ AZURE_MODEL = re.compile(r"^gpt-35-|\.ft-[0-9a-f]+$", re.IGNORECASE)
 
 
 class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels,
-                     Pauses, Resumes, DeletesModels, PreviewsRequest, Chats, ListsChatModels, WarmsUp, FromEnvironment):
+                     Pauses, Resumes, DeletesModels, PreviewsRequest, Chats, Completes, ListsChatModels, WarmsUp,
+                     FromEnvironment):
     """OpenAI's fine-tuning API. The optional verbs it has are declared as bases (``backend.providers.base``),
     so that ``issubclass``/``isinstance`` say what the Jobs page and the review page may offer."""
 
@@ -84,6 +85,7 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         super().__init__(account, secret)
         self._secret = secret
         self._client = None
+        self._sent_once = None  # the client without SDK retries (``complete``)
 
     @classmethod
     def claims_model(cls, model: str) -> bool:
@@ -354,6 +356,33 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     def warm_up(self) -> None:
         """Builds the client and its chat resource (SDK imports, TLS setup) before the first reply (``WarmsUp``)."""
         _ = self.client.chat.completions  # built on first access
+
+    def complete(self, model: str, messages: list[ChatMessage], params: ChatParams, *,
+                 tools: list[dict] | None = None) -> Completion:
+        """One whole reply and its ``usage`` as reported; sent once (the evaluation paces its own retries)."""
+        import openai
+
+        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
+        if tools:
+            options["tools"] = tools
+        if self._sent_once is None:  # one copy without retries, not one per request (it is copied deeply)
+            self._sent_once = self.client.with_options(max_retries=0)
+        try:
+            answer = self._sent_once.chat.completions.create(model=model, messages=[m.model_dump() for m in messages],
+                                                  **options)
+        except openai.RateLimitError as exc:
+            error = openai_sdk.translate(exc, self.label)
+            error.retry_after = openai_sdk.retry_after(exc)
+            raise error from None
+        except openai.APIError as exc:
+            raise openai_sdk.translate(exc, self.label) from None
+        message = answer.choices[0].message if answer.choices else None
+        calls = [{"name": c.function.name, "arguments": c.function.arguments}
+                 for c in (message.tool_calls or []) if c.type == "function"] if message else []
+        usage = answer.usage
+        return Completion(text=(message.content or "") if message else "", tool_calls=calls or None,
+                          prompt_tokens=usage.prompt_tokens if usage else None,
+                          completion_tokens=usage.completion_tokens if usage else None)
 
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
                     cancel: CancelToken | None = None) -> Iterator[str]:

@@ -196,3 +196,14 @@ def translate(exc: BaseException, service: str = "OpenAI") -> StudioError:
         return NetworkError(f"{service} had a problem on its side (HTTP {exc.status_code}): {message}",
                             hint="Try again in a few minutes.")
     return StudioError(f"{service} failed: {log.redact(str(exc))}")
+
+
+def retry_after(exc) -> float | None:
+    """The seconds a 429 asks to wait (``retry-after-ms``, else ``retry-after`` in seconds), as the SDK reads them."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) / scale
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None

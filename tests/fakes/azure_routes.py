@@ -5,8 +5,9 @@ creation, its job states (``pending`` where OpenAI says ``validating_files``/``q
 
 ``trainingType`` is not in the published description (see the vendored file's ``info.x-vendored``); the values
 accepted are the ones Microsoft's own SDK sends (azure-ai-projects 2.10.0, tests/test_base.py: ``Standard``,
-``GlobalStandard``, ``developerTier``), read case-insensitively as the service reads enums. A value it does not know, or one the model cannot train with,
-is a 400 ``invalidPayload`` in the words the portal shows ("Standard TrainingType is not supported ...").
+``GlobalStandard``, ``developerTier``), read case-insensitively as the service reads enums. A value it does not
+know, or one the model cannot train with, is a 400 ``invalidPayload`` in the words the portal shows ("Standard
+TrainingType is not supported ...").
 """
 
 from __future__ import annotations

@@ -260,10 +260,19 @@ def _chat(state: FakeOpenAIState, body: dict, deployment: str | None) -> tuple[i
     text, count = state.reply_text, max(1, state.reply_chunks)
     base = {"id": short_id("chatcmpl-"), "created": now(), "model": model}
     if not body.get("stream"):
+        message = {"role": "assistant", "content": text, "refusal": None}
+        answer = state.reply_fn(body) if state.reply_fn else text
+        if isinstance(answer, dict):  # tool calls, as the service sends them: content null, finish "tool_calls"
+            message.update(content=answer.get("content"), tool_calls=[
+                {"id": short_id("call_"), "type": "function", "function": call} for call in answer["tool_calls"]])
+        else:
+            message["content"] = answer
+        prompt, completion = state.usage_fn(body) if state.usage_fn else (10, 5)
         return 200, {**base, "object": "chat.completion", "choices": [{
-            "index": 0, "finish_reason": "stop", "logprobs": None,
-            "message": {"role": "assistant", "content": text, "refusal": None}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+            "index": 0, "finish_reason": "tool_calls" if message.get("tool_calls") else "stop", "logprobs": None,
+            "message": message}],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                      "total_tokens": prompt + completion}}
     size = -(-len(text) // count)
     pieces = [text[i:i + size] for i in range(0, len(text), size)] or [""]
     chunk = {**base, "object": "chat.completion.chunk"}

@@ -91,6 +91,11 @@ class FakeOpenAIState:
         self.reply_chunks = 4
         self.stream_delay = 0.0  # seconds between streamed chunks
         self.chat_requests: list[dict] = []
+        #: The reply to a (non-streamed) chat request, from its body: a text, or {"content", "tool_calls"}; None:
+        #: ``reply_text``. Evaluation tests answer each question with a known reply through it.
+        self.reply_fn = None
+        #: (prompt_tokens, completion_tokens) the fake reports for a chat request's body; None: 10 and 5.
+        self.usage_fn = None
 
     # -- files --------------------------------------------------------------------------------------
     def add_file(self, filename: str, purpose: str, content: bytes) -> dict:

@@ -111,8 +111,18 @@ def _clone_job(qtbot, store):
     return [job.id], check
 
 
+def _open_in_evaluation(qtbot, store):
+    job = _succeeded(store)
+
+    def check(main):
+        page = main.page("evaluate")
+        qtbot.waitUntil(lambda: TUNED in [c.ref.model for c in page.setup.candidates])
+    return [job.id], check
+
+
 #: Each cross-page request of ``ui.context.REQUESTS``: its arguments and what must have happened.
-CASES = {"open_job": _open_job, "open_in_playground": _open_in_playground, "clone_job": _clone_job}
+CASES = {"open_job": _open_job, "open_in_playground": _open_in_playground, "clone_job": _clone_job,
+         "open_in_evaluation": _open_in_evaluation}
 
 
 def test_every_cross_page_request_is_covered_here():

@@ -93,11 +93,12 @@ def test_optional_verbs_are_protocols_decided_from_the_class_and_checked_on_the_
         return {v.__name__ for v in base.VERBS if issubclass(cls, v)}
 
     hosted = {"Trainer", "ChecksAccount", "Metrics", "Checkpoints", "ListsJobs", "FindsLaunch", "Cancels", "Pauses",
-              "Resumes", "DeletesModels", "PreviewsRequest", "Chats", "ListsChatModels", "WarmsUp",
-              "FromEnvironment"}
+              "Resumes", "DeletesModels", "PreviewsRequest", "Chats", "Completes", "ListsChatModels",
+              "WarmsUp", "FromEnvironment"}
     assert verbs(ProviderKind.OPENAI) == hosted and verbs(ProviderKind.AZURE) == hosted
     assert verbs(ProviderKind.HF_LOCAL) == {"Trainer", "ChecksAccount", "Metrics", "Checkpoints", "ListsJobs",
-                                            "Cancels", "Resumes", "StopsAndSaves", "Exports", "Chats", "LoadsModel",
+                                            "Cancels", "Resumes", "StopsAndSaves", "Exports", "Chats", "CompletesBatch",
+                                            "LoadsModel",
                                             "JobModels"}
     assert verbs(ProviderKind.HF_INFERENCE) == {"Chats", "ChecksAccount", "ListsChatModels", "WarmsUp"}
     local = providers.open_provider(ProviderKind.HF_LOCAL)  # optional account: no keyring, no network

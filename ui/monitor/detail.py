@@ -81,6 +81,7 @@ class JobDetail(QWidget):
     action_requested = Signal(str, object)  # job id, JobAction
     clone_requested = Signal(str)
     playground_requested = Signal(str, str)  # job id, model
+    evaluate_requested = Signal(str)  # job id: its model against the base's prompting baselines
     remove_requested = Signal(str)
     rename_requested = Signal(str, str)  # job id, new name
 
@@ -135,12 +136,16 @@ class JobDetail(QWidget):
         self.buttons["playground"].clicked.connect(
             lambda: self.job and self.job.fine_tuned_model
             and self.playground_requested.emit(self.job.id, self.job.fine_tuned_model))
+        self.buttons["evaluate"] = QPushButton("Evaluate")
+        self.buttons["evaluate"].setToolTip("Compare the fine-tuned model with prompting its base model, on "
+                                            "held-out questions, on quality and cost")
+        self.buttons["evaluate"].clicked.connect(lambda: self.job and self.evaluate_requested.emit(self.job.id))
         self.buttons["stop_and_save"].setToolTip("Save what was learned at the current step, then stop; "
                                                  "Resume continues from there")
         self.buttons["export"].setToolTip("Save the merged model to a folder, push it to the Hugging Face Hub with "
                                           "a model card, or write its TRL recipe")
         actions = QHBoxLayout()  # the order the user reads them in
-        for key in ("cancel", "pause", "stop_and_save", "resume", "clone", "playground", "export", "remove",
+        for key in ("cancel", "pause", "stop_and_save", "resume", "clone", "playground", "evaluate", "export", "remove",
                     "delete"):
             actions.addWidget(self.buttons[key])
         actions.addStretch(1)
@@ -241,6 +246,7 @@ class JobDetail(QWidget):
         visible = {key: action in offered for key, action in self._action_keys.items()}
         visible.update(clone=bool(job.config) and not job.config.get("imported"), remove=True,
                        playground=bool(job.fine_tuned_model) and job.model_deleted_at is None)
+        visible["evaluate"] = visible["playground"]
         for key, button in self.buttons.items():
             button.setVisible(visible[key])
         self.tabs.setTabVisible(self.tabs.indexOf(self.checkpoints_tab),

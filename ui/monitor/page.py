@@ -163,6 +163,7 @@ class JobsPage(QWidget):
         detail.action_requested.connect(actions.request)
         detail.clone_requested.connect(actions.clone)
         detail.playground_requested.connect(actions.playground)
+        detail.evaluate_requested.connect(self.context.open_in_evaluation.emit)
         detail.remove_requested.connect(actions.remove)
         detail.rename_requested.connect(actions.rename)
         actions.message.connect(self.say)

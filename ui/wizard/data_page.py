@@ -28,6 +28,7 @@ from ui.widgets.plain import plain_label
 from ui.wizard.data_columns import ColumnMappingDialog
 from ui.wizard.data_findings import FindingsModel
 from ui.wizard.data_preview import ChatPreview, TemplatePreview
+from ui.evaluate.holdout import HoldOutRow
 from ui.wizard.data_split import FILE_FILTER, SplitBox
 from ui.wizard.data_stats import StatsView
 
@@ -140,6 +141,9 @@ class DataPage(QWizardPage):
         layout.addLayout(options)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.split)
+        self.holdout = HoldOutRow(lambda: self.path_edit.text().strip())  # a test set, never trained on
+        self.holdout.split_made.connect(self.set_path)
+        layout.addWidget(self.holdout)
         self._set_busy(False)
         self._show(None)
 
