@@ -35,7 +35,8 @@ DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 #: The settings each kind of account uses besides its name; the others are cleared on save.
 FIELDS: dict[AccountKind, tuple[str, ...]] = {
     AccountKind.OPENAI: ("organization", "project", "base_url"),
-    AccountKind.AZURE: ("endpoint", "api_version", "subscription_id", "resource_group", "resource_name"),
+    AccountKind.AZURE: ("endpoint", "api_version", "subscription_id", "resource_group", "resource_name",
+                        "azure_sign_in", "azure_identity"),
     AccountKind.HUGGINGFACE: ("endpoint", "base_url"),  # the Hub's URL; the Inference Providers router's URL
 }
 KIND_LABELS = {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI", AccountKind.HUGGINGFACE: "Hugging Face"}
