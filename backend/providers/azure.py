@@ -1,9 +1,9 @@
 """Azure OpenAI fine-tuning: the OpenAI provider spoken through the SDK's ``AzureOpenAI`` client.
 
 Azure lists its models with a ``capabilities.fine_tune`` flag, which is used where present.
-Deploying a fine-tuned model needs the Azure management API (a subscription, a resource group and
-an Entra token), which this provider does not implement: DEPLOY is declared absent, so the UI
-tells the user to deploy in the Azure portal and then chat with the deployment's name. Deleting a
+Deploying a fine-tuned model goes through the Azure management API (a subscription, a resource group and
+an Entra sign-in): ``Deploys``, in ``azure_deploy`` / ``azure_mgmt``; a deployment that answered its probe is
+one of the account's chat models. Deleting a
 fine-tuned model (``DELETE /openai/models/{model}``) is inherited; Azure refuses it while the model has
 a deployment, and that refusal reaches the user in Azure's words.
 """
@@ -15,14 +15,14 @@ from backend import paths
 from backend.models import Account, AccountKind, BaseModelInfo, ProviderKind
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk
-from backend.providers.base import AccountNeed, AccountSpec
+from backend.providers.base import AccountNeed, AccountSpec, Deploys
 from backend.providers.openai import AZURE_MODEL, CHECK_SECONDS, OpenAIProvider
 
 
-class AzureProvider(OpenAIProvider):
+class AzureProvider(OpenAIProvider, Deploys):
     kind = ProviderKind.AZURE
     label = "Azure OpenAI"
-    description = "Your Azure OpenAI resource trains the model; you deploy it in Azure to chat with it."
+    description = "Your Azure OpenAI resource trains the model; the app deploys it there so you can chat with it."
     account = AccountSpec(AccountNeed.REQUIRED, AccountKind.AZURE)
     data = DataProfile("Azure OpenAI", Dialect.OPENAI, 10, False, ContextSource.PRICE_TABLE,
                        TokenizerSource.TIKTOKEN, "azure")
@@ -71,4 +71,14 @@ class AzureProvider(OpenAIProvider):
                                          deprecation, dict) and deprecation.get("fine_tune") else None))
         return out or mapping.base_models(models)
 
+    # -- deployments (the management plane: backend.providers.azure_deploy) ---------------------------------
+    def deployments(self, *, prompt=None):
+        from backend.providers.azure_deploy import Deployments
 
+        return Deployments(self, prompt=prompt)
+
+    def chat_models(self) -> list[BaseModelInfo]:
+        """The resource's models, then its deployments that answered a probe (what the playground chats with)."""
+        from backend.providers.azure_deploy import ready_models
+
+        return super().chat_models() + ready_models(self.account_id)
