@@ -15,7 +15,17 @@ from typing import Any
 from backend import accounts, providers
 from backend.errors import CapabilityMissing, InvalidInput
 from backend.models import Account, Job, JobStatus
+from backend.providers.azure_mgmt import DEVELOPER_LIFETIME, SKU_LABELS
+from backend.providers.azure_prices import quote as hosting_quote
+from backend.providers.azure_signin import SIGN_IN_METHODS
 from backend.providers.base import Deploys
+
+# What screens and commands offer (Azure's names and the words shown for them); re-exported so that the UI never
+# imports a provider module.
+DEPLOYMENT_TYPES = SKU_LABELS
+__all__ = ["DEPLOYMENT_TYPES", "DEVELOPER_LIFETIME", "SIGN_IN_METHODS", "AccountDeployments", "deployable_models",
+           "default_name", "deploying_accounts", "find_resource", "hosting_quote", "list_all", "manager", "sign_in",
+           "time_left"]
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +108,16 @@ def find_resource(account: Account, *, prompt: Any = None) -> Account:
     subscription, group, name = manager(account, prompt=prompt).find_resource()
     return accounts.save_account(account.model_copy(update={"subscription_id": subscription,
                                                             "resource_group": group, "resource_name": name}))
+
+
+def time_left(expires: Any, now: Any = None) -> str:
+    """A Developer deployment's countdown ("deleted by Azure in 23 h 12 min"), or "" without an expiry."""
+    from datetime import UTC, datetime
+
+    if expires is None:
+        return ""
+    left = (expires - (now or datetime.now(UTC))).total_seconds()
+    if left <= 0:
+        return "deleted by Azure by now"
+    hours, minutes = int(left // 3600), int(left % 3600 // 60)
+    return f"deleted by Azure in {hours} h {minutes:02d} min"
