@@ -25,7 +25,7 @@ from backend.providers.base import Deploys
 DEPLOYMENT_TYPES = SKU_LABELS
 __all__ = ["DEPLOYMENT_TYPES", "DEVELOPER_LIFETIME", "SIGN_IN_METHODS", "AccountDeployments", "deployable_models",
            "default_name", "deploying_accounts", "find_resource", "hosting_quote", "list_all", "manager", "sign_in",
-           "time_left"]
+           "time_left", "chat_ref", "deploy", "probe", "delete"]
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +121,31 @@ def time_left(expires: Any, now: Any = None) -> str:
         return "deleted by Azure by now"
     hours, minutes = int(left // 3600), int(left % 3600 // 60)
     return f"deleted by Azure in {hours} h {minutes:02d} min"
+
+
+def chat_ref(account: Account, name: str, model: str) -> dict:
+    """The playground's reference (a ``ModelRef`` as a dict) to chat with a deployment of ``account``."""
+    kind = _kind_for(account)
+    return {"provider": kind.value if kind else None, "account_id": account.id, "model": name,
+            "kind": "fine-tuned", "label": f"{name} (deployment of {model})"}
+
+
+# -- one call each, for a worker (the manager is built there too: it reads the keyring) --------------------------
+def deploy(account: Account, model: str, name: str, sku: str, capacity: int, *, then_probe: bool = True,
+           prompt: Any = None, progress: Any = None, cancel: Any = None) -> tuple[Any, bool | None]:
+    """Deploy ``model`` as ``name`` once, then probe it until it answers (``then_probe``). Returns (the
+    deployment as Azure describes it, whether it is ready: None when not probed)."""
+    manager_ = manager(account, prompt=prompt)
+    info = manager_.deploy(model, name, sku, capacity, progress=progress, cancel=cancel)
+    if not then_probe:
+        return info, None
+    return info, manager_.probe(name, progress=progress, cancel=cancel)
+
+
+def probe(account: Account, name: str, *, prompt: Any = None, progress: Any = None, cancel: Any = None) -> bool:
+    return manager(account, prompt=prompt).probe(name, progress=progress, cancel=cancel)
+
+
+def delete(account: Account, name: str, *, prompt: Any = None, progress: Any = None, cancel: Any = None) -> None:
+    """Delete the deployment; its hosting charges stop (the fine-tuned model stays)."""
+    manager(account, prompt=prompt).delete(name, progress=progress, cancel=cancel)

@@ -32,6 +32,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("jobs", "Jobs", "ui.monitor.page:JobsPage", "jobs"),
     ("playground", "Playground", "ui.playground.page:PlaygroundPage", "playground"),
     ("accounts", "Accounts", "ui.settings.accounts_page:AccountsPage", "accounts"),
+    ("deployments", "Deployments", "ui.deployments.page:DeploymentsPage", "deployments"),
 ]
 
 

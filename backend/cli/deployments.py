@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask before deploying")
     add("show", "one deployment: model, type, state, age", _show, named=True)
     p = add("probe", "one tiny chat with a deployment, again until it answers", _probe, named=True)
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds to keep trying (default 600)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds to keep trying (default 600)")
     p = add("delete", "delete a deployment (asks first); its hosting charges stop", _delete, named=True)
     p.add_argument("--yes", action="store_true", help="do not ask before deleting")
     p = add("signin", "sign in to Azure for an account, and keep the method and who signed in on it", _signin)
@@ -134,10 +134,10 @@ def _create(args) -> int:
     print(f"Deployed “{info.name}” ({info.type_label}): Azure says {info.state}.")
     if args.no_probe:
         return 0
-    return _report_probe(manager, name, 600.0)
+    return _report_probe(manager, name, None)
 
 
-def _report_probe(manager, name: str, timeout: float) -> int:
+def _report_probe(manager, name: str, timeout: float | None) -> int:
     if manager.probe(name, timeout=timeout, progress=_progress):
         print(f"“{name}” is ready: it answered. Chat with it in the playground or with `chat --model {name}`.")
         return 0

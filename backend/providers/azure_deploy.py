@@ -185,10 +185,13 @@ class Deployments:
             info = self.management.get(info.name) or info
         return info
 
-    def probe(self, name: str, *, timeout: float = PROBE_TIMEOUT_S, interval: float = PROBE_INTERVAL_S,
+    def probe(self, name: str, *, timeout: float | None = None, interval: float | None = None,
               progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> bool:
-        """One tiny chat with the deployment, again every ``interval`` s until it answers (True: ready) or
-        ``timeout`` s have passed (False: shown as not answering, with the last refusal)."""
+        """One tiny chat with the deployment, again every ``interval`` s (default ``PROBE_INTERVAL_S``) until it
+        answers (True: ready) or ``timeout`` s (default ``PROBE_TIMEOUT_S``) have passed (False: shown as not
+        answering, with the last refusal)."""
+        timeout = PROBE_TIMEOUT_S if timeout is None else timeout
+        interval = PROBE_INTERVAL_S if interval is None else interval
         start, problem, tries = time.monotonic(), "", 0
         while True:
             tries += 1
