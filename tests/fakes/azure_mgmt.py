@@ -291,4 +291,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_PUT = do_DELETE = do_POST = do_PATCH = _serve
+    do_GET = do_PUT = do_DELETE = do_POST = do_PATCH = _serve  # noqa: N815 - http.server's names

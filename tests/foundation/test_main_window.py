@@ -39,8 +39,8 @@ def _assert_built(window: MainWindow, key: str) -> None:
 
 def test_every_page_is_built_and_reached_by_clicking_the_navigation(qtbot, window):
     assert [window.nav.item(row).text() for row in range(window.nav.count())] == \
-        ["New fine-tune", "Jobs", "Playground", "Accounts"]
-    for row in [1, 2, 3, 0, 3]:
+        ["New fine-tune", "Jobs", "Playground", "Accounts", "Deployments"]
+    for row in [1, 2, 3, 4, 0, 3]:
         item = window.nav.item(row)
         qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton,
                          pos=window.nav.visualItemRect(item).center())
@@ -48,7 +48,7 @@ def test_every_page_is_built_and_reached_by_clicking_the_navigation(qtbot, windo
 
 
 def test_ctrl_and_a_number_opens_each_page(qtbot, window):
-    for number in [2, 3, 4, 1, 2]:
+    for number in [2, 3, 4, 5, 1, 2]:
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
         _assert_built(window, KEYS[number - 1])
 
