@@ -17,15 +17,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from backend.accounts import AZURE_SIGN_IN
 from backend.errors import CredentialsError, InvalidInput
 from backend.models import Account
 
 log = logging.getLogger(__name__)
 
 SCOPE = "https://management.azure.com/.default"
-SIGN_IN_METHODS = {"cli": "Azure CLI login (az login)", "browser": "Interactive browser",
-                   "device_code": "Device code"}
-DEFAULT_SIGN_IN = "cli"
+SIGN_IN_METHODS = AZURE_SIGN_IN
+DEFAULT_SIGN_IN = next(iter(AZURE_SIGN_IN))
 SIGN_IN_TIMEOUT_S = 300  # a browser or device-code sign-in waits this long for the user
 #: Shows the device code's instructions to the user ("Open https://microsoft.com/devicelogin and enter ABC").
 PromptFn = Callable[[str], None]

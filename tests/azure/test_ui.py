@@ -106,3 +106,17 @@ def test_a_refused_sign_in_shows_a_sentence_on_the_page(qtbot, azure_account, fa
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: "AADSTS50126" in page.note.text(), timeout=20_000)
     assert "Contoso" in page.note.text() and page.table.rowCount() == 0
+
+
+def test_the_account_shows_who_signed_in_and_keeps_the_chosen_method(qtbot, azure_account, fake_mgmt):
+    from backend import accounts, deployments
+    from ui.settings.account_dialog import AccountDialog
+
+    signed = deployments.sign_in(azure_account, method="browser")
+    dialog = AccountDialog(accounts.get_account(signed.id))
+    qtbot.addWidget(dialog)
+    assert dialog.identity.text() == "ada@contoso.example"
+    assert dialog.sign_in.currentData() == "browser"
+    dialog.sign_in.setCurrentIndex(dialog.sign_in.findData("device_code"))
+    account, secret = dialog.values()
+    assert secret is None and account.azure_sign_in == "device_code" and account.azure_identity == "ada@contoso.example"

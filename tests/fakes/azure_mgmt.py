@@ -74,7 +74,7 @@ class FakeAzureManagement:
         self.refused: list[str] = []
         self._invalid_expected = 0
         self.lock = threading.RLock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-azure-mgmt", daemon=True)
@@ -257,6 +257,14 @@ def _error(code: str, message: str) -> dict:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a dropped answer's own connection: expected
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
