@@ -35,10 +35,14 @@ DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 #: The settings each kind of account uses besides its name; the others are cleared on save.
 FIELDS: dict[AccountKind, tuple[str, ...]] = {
     AccountKind.OPENAI: ("organization", "project", "base_url"),
-    AccountKind.AZURE: ("endpoint", "api_version", "subscription_id", "resource_group", "resource_name"),
+    AccountKind.AZURE: ("endpoint", "api_version", "subscription_id", "resource_group", "resource_name",
+                        "azure_sign_in", "azure_identity"),
     AccountKind.HUGGINGFACE: ("endpoint", "base_url"),  # the Hub's URL; the Inference Providers router's URL
 }
 KIND_LABELS = {AccountKind.OPENAI: "OpenAI", AccountKind.AZURE: "Azure OpenAI", AccountKind.HUGGINGFACE: "Hugging Face"}
+#: How an Azure account signs in to Azure's management API (deployments): ``Account.azure_sign_in`` -> what the
+#: user reads. The first is the default.
+AZURE_SIGN_IN = {"cli": "Azure CLI login (az login)", "browser": "Interactive browser", "device_code": "Device code"}
 SECRET_LABELS = {AccountKind.OPENAI: "API key", AccountKind.AZURE: "API key", AccountKind.HUGGINGFACE: "token"}
 _URL_FIELDS = {"base_url", "endpoint"}
 _KIND_ORDER = list(AccountKind)

@@ -20,7 +20,8 @@ from enum import Enum
 from backend.errors import CapabilityMissing, InvalidInput
 from backend.models import Job, JobEvent, JobStatus, new_id, utcnow
 from backend.providers import label
-from backend.providers.base import Cancels, Checkpoints, DeletesModels, Exports, Pauses, Resumes, StopsAndSaves
+from backend.providers.base import (Cancels, Checkpoints, DeletesModels, Deploys, Exports, Pauses, Resumes,
+                                    StopsAndSaves)
 from backend.store import JobStore
 
 
@@ -31,6 +32,7 @@ class JobAction(str, Enum):
     RESUME = "resume"
     DELETE_MODEL = "delete_model"
     EXPORT = "export"
+    DEPLOY = "deploy"
 
     @property
     def verb(self) -> type:
@@ -50,6 +52,7 @@ _VERBS: dict[JobAction, tuple[type, str]] = {
     JobAction.RESUME: (Resumes, "resumed"),
     JobAction.DELETE_MODEL: (DeletesModels, "deleted"),
     JobAction.EXPORT: (Exports, "exported"),
+    JobAction.DEPLOY: (Deploys, "deployed"),
 }
 
 
@@ -77,11 +80,11 @@ def why_not(job: Job, provider_cls: type | None, action: JobAction, *, resumable
                            and status in (JobStatus.FAILED, JobStatus.CANCELLED))
         if status is not JobStatus.PAUSED and not from_checkpoint:
             return f"The job is {status.value}: there is nothing to resume."
-    if action in (JobAction.DELETE_MODEL, JobAction.EXPORT):
+    if action in (JobAction.DELETE_MODEL, JobAction.EXPORT, JobAction.DEPLOY):
         if status is not JobStatus.SUCCEEDED or not job.fine_tuned_model:
-            what = "delete" if action is JobAction.DELETE_MODEL else "export"
+            what = {JobAction.DELETE_MODEL: "delete", JobAction.EXPORT: "export"}.get(action, "deploy")
             return f"The job has no fine-tuned model to {what} (it is {status.value})."
-    if action is JobAction.DELETE_MODEL and job.model_deleted_at is not None:
+    if action in (JobAction.DELETE_MODEL, JobAction.DEPLOY) and job.model_deleted_at is not None:
         return f"The model {job.fine_tuned_model} was already deleted on {job.model_deleted_at:%Y-%m-%d %H:%M} UTC."
     return None
 

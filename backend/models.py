@@ -47,6 +47,8 @@ class Account(BaseModel):
     subscription_id: str | None = None
     resource_group: str | None = None
     resource_name: str | None = None
+    azure_sign_in: str | None = None  # how the management API signs in: "cli", "browser" or "device_code"
+    azure_identity: str | None = None  # who signed in last (shown on the account; not a secret)
 
 
 Method = Literal["supervised", "dpo", "reinforcement"]

@@ -20,6 +20,8 @@ FTS_SESSION_SECRETS = "FTS_SESSION_SECRETS"
 FTS_THEME = "FTS_THEME"
 #: "1": the app prints "shown" once its first window is on screen, then quits (benchmarks/startup.py).
 FTS_QUIT_AFTER_SHOW = "FTS_QUIT_AFTER_SHOW"
+#: Azure Resource Manager's address for deployments (a sovereign cloud's, or a test server's); default Azure's.
+FTS_AZURE_MANAGEMENT_URL = "FTS_AZURE_MANAGEMENT_URL"
 
 # Provider credentials the Accounts page offers to import.
 OPENAI_API_KEY = "OPENAI_API_KEY"

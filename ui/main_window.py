@@ -33,6 +33,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("playground", "Playground", "ui.playground.page:PlaygroundPage", "playground"),
     ("accounts", "Accounts", "ui.settings.accounts_page:AccountsPage", "accounts"),
     ("evaluate", "Evaluate", "ui.evaluate.page:EvaluatePage", "evaluate"),
+    ("deployments", "Deployments", "ui.deployments.page:DeploymentsPage", "deployments"),
 ]
 
 
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
             self.show_page(self._first_page())
 
     def _finish_frame(self) -> None:
-        """The status line and Ctrl+1..4 for the pages, each navigation item's tooltip naming its key.
+        """The status line and Ctrl+1..6 for the pages, each navigation item's tooltip naming its key.
         At start they follow the first paint, with the first page: a status bar costs 7 ms, and the
         first ``setShortcut`` builds Qt's enum namespace (20 ms)."""
         from PySide6.QtGui import QAction, QKeySequence

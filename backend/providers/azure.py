@@ -5,8 +5,8 @@ What Azure does its own way, against its published data-plane description (``Azu
 api-version):
 
 - Where it trains: ``trainingType`` in the create body (Standard, Global Standard, Developer). The description
-  does not define the field in any authoring version; Microsoft's fine-tuning guide sends it through the SDK's
-  ``extra_body`` with the values below, and the service reads them case-insensitively. A value the resource or
+  does not define the field in any authoring version; Microsoft's own SDK (azure-ai-projects) sends it through
+  ``extra_body`` with the values below (the spellings of its tests). A value the resource or
   model refuses comes back as Azure's own 400, shown in Azure's words.
 - Its models list says which models can be fine-tuned (``capabilities.fine_tune``) and until when they can be
   trained and deployed (``deprecation.fine_tune`` / ``.inference``, Unix times); the resource's own succeeded
@@ -15,8 +15,10 @@ api-version):
   and a job that Azure's safety checks stop (content checks of the training data before training, or of the
   trained model after it) becomes a sentence saying which and what to do.
 
-Deploying a fine-tuned model needs the Azure management API; deleting one (``DELETE /openai/models/{model}``) is
-inherited, and Azure refuses it while the model has a deployment, in its own words.
+Deploying a fine-tuned model goes through the Azure management API (a subscription, a resource group and an
+Entra sign-in): ``Deploys``, in ``azure_deploy`` / ``azure_mgmt``; a deployment that answered its probe is one of
+the account's chat models. Deleting a fine-tuned model (``DELETE /openai/models/{model}``) is inherited; Azure
+refuses it while the model has a deployment, and that refusal reaches the user in Azure's words.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from backend.models import (Account, AccountKind, BaseModelInfo, DataRefs, Job, 
                             TrainingConfig)
 from backend.providers import openai_jobs as mapping
 from backend.providers import openai_sdk
-from backend.providers.base import AccountNeed, AccountSpec, TrainingTier
+from backend.providers.base import AccountNeed, AccountSpec, Deploys, TrainingTier
 from backend.providers.openai import AZURE_MODEL, CHECK_SECONDS, OpenAIProvider
 
 TRAINING_TYPE = "training_type"  # the key in TrainingConfig.options
@@ -69,10 +71,10 @@ def safety_sentence(message: str, *, trained: bool) -> str:
             f"trained, so nothing is billed for training). Azure said: {message}")
 
 
-class AzureProvider(OpenAIProvider):
+class AzureProvider(OpenAIProvider, Deploys):
     kind = ProviderKind.AZURE
     label = "Azure OpenAI"
-    description = "Your Azure OpenAI resource trains the model; you deploy it in Azure to chat with it."
+    description = "Your Azure OpenAI resource trains the model; the app deploys it there so you can chat with it."
     account = AccountSpec(AccountNeed.REQUIRED, AccountKind.AZURE)
     data = DataProfile("Azure OpenAI", Dialect.OPENAI, 10, False, ContextSource.PRICE_TABLE,
                        TokenizerSource.TIKTOKEN, "azure")
@@ -151,3 +153,15 @@ class AzureProvider(OpenAIProvider):
             trained = bool(re.search(r"(fine-tuned|trained|resulting) model (failed|did not pass)", message, re.I))
             updated = updated.model_copy(update={"error": safety_sentence(message, trained=trained)})
         return updated
+
+    # -- deployments (the management plane: backend.providers.azure_deploy) ---------------------------------
+    def deployments(self, *, prompt=None):
+        from backend.providers.azure_deploy import Deployments
+
+        return Deployments(self, prompt=prompt)
+
+    def chat_models(self) -> list[BaseModelInfo]:
+        """The resource's models, then its deployments that answered a probe (what the playground chats with)."""
+        from backend.providers.azure_deploy import ready_models
+
+        return super().chat_models() + ready_models(self.account_id)

@@ -222,9 +222,11 @@ class Exports(Protocol):
 
 @runtime_checkable
 class Deploys(Protocol):
-    """Reserved for the Azure deployment issue: no provider has it yet."""
+    """Hosts the account's fine-tuned models for chat (Azure OpenAI's deployments, through Azure's management API)."""
 
-    def deploy(self, job: Job, **options: Any) -> Any: ...
+    def deployments(self, *, prompt: Any = None) -> Any:
+        """The account's deployment manager (``backend.providers.azure_deploy.Deployments``); ``prompt`` shows a
+        sign-in's instructions (a device code) to the user."""
 
 
 @runtime_checkable

@@ -1,4 +1,4 @@
-"""The main window: every page reachable by the navigation list and by Ctrl+1..4, none a placeholder."""
+"""The main window: every page reachable by the navigation list and by Ctrl+1..6, none a placeholder."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _assert_built(window: MainWindow, key: str) -> None:
 
 def test_every_page_is_built_and_reached_by_clicking_the_navigation(qtbot, window):
     assert [window.nav.item(row).text() for row in range(window.nav.count())] == \
-        ["New fine-tune", "Jobs", "Playground", "Accounts", "Evaluate"]
+        ["New fine-tune", "Jobs", "Playground", "Accounts", "Evaluate", "Deployments"]
     for row in [1, 2, 3, 4, 0, 3]:
         item = window.nav.item(row)
         qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton,

@@ -20,7 +20,7 @@ def azure(fake_openai, monkeypatch):
 
 
 def test_azure_launch_follow_and_chat_with_a_deployment(azure, fake_openai, chat_file, store):
-    assert not isinstance(azure, Deploys) and "reinforcement" not in azure.methods  # not built: hidden, not failing late
+    assert isinstance(azure, Deploys) and "reinforcement" not in azure.methods  # deploys (tests/azure); no RFT
     assert "gpt-4o-mini-2024-07-18" in [m.id for m in azure.list_base_models()]
     config = TrainingConfig(provider=ProviderKind.AZURE, base_model="gpt-4o-mini-2024-07-18",
                             training_file=chat_file)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from backend import control
 from backend.control import JobAction
@@ -54,6 +55,11 @@ class JobActions(QObject):
         who = label(job.provider)
         if action is JobAction.EXPORT:
             self.export.emit(job)
+        elif action is JobAction.DEPLOY:  # the Deploy dialog runs the deployment itself (ui/deployments)
+            from ui.deployments.deploy_dialog import open_deploy_dialog
+
+            parent = self.parent()
+            self.deploy_dialog = open_deploy_dialog(job, self.store, parent if isinstance(parent, QWidget) else None)
         elif action is JobAction.DELETE_MODEL:
             self._delete_model(job)
         elif action is JobAction.CANCEL and not self.confirm(

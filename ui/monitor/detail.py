@@ -74,6 +74,7 @@ ACTION_BUTTONS: dict[JobAction, tuple[str, str]] = {
     JobAction.CANCEL: ("cancel", "Cancel job…"), JobAction.PAUSE: ("pause", "Pause"),
     JobAction.STOP_AND_SAVE: ("stop_and_save", "Stop and save"), JobAction.RESUME: ("resume", "Resume"),
     JobAction.DELETE_MODEL: ("delete", "Delete remote model…"), JobAction.EXPORT: ("export", "Export…"),
+    JobAction.DEPLOY: ("deploy", "Deploy…"),
 }
 
 

@@ -89,6 +89,18 @@ class AccountDialog(QDialog):
                 self.fields[value][field] = edit
         if secret:
             self.fields[self.kind]["secret"].setText(secret)
+        # Azure: how deployments sign in to Azure's management API, and who signed in last (not secrets)
+        self.sign_in = QComboBox()
+        self.sign_in.setAccessibleName("Azure sign-in")
+        for method, text in accounts.AZURE_SIGN_IN.items():
+            self.sign_in.addItem(text, method)
+        self.sign_in.setToolTip(plain_tooltip("How the app signs in to Azure to deploy, list and delete deployments"))
+        if account is not None and account.azure_sign_in:
+            self.sign_in.setCurrentIndex(max(0, self.sign_in.findData(account.azure_sign_in)))
+        identity = account.azure_identity if account is not None else None
+        self.identity = plain_label(identity or "Not signed in yet (the Deployments page signs in)")
+        self.form.addRow("Azure sign-in", self.sign_in)
+        self.form.addRow("Signed in as", self.identity)
 
         self.message = plain_label(wordWrap=True)  # what the provider answered
         self.message.setAccessibleName("Message")
@@ -117,6 +129,8 @@ class AccountDialog(QDialog):
         for value, edits in self.fields.items():
             for edit in edits.values():
                 self.form.setRowVisible(edit, value is self.kind)
+        for widget in (self.sign_in, self.identity):
+            self.form.setRowVisible(widget, self.kind is AccountKind.AZURE)
         self.adjustSize()
 
     @staticmethod
@@ -140,6 +154,9 @@ class AccountDialog(QDialog):
         from backend.models import Account
 
         fields = {f: e.text() for f, e in self.fields[self.kind].items() if f != "secret"}
+        if self.kind is AccountKind.AZURE:
+            fields["azure_sign_in"] = self.sign_in.currentData()
+            fields["azure_identity"] = self.account.azure_identity if self.account is not None else None
         base = {"id": self.account.id} if self.account else {}
         secret = self.fields[self.kind]["secret"].text()
         return Account(name=self.name.text(), kind=self.kind, **base, **fields), (

@@ -173,7 +173,10 @@ class AccountsPage(QWidget):
             for account in mine:
                 item = QTreeWidgetItem([account.name, account.endpoint or account.base_url or "", ""])
                 item.setData(0, ACCOUNT_ROLE, account)
-                item.setToolTip(0, plain_tooltip(f"{accounts.KIND_LABELS[kind]} account “{account.name}”"))
+                signed = (f"; signed in to Azure as {account.azure_identity}"
+                          f" ({accounts.AZURE_SIGN_IN.get(account.azure_sign_in or 'cli', '')})"
+                          if account.azure_identity else "")
+                item.setToolTip(0, plain_tooltip(f"{accounts.KIND_LABELS[kind]} account “{account.name}”{signed}"))
                 self._show_result(item)
                 group.addChild(item)
                 if account.id == wanted:
