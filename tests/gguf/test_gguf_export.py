@@ -1,0 +1,177 @@
+"""GGUF export: the trained tiny model converted by llama.cpp's converter at each quantization, read back with the
+``gguf`` package's reader (architecture, tensors, chat template), with an Ollama Modelfile beside it; pushed to
+the fake Hub and added to a fake ``ollama``; refusals said before any work; a cancel leaves nothing."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend.cancel import CancelToken
+from backend.errors import Cancelled, CapabilityMissing, InvalidInput, NotFound
+from backend.training import gguf as gguf_export
+from backend.training.gguf import GgufRequest, export_gguf
+from backend.training.spec import RunFolder
+from tests.fakes.hub import GOOD_TOKEN, USER, FakeHub
+from tests.local.test_export import QUESTION, hub_account
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+HAS_QUANTIZER = importlib.util.find_spec("llama_cpp") is not None
+TENSOR_TYPES = {"F16": {"F16", "F32"}, "Q8_0": {"Q8_0", "F32"}}
+
+
+def read_gguf(path: Path) -> tuple[dict, list]:
+    from gguf import GGUFReader
+
+    reader = GGUFReader(path)
+
+    def value(field):
+        if len(field.types) == 1 and field.types[0].name == "STRING":
+            return bytes(field.parts[field.data[0]]).decode()
+        return field.parts[field.data[0]].tolist() if field.data else None
+
+    return {name: value(field) for name, field in reader.fields.items()}, reader.tensors
+
+
+def merged_tensor_count(model_dir: Path) -> int:
+    from safetensors import safe_open
+
+    with safe_open(model_dir / "model.safetensors", "pt") as f:
+        return len(list(f.keys()))
+
+
+def assert_gguf_folder(out: Path, quant: str, tiny_model_dir: Path) -> Path:
+    """One GGUF of the tiny Llama with every tensor, the chat template (without TRL's training-only markers) in its
+    metadata, and a Modelfile for Ollama's ChatML that names it."""
+    gguf_file = out / f"{tiny_model_dir.name}-{quant}.gguf"
+    assert sorted(p.name for p in out.iterdir()) == sorted([gguf_file.name, "Modelfile", "README.md"])
+    meta, tensors = read_gguf(gguf_file)
+    assert meta["general.architecture"] == "llama" and meta["llama.block_count"] == [2]
+    assert len(tensors) == merged_tensor_count(tiny_model_dir)
+    template = meta["tokenizer.chat_template"]
+    assert "<|im_start|>" in template and "{% generation %}" not in template and "endgeneration" not in template
+    kinds = {t.tensor_type.name for t in tensors}
+    if quant in TENSOR_TYPES:
+        assert kinds == TENSOR_TYPES[quant]
+    else:  # Q4_K_M: k-quants where rows allow (the tiny model's 128-wide rows fall back, as llama.cpp decides)
+        assert kinds - {"F32", "F16"} and meta["general.file_type"] == [15]
+    modelfile = (out / "Modelfile").read_text()
+    assert f"FROM ./{gguf_file.name}\n" in modelfile and "<|im_start|>{{ .Role }}" in modelfile
+    assert 'PARAMETER stop "<|im_end|>"' in modelfile and "PARAMETER num_ctx 1024" in modelfile
+    assert "SYSTEM" not in modelfile  # 30% of the tiny data has a system prompt: not "the" prompt of the training
+    return gguf_file
+
+
+@pytest.mark.parametrize("quant", ["F16", "Q8_0", "Q4_K_M"])
+def test_the_trained_model_converts_at_each_quantization(trained_run, tiny_model_dir, tmp_path, quant):
+    request = GgufRequest(out_dir=tmp_path / "gguf", quant=quant)
+    if quant == "Q4_K_M" and not HAS_QUANTIZER:  # said plainly, before any work
+        with pytest.raises(CapabilityMissing, match="Q4_K_M needs llama.cpp's quantizer.*pip install llama-cpp-python"):
+            export_gguf(RunFolder(trained_run.run_dir), request)
+        assert not request.out_dir.exists()
+        return
+    seen = []
+    result = export_gguf(RunFolder(trained_run.run_dir), request, progress=seen.append)
+    gguf_file = assert_gguf_folder(request.out_dir, quant, tiny_model_dir)
+    assert result.gguf_file == gguf_file and sorted(p.name for p in tmp_path.iterdir()) == ["gguf"]
+    messages = [p.message for p in seen]
+    assert "Merging the adapter into the base model" in messages and "Converting to GGUF" in messages
+    assert ("Quantizing to Q4_K_M" in messages) == (quant == "Q4_K_M") and seen[-1].fraction == 1.0
+    if HAS_QUANTIZER:  # a llama.cpp runtime is installed: the file loads and answers as the training taught
+        from llama_cpp import Llama
+
+        llm = Llama(model_path=str(gguf_file), n_ctx=128, verbose=False)
+        reply = llm.create_chat_completion([{"role": "user", "content": QUESTION}], max_tokens=6, temperature=0)
+        assert reply["choices"][0]["message"]["content"].strip().startswith("Paris" if quant != "Q4_K_M" else "")
+
+
+def fake_ollama(folder: Path, exit_code: int = 0) -> Path:
+    """An ``ollama`` executable that records its arguments, working folder and the Modelfile it was given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "ollama"
+    script.write_text(f"#!{sys.executable}\nimport json, os, sys\n"
+                      f"log = {str(folder / 'calls.jsonl')!r}\n"
+                      "modelfile = open(sys.argv[sys.argv.index('-f') + 1]).read() if '-f' in sys.argv else None\n"
+                      "open(log, 'a').write(json.dumps({'args': sys.argv[1:], 'cwd': os.getcwd(),"
+                      " 'modelfile': modelfile}) + '\\n')\n"
+                      "print('gathering model components\\nsuccess' if not " + str(exit_code) +
+                      " else 'Error: unknown parameter')\n"
+                      f"sys.exit({exit_code})\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return folder
+
+
+def test_cli_converts_pushes_to_the_hub_and_adds_to_ollama(stored_run, tiny_model_dir, tmp_path):
+    import json
+
+    out, bin_dir = tmp_path / "gguf", fake_ollama(tmp_path / "bin")
+    with FakeHub(tiny_model_dir) as hub:
+        hub_account(hub)
+        env = dict(os.environ, HF_HUB_OFFLINE="0", PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        run = subprocess.run([sys.executable, "main.py", "export", "gguf", stored_run.id[:8], "--quant", "q8_0",
+                              "--out", str(out), "--push", "tiny-gguf", "--ollama", "tiny-ft"],
+                             capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    gguf_file = assert_gguf_folder(out, "Q8_0", tiny_model_dir)
+    assert run.stdout.strip() == (f"Wrote {gguf_file} and its Ollama Modelfile. Pushed them to {hub.url}/{USER}/"
+                                  f"tiny-gguf: run it with “ollama run hf.co/{USER}/tiny-gguf”. Added it to Ollama "
+                                  "as “tiny-ft:latest”: it is in the playground.")
+    steps = run.stderr.splitlines()
+    assert steps[0].startswith("Loading the base model") and steps[-1].startswith("Exported 100%")
+    assert any(s.startswith("Converting to GGUF") for s in steps) and GOOD_TOKEN not in run.stdout + run.stderr
+    files = hub.uploaded[f"{USER}/tiny-gguf"]
+    assert files[gguf_file.name] == gguf_file.read_bytes() and set(files) == {gguf_file.name, "Modelfile", "README.md"}
+    assert f"ollama run hf.co/{USER}/tiny-gguf" in files["README.md"].decode()
+    [call] = [json.loads(line) for line in (bin_dir / "calls.jsonl").read_text().splitlines()]
+    assert call["args"] == ["create", "tiny-ft", "-f", str(out / "Modelfile")] and call["cwd"] == str(out)
+    assert call["modelfile"] == (out / "Modelfile").read_text()
+
+
+def test_refusals_come_before_any_work(trained_run, tmp_path, monkeypatch):
+    folder = RunFolder(trained_run.run_dir)
+    monkeypatch.setattr(gguf_export, "free_bytes", lambda path: 1000)
+    with pytest.raises(InvalidInput, match=r"needs about 0\.\d\d GB free on the disk of .* and 0\.00 GB are free"):
+        export_gguf(folder, GgufRequest(out_dir=tmp_path / "a", quant="F16"))
+    monkeypatch.undo()
+    odd = tmp_path / "odd-model"
+    odd.mkdir()
+    (odd / "config.json").write_text('{"architectures": ["TotallyNewForCausalLM"], "model_type": "new"}')
+    with pytest.raises(CapabilityMissing, match=r"does not support this model's architecture \(TotallyNewForCausalLM\)"):
+        gguf_export.check_architecture(odd)
+    with pytest.raises(InvalidInput, match="not a quantization offered here"):
+        export_gguf(folder, GgufRequest(out_dir=tmp_path / "b", quant="Q2_K"))
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("mine")
+    with pytest.raises(InvalidInput, match="already exists and is not an empty folder"):
+        export_gguf(folder, GgufRequest(out_dir=tmp_path / "full", quant="F16"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full", "odd-model"]
+
+
+def test_without_ollama_the_export_says_where_to_get_it_and_what_to_run(trained_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(NotFound) as missing:
+        export_gguf(RunFolder(trained_run.run_dir), GgufRequest(out_dir=tmp_path / "g", quant="F16",
+                                                                ollama_name="tiny"))
+    assert "https://ollama.com/download" in str(missing.value)
+    assert missing.value.hint == f"ollama create tiny -f {tmp_path / 'g' / 'Modelfile'}"
+    assert (tmp_path / "g" / "Modelfile").exists()  # the GGUF is kept: the command can be run later
+
+
+def test_a_cancel_during_the_conversion_leaves_nothing(trained_run, tmp_path):
+    cancel = CancelToken()
+
+    def progress(p) -> None:
+        if p.message == "Converting to GGUF":
+            cancel.cancel()  # the child process is converting right now
+
+    with pytest.raises(Cancelled):
+        export_gguf(RunFolder(trained_run.run_dir), GgufRequest(out_dir=tmp_path / "out" / "g", quant="F16"),
+                    progress=progress, cancel=cancel)
+    assert list((tmp_path / "out").iterdir()) == []
