@@ -77,6 +77,7 @@ def _quiet_libraries() -> None:
 
 
 def export_command(args) -> int:
+    from backend.cli import export_gguf
     from backend.errors import InvalidInput
     from backend.training.export import ExportRequest
 

@@ -24,7 +24,8 @@ from backend.providers.base import (LAUNCH_KEY, AccountNeed, Cancels, Chats, Che
 from backend.store import JobStore
 from tests.fakes.standin_provider import STAND_IN, StandInProvider
 
-BUILT_IN = [ProviderKind.OPENAI, ProviderKind.AZURE, ProviderKind.HF_LOCAL, ProviderKind.HF_INFERENCE]
+BUILT_IN = [ProviderKind.OPENAI, ProviderKind.AZURE, ProviderKind.HF_LOCAL, ProviderKind.HF_INFERENCE,
+            ProviderKind.HF_ENDPOINTS, ProviderKind.OLLAMA]
 
 
 # -- kinds -------------------------------------------------------------------------------------------------
