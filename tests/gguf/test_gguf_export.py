@@ -5,8 +5,8 @@ the fake Hub and added to a fake ``ollama``; refusals said before any work; a ca
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +19,7 @@ from backend.training import gguf as gguf_export
 from backend.training.gguf import GgufRequest, export_gguf
 from backend.training.spec import RunFolder
 from tests.fakes.hub import GOOD_TOKEN, USER, FakeHub
+from tests.fakes.ollama import FakeOllamaServer, fake_ollama
 from tests.local.test_export import QUESTION, hub_account
 
 pytestmark = pytest.mark.slow
@@ -92,22 +93,6 @@ def test_the_trained_model_converts_at_each_quantization(trained_run, tiny_model
         assert reply["choices"][0]["message"]["content"].strip().startswith("Paris" if quant != "Q4_K_M" else "")
 
 
-def fake_ollama(folder: Path, exit_code: int = 0) -> Path:
-    """An ``ollama`` executable that records its arguments, working folder and the Modelfile it was given."""
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "ollama"
-    script.write_text(f"#!{sys.executable}\nimport json, os, sys\n"
-                      f"log = {str(folder / 'calls.jsonl')!r}\n"
-                      "modelfile = open(sys.argv[sys.argv.index('-f') + 1]).read() if '-f' in sys.argv else None\n"
-                      "open(log, 'a').write(json.dumps({'args': sys.argv[1:], 'cwd': os.getcwd(),"
-                      " 'modelfile': modelfile}) + '\\n')\n"
-                      "print('gathering model components\\nsuccess' if not " + str(exit_code) +
-                      " else 'Error: unknown parameter')\n"
-                      f"sys.exit({exit_code})\n")
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return folder
-
-
 def test_cli_converts_pushes_to_the_hub_and_adds_to_ollama(stored_run, tiny_model_dir, tmp_path):
     import json
 
@@ -175,3 +160,47 @@ def test_a_cancel_during_the_conversion_leaves_nothing(trained_run, tmp_path):
         export_gguf(RunFolder(trained_run.run_dir), GgufRequest(out_dir=tmp_path / "out" / "g", quant="F16"),
                     progress=progress, cancel=cancel)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_model_added_to_ollama_chats_in_the_playground(trained_run, tmp_path, monkeypatch):
+    """"Add to Ollama" runs ``ollama create``; the model then comes from Ollama's OpenAI-compatible endpoint into
+    the playground's catalog, and a reply streams from it."""
+    from backend.chat import provider_for
+    from backend.chat_catalog import build_catalog
+    from backend.models import ChatMessage, ChatParams
+
+    bin_dir = fake_ollama(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    with FakeOllamaServer(bin_dir) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        assert [r for r in build_catalog().models if r.provider == "ollama"] == []
+        result = export_gguf(RunFolder(trained_run.run_dir), GgufRequest(out_dir=tmp_path / "g", quant="F16",
+                                                                         ollama_name="tiny-ft"))
+        assert result.ollama_model == "tiny-ft:latest"
+        [ref] = [r for r in build_catalog().models if r.provider == "ollama"]
+        assert ref.model == "tiny-ft:latest"
+        reply = "".join(provider_for(ref).chat_stream(ref.model, [ChatMessage(role="user", content=QUESTION)],
+                                                      ChatParams()))
+    assert reply == "Paris." and server.requests[-1][2]["messages"] == [{"role": "user", "content": QUESTION}]
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # Ollama not running: no models, and no problem either
+    catalog = build_catalog()
+    assert not [r for r in catalog.models if r.provider == "ollama"] and not catalog.problems
+
+
+def test_the_modelfile_carries_the_training_system_prompt_and_known_chat_formats(tmp_path):
+    from backend.training.modelfile import ModelfileParts, modelfile_text, training_system_prompt
+
+    rows = [{"messages": [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hi"},
+                          {"role": "assistant", "content": "Hi."}]}] * 3
+    rows.append({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hi."}]})
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert training_system_prompt(train) == "You are terse."
+    train.write_text("".join(json.dumps(r) + "\n" for r in rows[2:] + rows[3:] * 2))
+    assert training_system_prompt(train) is None  # one of four: not the training's prompt
+    llama3 = modelfile_text(ModelfileParts("m.gguf", "{{ '<|start_header_id|>' }}", "<|eot_id|>", "You are terse.",
+                                           2048))
+    assert '<|start_header_id|>{{ .Role }}<|end_header_id|>' in llama3 and 'PARAMETER stop "<|eot_id|>"' in llama3
+    assert llama3.count('PARAMETER stop "<|eot_id|>"') == 1 and 'SYSTEM """You are terse."""' in llama3
+    unknown = modelfile_text(ModelfileParts("m.gguf", "{{ messages }}", "</s>"))
+    assert "TEMPLATE" not in unknown.replace("# TEMPLATE", "") and "Ollama uses the chat template inside" in unknown
