@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.cancel import CancelToken, ProgressFn
-from backend.errors import CapabilityMissing, CredentialsError, InvalidInput
+from backend.errors import Cancelled, CapabilityMissing, CredentialsError, InvalidInput, StudioError
 from backend.training import export as _export
 from backend.training.gguf_run import convert
 from backend.training.spec import RunFolder, RunSpec
@@ -135,6 +135,8 @@ def export_gguf(folder: RunFolder, request: GgufRequest, *, push_as: Callable[[]
     cancel = cancel or CancelToken()
     spec = folder.read_spec()
     _export.trained_folder(folder)
+    if request.quant not in QUANTS:
+        raise InvalidInput(quant_missing(request.quant))
     if (why := quant_missing(request.quant)):
         raise CapabilityMissing(why)
     config = check_architecture(Path(spec.model_path))
@@ -143,6 +145,8 @@ def export_gguf(folder: RunFolder, request: GgufRequest, *, push_as: Callable[[]
     if repo_id and push_as is None:
         raise CredentialsError("Pushing to the Hugging Face Hub needs a Hugging Face account with a token.")
     account, token = push_as() if repo_id else (None, None)
+    if repo_id and "/" not in repo_id:  # the card names OWNER/NAME for `ollama run hf.co/...`: ask whose token it is
+        repo_id = f"{_token_owner(account, token, repo_id)}/{repo_id}"
     weights = _export._model_bytes(spec, folder)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _check_disk(out_dir.parent, needed_bytes(weights, config, request.quant))
@@ -176,10 +180,10 @@ def export_gguf(folder: RunFolder, request: GgufRequest, *, push_as: Callable[[]
         try:
             url = push.push_folder(out_dir, repo_id, account=account, token=token, private=request.private,
                                    report=report, cancel=cancel)
-        except Exception as exc:  # noqa: BLE001 - the GGUF is saved: say so with the Hub's sentence
-            raise type(exc)(f"{getattr(exc, 'message', exc)} The GGUF itself was saved to {out_dir}.",
-                            hint=getattr(exc, "hint", None)) from exc
-        repo_id = url.rstrip("/").split("/", 3)[-1] if url else repo_id
+        except StudioError as exc:  # the GGUF is saved: say so with the Hub's sentence
+            if isinstance(exc, Cancelled):
+                raise Cancelled(f"Cancelled: nothing was pushed; the GGUF was saved to {out_dir}.") from exc
+            raise type(exc)(f"{exc.message} The GGUF itself was saved to {out_dir}.", hint=exc.hint) from exc
     ollama_model = None
     if request.ollama_name:
         steps.step(f"Adding it to Ollama as {request.ollama_name}")
@@ -187,6 +191,17 @@ def export_gguf(folder: RunFolder, request: GgufRequest, *, push_as: Callable[[]
     steps.step("Exported", stoppable=False)
     return GgufResult(gguf_file=out_dir / name, modelfile=out_dir / "Modelfile", repo_url=url, repo_id=repo_id,
                       ollama_model=ollama_model)
+
+
+def _token_owner(account: Account, token: str, repo_id: str) -> str:
+    from huggingface_hub import HfApi
+
+    from backend.training.push import push_error
+
+    try:
+        return HfApi(endpoint=account.endpoint or None, token=token).whoami()["name"]
+    except Exception as exc:  # noqa: BLE001 - the Hub's answer in words (a refused token, no network)
+        raise push_error(repo_id, account, exc) from exc
 
 
 def chat_template(model_dir: Path) -> str | None:

@@ -65,9 +65,34 @@ def assert_gguf_folder(out: Path, quant: str, tiny_model_dir: Path) -> Path:
         assert kinds - {"F32", "F16"} and meta["general.file_type"] == [15]
     modelfile = (out / "Modelfile").read_text()
     assert f"FROM ./{gguf_file.name}\n" in modelfile and "<|im_start|>{{ .Role }}" in modelfile
-    assert 'PARAMETER stop "<|im_end|>"' in modelfile and "PARAMETER num_ctx 1024" in modelfile
+    assert 'PARAMETER stop "<|im_end|>"' in modelfile and "PARAMETER num_ctx 48\n" in modelfile  # training's length
     assert "SYSTEM" not in modelfile  # 30% of the tiny data has a system prompt: not "the" prompt of the training
     return gguf_file
+
+
+ASK = """
+import json, sys
+import llama_cpp.llama_cpp as raw
+default = raw.llama_model_default_params
+def params():  # no repacked weights: llama.cpp's AMX repack (a native build on an AMX CPU) crashes on 128-wide rows
+    p = default()
+    p.use_extra_bufts = False
+    return p
+raw.llama_model_default_params = params
+from llama_cpp import Llama
+llm = Llama(model_path=sys.argv[1], n_ctx=128, verbose=False)
+reply = llm.create_chat_completion([{"role": "user", "content": sys.argv[2]}], max_tokens=6, temperature=0)
+print(json.dumps(reply["choices"][0]["message"]["content"]))
+"""
+
+
+def ask_llama_cpp(gguf_file: Path, question: str) -> str:
+    """llama.cpp (llama-cpp-python) loads the file and answers, greedily; in its own process, as llama.cpp and
+    torch's OpenMP runtimes do not share one (in the same process decoding crashed)."""
+    run = subprocess.run([sys.executable, "-c", ASK, str(gguf_file), question], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("quant", ["F16", "Q8_0", "Q4_K_M"])
@@ -86,11 +111,8 @@ def test_the_trained_model_converts_at_each_quantization(trained_run, tiny_model
     assert "Merging the adapter into the base model" in messages and "Converting to GGUF" in messages
     assert ("Quantizing to Q4_K_M" in messages) == (quant == "Q4_K_M") and seen[-1].fraction == 1.0
     if HAS_QUANTIZER:  # a llama.cpp runtime is installed: the file loads and answers as the training taught
-        from llama_cpp import Llama
-
-        llm = Llama(model_path=str(gguf_file), n_ctx=128, verbose=False)
-        reply = llm.create_chat_completion([{"role": "user", "content": QUESTION}], max_tokens=6, temperature=0)
-        assert reply["choices"][0]["message"]["content"].strip().startswith("Paris" if quant != "Q4_K_M" else "")
+        reply = ask_llama_cpp(gguf_file, QUESTION)
+        assert reply.startswith("Paris") if quant != "Q4_K_M" else isinstance(reply, str), reply
 
 
 def test_cli_converts_pushes_to_the_hub_and_adds_to_ollama(stored_run, tiny_model_dir, tmp_path):
@@ -204,3 +226,19 @@ def test_the_modelfile_carries_the_training_system_prompt_and_known_chat_formats
     assert llama3.count('PARAMETER stop "<|eot_id|>"') == 1 and 'SYSTEM """You are terse."""' in llama3
     unknown = modelfile_text(ModelfileParts("m.gguf", "{{ messages }}", "</s>"))
     assert "TEMPLATE" not in unknown.replace("# TEMPLATE", "") and "Ollama uses the chat template inside" in unknown
+
+
+def test_only_a_plain_byte_level_tokenizer_gets_the_gpt2_pre_tokenizer(tmp_path):
+    """The converter's one addition: an unlisted tokenizer is converted only when its pre-tokenizer is exactly
+    ByteLevel with GPT-2's regex; any other stays refused (with the sentence ``gguf_run`` gives)."""
+    from backend.training.gguf_child import plain_byte_level
+
+    path = tmp_path / "tokenizer.json"
+    for pre, plain in [({"type": "ByteLevel", "add_prefix_space": False}, True),
+                       ({"type": "ByteLevel", "use_regex": False}, False),
+                       ({"type": "Sequence", "pretokenizers": [{"type": "Split"}, {"type": "ByteLevel"}]}, False),
+                       (None, False)]:
+        path.write_text(json.dumps({"pre_tokenizer": pre}))
+        assert plain_byte_level(path) is plain, pre
+    path.write_text("{not json")
+    assert plain_byte_level(path) is False

@@ -36,8 +36,10 @@ class GgufPanel(QGroupBox):
         self.ollama = QCheckBox("Add to Ollama as")
         self.ollama_name = QLineEdit(slug.lower(), accessibleName="Ollama model name")
         has_ollama = shutil.which("ollama") is not None
+        self.ollama.toggled.connect(self.ollama_name.setEnabled)
         self.ollama.setChecked(has_ollama)
         self.ollama.setEnabled(has_ollama)
+        self.ollama_name.setEnabled(has_ollama)
         if not has_ollama:
             self.ollama.setToolTip(plain_tooltip(f"Ollama is not installed: get it from {OLLAMA_URL}. The Modelfile "
                                                  "is written anyway; the command to run is shown after the export."))
