@@ -27,9 +27,9 @@ def test_the_dialog_writes_a_gguf_and_adds_it_to_ollama(qtbot, trained_run, tiny
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     dialog = ExportDialog(trained_run)
     qtbot.addWidget(dialog)
-    assert dialog.gguf.ollama.isEnabled() and dialog.gguf.ollama.isChecked()  # ollama is on the PATH
     dialog.merged.setChecked(False)
     dialog.gguf.setChecked(True)
+    assert dialog.gguf.ollama.isEnabled() and dialog.gguf.ollama.isChecked()  # ollama is on the PATH
     dialog.gguf.quant.setCurrentIndex(dialog.gguf.quant.findData("Q8_0"))
     dialog.gguf.folder.edit.setText(str(tmp_path / "gguf"))
     dialog.gguf.ollama_name.setText("tiny-ui")
@@ -47,7 +47,9 @@ def test_without_ollama_the_choice_says_where_to_get_it(qtbot, trained_run, tmp_
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     dialog = ExportDialog(trained_run)
     qtbot.addWidget(dialog)
-    assert not dialog.gguf.ollama.isEnabled() and "https://ollama.com/download" in dialog.gguf.ollama.toolTip()
+    dialog.gguf.setChecked(True)
+    assert not dialog.gguf.ollama.isEnabled() and not dialog.gguf.ollama.isChecked()
+    assert "https://ollama.com/download" in dialog.gguf.ollama.toolTip() and not dialog.gguf.ollama_name.isEnabled()
 
 
 @pytest.fixture
