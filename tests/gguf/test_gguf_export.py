@@ -242,3 +242,31 @@ def test_only_a_plain_byte_level_tokenizer_gets_the_gpt2_pre_tokenizer(tmp_path)
         assert plain_byte_level(path) is plain, pre
     path.write_text("{not json")
     assert plain_byte_level(path) is False
+
+
+@pytest.mark.parametrize("model_type", ["qwen2", "qwen3", "mistral"])
+def test_other_families_convert_too(tiny_model_dir, tmp_path, model_type):
+    """Real architecture families besides Llama (random tiny weights, the tiny tokenizer): llama.cpp's converter
+    writes each under its own GGUF architecture with every tensor."""
+    import shutil
+
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from backend.training.export import _Steps
+    from backend.training.gguf_run import convert
+
+    model = tmp_path / model_type
+    model.mkdir()
+    for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+        shutil.copy(tiny_model_dir / name, model / name)
+    config = AutoConfig.for_model(model_type, vocab_size=2004, hidden_size=128, intermediate_size=256,
+                                  num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=32,
+                                  max_position_embeddings=512)
+    torch.manual_seed(0)
+    AutoModelForCausalLM.from_config(config).save_pretrained(model)
+    gguf_export.check_architecture(model)
+    convert(model, tmp_path / "m.gguf", "Q8_0", steps=_Steps(1, None, CancelToken()), units=0, cancel=CancelToken())
+    meta, tensors = read_gguf(tmp_path / "m.gguf")
+    assert meta["general.architecture"] == {"mistral": "llama"}.get(model_type, model_type)
+    assert len(tensors) == merged_tensor_count(model) and "<|im_start|>" in meta["tokenizer.chat_template"]

@@ -85,6 +85,8 @@ def test_the_registry_names_a_class_for_each_built_in_kind_and_reads_facts_from_
         ProviderKind.HF_LOCAL: (AccountNeed.OPTIONAL, AccountKind.HUGGINGFACE, ModelPage.LOCAL, PollCadence.FREE,
                                 ("trl", 1, True, None)),
         ProviderKind.HF_INFERENCE: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
+        ProviderKind.HF_ENDPOINTS: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
+        ProviderKind.OLLAMA: (AccountNeed.NONE, None, None, PollCadence.REMOTE, None),
     }
 
 
