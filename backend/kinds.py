@@ -35,6 +35,8 @@ class ProviderKind(str):
     HF_LOCAL: ClassVar[ProviderKind]
     HF_INFERENCE: ClassVar[ProviderKind]
     HF_JOBS: ClassVar[ProviderKind]  # reserved for Hugging Face Jobs; no provider registered yet
+    HF_ENDPOINTS: ClassVar[ProviderKind]
+    OLLAMA: ClassVar[ProviderKind]
 
     def __new__(cls, value: str) -> ProviderKind:
         if isinstance(value, ProviderKind):
@@ -77,6 +79,8 @@ ProviderKind.AZURE = ProviderKind("azure")
 ProviderKind.HF_LOCAL = ProviderKind("hf-local")
 ProviderKind.HF_INFERENCE = ProviderKind("hf-inference")
 ProviderKind.HF_JOBS = ProviderKind("hf-jobs")
+ProviderKind.HF_ENDPOINTS = ProviderKind("hf-endpoints")
+ProviderKind.OLLAMA = ProviderKind("ollama")
 
 
 class JobStatus(str, Enum):

@@ -8,6 +8,7 @@ several); there is deliberately no option that takes a token.
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 from pathlib import Path
@@ -16,11 +17,17 @@ from backend.cancel import CancelToken, Progress
 
 
 def register(subparsers) -> None:
+    from backend.cli import export_gguf
+
     parser = subparsers.add_parser(
-        "export", help="save a local run's model (merged), push it to the Hugging Face Hub, write its TRL recipe",
+        "export", help="save a local run's model (merged, or as GGUF), push it to the Hugging Face Hub, write its "
+                       "TRL recipe",
+        usage="%(prog)s [gguf] JOB_ID [options]",
         description="Export a fine-tune trained on this computer. Give one or more of --merge, --push and "
-                    "--recipe. Nothing is ever overwritten: each destination must be new (or an empty folder).")
+                    "--recipe; or `export gguf JOB_ID --out DIR` for a GGUF file and its Ollama Modelfile. "
+                    "Nothing is ever overwritten: each destination must be new (or an empty folder).")
     parser.add_argument("id", metavar="JOB_ID", help="the job (its id, a unique prefix of it; see `jobs list`)")
+    parser.add_argument("gguf_id", nargs="?", help=argparse.SUPPRESS)  # `export gguf JOB_ID`: the job comes second
     parser.add_argument("--merge", metavar="OUT_DIR", type=Path,
                         help="save the trained model here, a LoRA adapter merged onto its base (a standalone model)")
     parser.add_argument("--push", metavar="REPO_ID",
@@ -33,6 +40,7 @@ def register(subparsers) -> None:
                                           "job's, or your only one)")
     parser.add_argument("--recipe", metavar="FILE", type=Path,
                         help="write the run's TRL configuration here, for `trl sft --config FILE`")
+    export_gguf.add_options(parser)
     parser.set_defaults(func=export_command)
 
 
@@ -69,26 +77,48 @@ def _quiet_libraries() -> None:
 
 
 def export_command(args) -> int:
-    from backend.cli.jobs import find_job
-    from backend.errors import Cancelled, CapabilityMissing, InvalidInput
-    from backend.providers import label, open_provider, provider_class
-    from backend.providers.base import Exports
-    from backend.store import JobStore
+    from backend.cli import export_gguf
+    from backend.errors import InvalidInput
     from backend.training.export import ExportRequest
 
+    if args.id == "gguf" or args.gguf_id is not None:
+        return export_gguf.gguf_command(args)
     if not (args.merge or args.push or args.recipe):
         raise InvalidInput("Say what to export.", hint="Give --merge OUT_DIR, --push REPO_ID and/or --recipe FILE.")
+    job = find_export_job(args.id)
+    provider = exporting_provider(job)
+    request = ExportRequest(merged_dir=args.merge, repo_id=args.push, private=args.private, account=args.account,
+                            recipe_file=args.recipe)
+    return run_export(provider, job, request)
+
+
+def find_export_job(job_id: str):
+    from backend.cli.jobs import find_job
+    from backend.store import JobStore
+
     store = JobStore()
     try:
-        job = find_job(store, args.id)
+        return find_job(store, job_id)
     finally:
         store.close()
+
+
+def exporting_provider(job):
+    """The job's provider, opened; CapabilityMissing (before any account is read) when it cannot export."""
+    from backend.errors import CapabilityMissing
+    from backend.providers import label, open_provider, provider_class
+    from backend.providers.base import Exports
+
     if not issubclass(provider_class(job.provider), Exports):  # decided before any account is read
         raise CapabilityMissing(f"{label(job.provider)} jobs cannot be exported: the model stays with the provider.",
                                 hint="Export works for fine-tunes trained on this computer.")
-    provider = open_provider(job.provider, job.account_id)
-    request = ExportRequest(merged_dir=args.merge, repo_id=args.push, private=args.private, account=args.account,
-                            recipe_file=args.recipe)
+    return open_provider(job.provider, job.account_id)
+
+
+def run_export(provider, job, request) -> int:
+    """Run the export with progress on stderr and Ctrl-C as cancel; print its summary."""
+    from backend.errors import Cancelled
+
     cancel = CancelToken()
     show, interactive = _printer()
     # Ctrl-C sets the token: the export stops at its next step and removes what it had half-written.

@@ -246,10 +246,14 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
     def export(self, job: Job, request, *, progress: ProgressFn | None = None,
                cancel: CancelToken | None = None):
         """Export the trained model (an adapter merged onto its base) to a folder and/or a Hub repository with
-        its card, and the TRL recipe, as ``request`` (an ``ExportRequest``) asks; returns an ``ExportResult``."""
+        its card, and the TRL recipe, as ``request`` (an ``ExportRequest``) asks; returns an ``ExportResult``.
+        A ``GgufRequest`` exports GGUF (with its Ollama Modelfile) instead and returns a ``GgufResult``."""
         from backend.training.export import export_job
+        from backend.training.gguf import GgufRequest, export_gguf
 
         def push_as():
             return accounts.hub_push_account(request.account, preferred=job.account_id)
 
+        if isinstance(request, GgufRequest):
+            return export_gguf(RunFolder(job.run_dir), request, push_as=push_as, progress=progress, cancel=cancel)
         return export_job(RunFolder(job.run_dir), request, push_as=push_as, progress=progress, cancel=cancel)

@@ -24,7 +24,8 @@ from backend.providers.base import (LAUNCH_KEY, AccountNeed, Cancels, Chats, Che
 from backend.store import JobStore
 from tests.fakes.standin_provider import STAND_IN, StandInProvider
 
-BUILT_IN = [ProviderKind.OPENAI, ProviderKind.AZURE, ProviderKind.HF_LOCAL, ProviderKind.HF_INFERENCE]
+BUILT_IN = [ProviderKind.OPENAI, ProviderKind.AZURE, ProviderKind.HF_LOCAL, ProviderKind.HF_INFERENCE,
+            ProviderKind.HF_ENDPOINTS, ProviderKind.OLLAMA]
 
 
 # -- kinds -------------------------------------------------------------------------------------------------
@@ -84,6 +85,8 @@ def test_the_registry_names_a_class_for_each_built_in_kind_and_reads_facts_from_
         ProviderKind.HF_LOCAL: (AccountNeed.OPTIONAL, AccountKind.HUGGINGFACE, ModelPage.LOCAL, PollCadence.FREE,
                                 ("trl", 1, True, None)),
         ProviderKind.HF_INFERENCE: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
+        ProviderKind.HF_ENDPOINTS: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
+        ProviderKind.OLLAMA: (AccountNeed.NONE, None, None, PollCadence.REMOTE, None),
     }
 
 

@@ -1,5 +1,6 @@
 """Export a finished local job: the merged model to a folder, a push to the Hugging Face Hub with a model
-card, the TRL recipe as YAML; any of the three in one run.
+card, the TRL recipe as YAML, a GGUF with its Ollama Modelfile (``gguf_panel``); any of them in one run. Below,
+a pushed repository can be deployed to an Inference Endpoint (``endpoint_panel``).
 
 The dialog only gathers the choices and shows progress: ``backend.training.export.export_job`` (through the
 provider) does the work on a ``ui.tasks.Task`` worker, checks everything before the long part, reads the
@@ -40,9 +41,18 @@ def _slug(job: Job) -> str:
     return re.sub(r"-{2,}|\.{2,}", "-", text)[:80] or job.id[:10]
 
 
-def _export(open_provider: Callable, job: Job, request, progress=None, cancel=None):
-    """Worker: the provider exports (it declared EXPORT, or the button would not be there)."""
-    return open_provider(job.provider, job.account_id).export(job, request, progress=progress, cancel=cancel)
+class _Results:
+    def __init__(self, results: list):
+        self.results = results
+
+    def summary(self) -> str:
+        return " ".join(r.summary() for r in self.results)
+
+
+def _export(open_provider: Callable, job: Job, requests: list, progress=None, cancel=None):
+    """Worker: the provider exports (it declared EXPORT, or the button would not be there), each request in turn."""
+    provider = open_provider(job.provider, job.account_id)
+    return _Results([provider.export(job, request, progress=progress, cancel=cancel) for request in requests])
 
 
 class _PathRow(QWidget):
@@ -74,8 +84,11 @@ class _PathRow(QWidget):
 
 
 class ExportDialog(QDialog):
-    def __init__(self, job: Job, parent: QWidget | None = None, *, open_provider: Callable | None = None):
+    def __init__(self, job: Job, parent: QWidget | None = None, *, open_provider: Callable | None = None,
+                 confirm_fn: Callable | None = None):
         super().__init__(parent)
+        from ui.monitor.endpoint_panel import EndpointPanel
+        from ui.monitor.gguf_panel import GgufPanel
         from backend import accounts
         from backend.providers import open_provider as default_open
 
@@ -124,6 +137,10 @@ class ExportDialog(QDialog):
         recipe.addWidget(self.recipe_path)
         recipe.addWidget(_label("Reruns the training with: trl sft --config FILE (it writes to ./trl-output).", "hint"))
 
+        self.gguf = GgufPanel(_PathRow(exports / f"{slug}-gguf", "GGUF folder", folder=True), slug)
+        self.deploy = EndpointPanel(lambda: self.repo.text().strip(), lambda: self.account.currentData(),
+                                    **({"confirm_fn": confirm_fn} if confirm_fn else {}))
+
         self.progress = QProgressBar(accessibleName="Export progress", textVisible=False)
         self.progress.hide()
         self.status = _label()
@@ -142,11 +159,26 @@ class ExportDialog(QDialog):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
-        for widget in (intro, self.merged, self.push, self.recipe, self.progress, self.status):
+        for widget in (intro, self.merged, self.push, self.recipe, self.gguf, self.progress, self.status, self.deploy):
             layout.addWidget(widget)
         layout.addLayout(buttons)
 
     # -- choices ----------------------------------------------------------------------------------------
+    def requests(self) -> list | None:
+        """The requests the fields describe (an ``ExportRequest`` and/or a ``GgufRequest``), or None with the
+        problem said in the status line."""
+        wanted = []
+        if self.merged.isChecked() or self.push.isChecked() or self.recipe.isChecked():
+            wanted.append(self.request())
+            if wanted[-1] is None:
+                return None
+        if self.gguf.isChecked():
+            try:
+                wanted.append(self.gguf.request(self.private.isChecked(), self.account.currentData()))
+            except StudioError as exc:
+                return self._say(str(exc))
+        return wanted or self._say("Choose at least one thing to export.")
+
     def request(self):
         """The ``ExportRequest`` the fields describe, or None with the problem said in the status line."""
         from backend import hub
@@ -176,14 +208,15 @@ class ExportDialog(QDialog):
 
     # -- running ----------------------------------------------------------------------------------------
     def start(self) -> None:
-        request = self.request()
-        if request is None or self._task is not None:
+        requests = self.requests()
+        if requests is None or self._task is not None:
             return
         self._running(True)
         self.status.setText("Checking…")
-        self._task = (Task(_export, self.open_provider, self.job, request, name="export")
+        first = requests[0]
+        self._task = (Task(_export, self.open_provider, self.job, requests, name="export")
                       .on_progress(self._show_progress).on_success(self._done)
-                      .on_error_message(self._failed).on_cancelled(lambda: self._cancelled(request)))
+                      .on_error_message(self._failed).on_cancelled(lambda: self._cancelled(first)))
         self._task.start()
 
     def cancel(self) -> None:
@@ -223,9 +256,10 @@ class ExportDialog(QDialog):
     def _cancelled(self, request) -> None:
         self._running(False)
         self.progress.hide()
-        kept = request.merged_dir is not None and request.merged_dir.is_dir() and any(request.merged_dir.iterdir())
+        merged_dir = getattr(request, "merged_dir", None)
+        kept = merged_dir is not None and merged_dir.is_dir() and any(merged_dir.iterdir())
         self.status.setText("Cancelled: nothing half-written was left behind." + (
-            f" The model had already been saved to {request.merged_dir}; nothing was pushed." if kept else ""))
+            f" The model had already been saved to {merged_dir}; nothing was pushed." if kept else ""))
 
     def _running(self, running: bool) -> None:
         if not running:
@@ -234,7 +268,7 @@ class ExportDialog(QDialog):
             self.progress.setRange(0, 1000)
             self.progress.setValue(0)
             self.progress.show()
-        for widget in (self.merged, self.push, self.recipe, self.export_button):
+        for widget in (self.merged, self.push, self.recipe, self.gguf, self.export_button):
             widget.setEnabled(not running)
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(running)
