@@ -140,7 +140,7 @@ class ChatPane(QWidget):
         self._show_picked(ref)
         # The hint speaks of the model now picked, not of picking one.
         self.hint.setText(READY_HINT.format(model=model_text(ref)) if ref.model else EMPTY_HINT)
-        self.picker.setToolTip(plain_tooltip(self.picker.currentText()) if ref.model else "")
+        self.picker.setToolTip(plain_tooltip(self.picker.currentText() if ref.model else None))
 
     def _show_picked(self, ref: chat.ModelRef) -> None:
         if not ref.model:
