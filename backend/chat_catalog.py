@@ -220,7 +220,7 @@ class AccountModels:
         where = f"{providers.label(kind)} · “{account.name}”" if account else providers.label(kind)
         when = (datetime.now() + timedelta(seconds=delay)).strftime("%H:%M:%S")
         what = f"{where} is unreachable" if isinstance(exc, NetworkError) else f"{where} failed"
-        problem = f"{what} ({exc}). The next try is at {when}, or now with Refresh models."
+        problem = f"{what} ({str(exc).rstrip('.')}). The next try is at {when}, or now with Refresh models."
         self._failures[key] = _Failure(count, self.clock() + delay, problem)
         log.warning("catalog: %s failed (%d in a row; next try in %.0f s): %s", where, count, delay, exc)
 

@@ -137,4 +137,4 @@ def test_the_delay_stops_growing_at_its_ceiling():
     for _ in range(12):
         sources._failed(ProviderKind.OPENAI, account, key, NetworkError("Could not reach OpenAI."))
     assert sources.next_retry_in() == AccountModels.MAX_DELAY
-    assert "is unreachable (Could not reach OpenAI.)" in sources._failures[key].problem
+    assert "is unreachable (Could not reach OpenAI). The next try" in sources._failures[key].problem

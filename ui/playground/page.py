@@ -201,7 +201,12 @@ class PlaygroundPage(QWidget):
         for pane in self.panes:
             pane.stop()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, role: str | None = None) -> None:
+        """The page's message line; ``role`` colours it ("warning", "error")."""
+        if self.message.property("role") != (role or ""):
+            self.message.setProperty("role", role or "")
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
         self.message.setText(text)
 
     # -- catalog -----------------------------------------------------------------------------------
@@ -245,7 +250,7 @@ class PlaygroundPage(QWidget):
         if catalog.problems != self.catalog.problems or not same:
             self.catalog = catalog
             self.show_message("Some models could not be listed: " + " ".join(catalog.problems)
-                              if catalog.problems else "")
+                              if catalog.problems else "", "warning" if catalog.problems else None)
 
     # -- files -------------------------------------------------------------------------------------
     def new_conversation(self) -> None:
