@@ -133,3 +133,17 @@ def test_model_names_carry_no_leading_spaces_in_the_list_nor_in_the_closed_picke
     pane._picked(pane.picker.currentIndex())
     assert pane.picker.currentText() == "spaced name"
     assert "spaced name" in pane.picker.toolTip()  # the full name, whatever the picker's width cuts off
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_actions_shown_when_a_reply_finishes_fit_the_pane_without_eliding(qtbot, page, fake_openai):
+    fake_openai.set_reply("Hi there.", chunks=2)
+    page.compare([p.state.model for p in page.panes] * 2)
+    assert len(page.panes) == 4
+    page.resize(1280, 700)  # four panes: the full labels do not fit, the short ones do
+    page.show()
+    ask(qtbot, page, "Hello?")
+    for pane in page.panes:
+        reply = pane.views[-1]
+        for button in (reply.copy_button, reply.edit_button, reply.regen_button, reply.dataset_button):
+            qtbot.waitUntil(lambda b=button: b.width() >= b.sizeHint().width())  # the whole label, not "Add t…"

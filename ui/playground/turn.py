@@ -174,6 +174,8 @@ class TurnView(QFrame):
                        getattr(self, "dataset_button", None)):
             if button is not None:
                 button.setVisible(not busy)
+        if not busy:  # the actions reappear without a resize: fit their labels to the width now
+            self._fit_labels(self.width())
 
     def show_stats(self, summary: str) -> None:
         self.stats.setText(summary)
