@@ -58,8 +58,13 @@ def wait(condition, what: str, seconds: float = 120) -> None:
 
 def shoot(window, out: Path, name: str) -> Path:
     window.statusBar().clearMessage()  # a passing message with a long run folder in it
+    spin(200)
     window.resize(WIDTH, HEIGHT)
     spin(300)  # the last layout and paint
+    if (window.width(), window.height()) != (WIDTH, HEIGHT):
+        wide = {w.objectName(): w.minimumSizeHint().width() for w in window._pages.values()}
+        print(f"screenshots: the window is {window.width()}x{window.height()}, not {WIDTH}x{HEIGHT}: a page "
+              f"widened it (the pages' minimum widths: {wide})", flush=True)
     path = out / name
     window.grab().save(str(path), "PNG", 9)
     print(f"{path} ({path.stat().st_size // 1024} KB)", flush=True)
@@ -175,8 +180,7 @@ def _playground(window, job, out: Path) -> None:
     page = window.page("playground")
     window.context.open_in_playground.emit([base_ref(job), tuned])
     wait(lambda: window.current_key == "playground", "the playground")
-    page.system.setPlainText("Answer in one word.")
-    page.params.max_tokens.setValue(64)  # the untrained base model rambles: a screenful is enough
+    page.params.max_tokens.setValue(24)  # the untrained base model rambles: a few words are enough
     page.prompt.setPlainText(QUESTION)
     page.send()
     wait(lambda: all(not p.busy and p.state.turns and p.state.turns[-1].role == "assistant"
