@@ -180,7 +180,11 @@ def _playground(window, job, out: Path) -> None:
     page = window.page("playground")
     window.context.open_in_playground.emit([base_ref(job), tuned])
     wait(lambda: window.current_key == "playground", "the playground")
-    page.params.max_tokens.setValue(24)  # the untrained base model rambles: a few words are enough
+    # The tiny base model is untrained: greedy, it repeats one token (often a line break); sampled a little,
+    # it shows the word salad an untrained model gives, while the fine-tune keeps its learned answer.
+    page.params.temperature.setValue(0.5)
+    page.params.seed.setValue(1)
+    page.params.max_tokens.setValue(40)
     page.prompt.setPlainText(QUESTION)
     page.send()
     wait(lambda: all(not p.busy and p.state.turns and p.state.turns[-1].role == "assistant"
