@@ -254,6 +254,23 @@ def remove_account(account_id: str) -> None:
         _write_settings(data)
 
 
+def has_key(account: Account | str) -> bool:
+    """Whether the account's key or token can be read now. False when it is gone (it was kept in memory for
+    a past session only, or deleted from the keyring) and when no keyring works and none was given in this
+    session: such an account cannot be used until its key is added again, so the Accounts page marks it and
+    the wizard should not preselect it. Asks the keyring (up to its deadline): call it off the GUI thread."""
+    account_id = account if isinstance(account, str) else account.id
+    try:
+        return bool(credentials.get_secret(account_id))
+    except StudioError:  # KeyringUnavailable: nothing can be read
+        return False
+
+
+def missing_keys(saved: list[Account] | None = None) -> set[str]:
+    """The ids of the saved accounts (or of ``saved``) whose key cannot be read now (see ``has_key``)."""
+    return {a.id for a in (list_accounts() if saved is None else saved) if not has_key(a)}
+
+
 # -- the environment -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EnvCandidate:

@@ -1,18 +1,25 @@
 """Every model the playground can chat with, gathered from accounts, the job store and this computer.
 
 Slow sources (a provider's model list) are asked once per account; one that fails is reported in
-``Catalog.problems`` and the rest of the catalog still appears. Called off the GUI thread.
+``Catalog.problems`` and the rest of the catalog still appears. ``AccountModels`` remembers the answers
+between builds, so a job's progress rebuilds the catalog from the job store alone, and an account that
+does not answer is asked again only after a delay that doubles each time. Called off the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from backend import hub, providers
 from backend.chat import ModelRef
+from backend.errors import NetworkError
 from backend.models import Job, JobStatus, ProviderKind
 from backend.providers.base import AccountNeed, JobModels, ListsChatModels
 from backend.store import JobStore
@@ -94,9 +101,11 @@ def base_ref(job: Job) -> ModelRef | None:
                     label=f"{job.base_model} (base)", kind="base")
 
 
-def build_catalog(store: JobStore | None = None, *, with_accounts: bool = True) -> Catalog:
+def build_catalog(store: JobStore | None = None, *, with_accounts: bool = True, sources: AccountModels | None = None,
+                  force: bool = False) -> Catalog:
     """Fine-tuned models and checkpoints first, then the providers' chat models (``with_accounts=False``
-    leaves these out: they are asked over the network), then the models on this computer."""
+    leaves these out: they are asked over the network), then the models on this computer. ``sources``
+    remembers the providers' answers between builds (``force`` asks every account again)."""
     store = store or JobStore()
     catalog = Catalog()
     seen: set[tuple] = set()
@@ -111,7 +120,7 @@ def build_catalog(store: JobStore | None = None, *, with_accounts: bool = True) 
             for ref in job_refs(job, store):
                 add(ref)
     if with_accounts:
-        for ref in _provider_models(catalog.problems):
+        for ref in (sources or AccountModels()).refs(catalog.problems, force=force):
             add(ref)
     runner = providers.local_runner()
     if runner is not None:
@@ -124,31 +133,101 @@ def build_catalog(store: JobStore | None = None, *, with_accounts: bool = True) 
     return catalog
 
 
-def _provider_models(problems: list[str]) -> list[ModelRef]:
-    """Each provider's chat models (``ListsChatModels``): once per saved account of the kind its class needs,
-    or once without an account when it needs none. One that fails is a problem; the others still appear."""
-    from backend import accounts
+@dataclass
+class _Failure:
+    count: int  # failures in a row
+    next_try: float  # on the sources' clock
+    problem: str  # the sentence the playground shows
 
-    saved = accounts.list_accounts()
-    refs = []
-    for kind in providers.kinds(having=ListsChatModels):
-        spec = providers.provider_class(kind).account
-        if spec.need is AccountNeed.NONE:
-            sources = [None]
-        else:
-            sources = [a for a in saved if a.kind is spec.kind]
-        for account in sources:
-            account_id = account.id if account else None
-            try:
-                infos = providers.open_provider(kind, account_id).chat_models()
-            except Exception as exc:  # noqa: BLE001 - one account's failure must not hide the others
-                where = f"{providers.label(kind)} · “{account.name}”" if account else providers.label(kind)
-                log.warning("catalog: %s failed: %s", where, exc)
-                problems.append(f"{where}: {exc}")
-                continue
-            refs += [ModelRef(provider=kind, account_id=account_id, model=info.id, label=info.label or info.id,
-                              kind="fine-tuned" if info.fine_tuned else "base") for info in infos]
-    return refs
+
+class AccountModels:
+    """Each provider's chat models (``ListsChatModels``), once per saved account of the kind its class needs
+    (or once without an account when it needs none), remembered between catalog builds.
+
+    An account is asked when first seen, when ``force`` says so (the user's Refresh, an account edited),
+    and, after a failure, again only once its delay has passed: ``FIRST_DELAY`` doubled with each failure
+    in a row, at most ``MAX_DELAY``. Before, every job update asked every account again, and an account
+    that did not answer was retried 18 times in 35 seconds. ``clock`` is injectable for tests; one build
+    at a time uses an instance (the playground runs one catalog task at a time)."""
+
+    FIRST_DELAY, MAX_DELAY = 30.0, 15 * 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.asked = 0  # how many times an account's models were fetched (the log and tests read it)
+        self._models: dict[tuple, list[ModelRef]] = {}
+        self._failures: dict[tuple, _Failure] = {}
+
+    def forget(self) -> None:
+        """Ask every account again at the next build (the accounts changed)."""
+        self._models.clear()
+        self._failures.clear()
+
+    def next_retry_in(self) -> float | None:
+        """Seconds until the earliest account that failed may be asked again (None: none failed)."""
+        if not self._failures:
+            return None
+        return max(0.0, min(f.next_try for f in self._failures.values()) - self.clock())
+
+    def refs(self, problems: list[str], *, force: bool = False) -> list[ModelRef]:
+        """The models of every source; a source that fails (now or still backing off) adds a problem."""
+        from backend import accounts
+
+        refs: list[ModelRef] = []
+        for kind, account in self._sources(accounts.list_accounts()):
+            key = (kind.value, account.id if account else None)
+            failure = self._failures.get(key)
+            if not force and key in self._models:
+                refs += self._models[key]
+            elif not force and failure is not None and self.clock() < failure.next_try:
+                problems.append(failure.problem)
+            else:
+                fetched = self._fetch(kind, account, key)
+                if fetched is None:
+                    problems.append(self._failures[key].problem)
+                else:
+                    refs += fetched
+        return refs
+
+    @staticmethod
+    def _sources(saved: list) -> list[tuple[ProviderKind, object]]:
+        sources = []
+        for kind in providers.kinds(having=ListsChatModels):
+            spec = providers.provider_class(kind).account
+            if spec.need is AccountNeed.NONE:
+                sources.append((kind, None))
+            else:
+                sources += [(kind, a) for a in saved if a.kind is spec.kind]
+        return sources
+
+    def _fetch(self, kind: ProviderKind, account, key: tuple) -> list[ModelRef] | None:
+        account_id = account.id if account else None
+        self.asked += 1
+        try:
+            infos = providers.open_provider(kind, account_id).chat_models()
+        except Exception as exc:  # noqa: BLE001 - one account's failure must not hide the others
+            self._failed(kind, account, key, exc)
+            return None
+        self._failures.pop(key, None)
+        refs = [ModelRef(provider=kind, account_id=account_id, model=info.id, label=_clean(info.label or info.id),
+                         kind="fine-tuned" if info.fine_tuned else "base") for info in infos]
+        self._models[key] = refs
+        return refs
+
+    def _failed(self, kind: ProviderKind, account, key: tuple, exc: Exception) -> None:
+        count = self._failures[key].count + 1 if key in self._failures else 1
+        delay = min(self.FIRST_DELAY * 2 ** (count - 1), self.MAX_DELAY)
+        where = f"{providers.label(kind)} · “{account.name}”" if account else providers.label(kind)
+        when = (datetime.now() + timedelta(seconds=delay)).strftime("%H:%M:%S")
+        what = f"{where} is unreachable" if isinstance(exc, NetworkError) else f"{where} failed"
+        problem = f"{what} ({str(exc).rstrip('.')}). The next try is at {when}, or now with Refresh models."
+        self._failures[key] = _Failure(count, self.clock() + delay, problem)
+        log.warning("catalog: %s failed (%d in a row; next try in %.0f s): %s", where, count, delay, exc)
+
+
+def _clean(text: str) -> str:
+    """A provider's model label on one line without stray spaces (some labels carry leading ones)."""
+    return " ".join(text.split())
 
 
 def model_id_ref(kind: ProviderKind, model: str) -> ModelRef:

@@ -76,6 +76,11 @@ class SecretStore:
             self._status = self._probe()
         return self._status
 
+    @property
+    def known_status(self) -> KeyringStatus | None:
+        """The last probe's answer without asking again (None: not probed yet); for a dialog that must not wait."""
+        return self._status
+
     def _probe(self) -> KeyringStatus:
         from keyring.errors import KeyringLocked
 
@@ -209,6 +214,10 @@ def install(store: SecretStore | None) -> SecretStore | None:
 
 def probe(*, refresh: bool = False) -> KeyringStatus:
     return default_store().probe(refresh=refresh)
+
+
+def known_status() -> KeyringStatus | None:
+    return default_store().known_status
 
 
 def use_session_only() -> None:

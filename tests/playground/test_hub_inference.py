@@ -104,7 +104,7 @@ def test_a_conversation_saved_when_hub_chat_borrowed_the_jobs_kind_opens_and_cha
     assert len(page.panes) == 1 and pane.state.model.provider is ProviderKind.HF_INFERENCE
     assert [v.text for v in pane.views] == ["Hi", "Hello."]
     assert group_title(pane.state.model) == "Hugging Face Inference Providers · my hub"
-    assert pane.picker.currentText() == f"{HUB_MODEL}  (Hugging Face Inference Providers · my hub)"
+    assert pane.picker.currentText() == f"{HUB_MODEL} (Hugging Face Inference Providers · my hub)"
     assert isinstance(chat.provider_for(pane.state.model), InferenceProvider)
 
     fake_openai.set_reply("Hello again.", chunks=3)

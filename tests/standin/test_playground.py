@@ -22,7 +22,7 @@ def test_the_catalog_groups_the_stand_in_and_a_pane_streams_its_echo(qtbot, stan
     page.set_pane_count(1)
     pane = page.panes[0]
     items = [pane.picker.itemText(i) for i in range(pane.picker.count())]
-    index = items.index("    Echo 1")
+    index = items.index("Echo 1")  # no leading spaces: the list indents models itself
     assert items[index - 1] == "Stand-in"  # the heading, from the class's label
     pane.picker.setCurrentIndex(index)
     pane.picker.activated.emit(index)

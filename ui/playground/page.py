@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QPlainTextEdit, QPushBu
                                QWidget)
 
 from backend import chat
-from backend.chat_catalog import Catalog, build_catalog
+from backend.chat_catalog import AccountModels, Catalog, build_catalog
 from backend.errors import StudioError
 from ui.context import AppContext
 from ui.playground.params import ParamsBar
@@ -38,6 +38,11 @@ class PlaygroundPage(QWidget):
         self.catalog = Catalog()
         self.panes: list[ChatPane] = []
         self._catalog_task: Task | None = None
+        self._catalog_again = False  # something changed while the catalog was being built: build once more
+        #: The providers' model lists, remembered: a job's update rebuilds the catalog without the network.
+        self.sources = AccountModels()
+        self.retry_timer = QTimer(self, singleShot=True)  # asks an account that failed again, after its delay
+        self.retry_timer.timeout.connect(self.load_catalog)
 
         self.new_button = QPushButton("New")
         self.open_button = QPushButton("Open…")
@@ -47,7 +52,7 @@ class PlaygroundPage(QWidget):
         self.refresh_button = QPushButton("Refresh models")
         actions = ((self.new_button, self.new_conversation), (self.open_button, self._open_clicked),
                    (self.save_button, self._save_clicked), (self.add_pane_button, self.add_pane),
-                   (self.remove_pane_button, self.remove_pane), (self.refresh_button, self.load_catalog))
+                   (self.remove_pane_button, self.remove_pane), (self.refresh_button, self.refresh_models))
         for button, slot in actions:
             button.clicked.connect(slot)
         self.header = PageHeader("Playground", "Ask several models the same thing side by side: a base model and "
@@ -89,9 +94,9 @@ class PlaygroundPage(QWidget):
         for _ in range(2):
             self.add_pane()
         context.serve("playground", self)  # open_in_playground requests: compare
-        context.job_changed.connect(lambda _id: self.load_catalog())
+        context.job_changed.connect(lambda _id: self.load_catalog())  # from the job store only: no network
         context.accounts_changed.connect(self.forget_providers)
-        context.accounts_changed.connect(self.load_catalog)
+        context.accounts_changed.connect(self.refresh_models)
         self.load_catalog()
 
     # -- panes -------------------------------------------------------------------------------------
@@ -196,26 +201,56 @@ class PlaygroundPage(QWidget):
         for pane in self.panes:
             pane.stop()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, role: str | None = None) -> None:
+        """The page's message line; ``role`` colours it ("warning", "error")."""
+        if self.message.property("role") != (role or ""):
+            self.message.setProperty("role", role or "")
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
         self.message.setText(text)
 
     # -- catalog -----------------------------------------------------------------------------------
-    def load_catalog(self) -> None:
+    def refresh_models(self) -> None:
+        """Ask every account for its models again (the user's Refresh, or the accounts changed)."""
+        self.load_catalog(force=True)
+
+    def load_catalog(self, force: bool = False) -> None:
+        """Rebuild the catalog on a worker: jobs and this computer's models afresh, the accounts' models as
+        remembered (``force``: asked again). A request while a build runs is served by one more build."""
         if self._catalog_task is not None and self._catalog_task.running:
+            self._catalog_again = True
+            if force:
+                self.sources.forget()  # the next build asks every account
             return
+        self._catalog_again = False
+        if force:
+            self.sources.forget()
         self.refresh_button.setEnabled(False)
-        self._catalog_task = (Task(build_catalog, self.context.store, name="chat catalog")
+        self._catalog_task = (Task(build_catalog, self.context.store, sources=self.sources, name="chat catalog")
                               .on_success(self._catalog_loaded)
                               .on_error_message(self.show_message)
-                              .on_finished(lambda: self.refresh_button.setEnabled(True))
+                              .on_finished(self._catalog_finished)
                               .start())
 
+    def _catalog_finished(self) -> None:
+        self.refresh_button.setEnabled(True)
+        if self._catalog_again:
+            self.load_catalog()
+            return
+        retry = self.sources.next_retry_in()
+        if retry is not None:
+            self.retry_timer.start(int(retry * 1000) + 500)  # just after the delay: the account is due then
+
     def _catalog_loaded(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        for pane in self.panes:
-            pane.set_catalog(catalog)
-        if catalog.problems:
-            self.show_message("Some models could not be listed: " + " ".join(catalog.problems))
+        same = [(r.key, r.title) for r in catalog.models] == [(r.key, r.title) for r in self.catalog.models]
+        if not same:  # a job's progress that changes no model leaves the pickers (and an open list) alone
+            self.catalog = catalog
+            for pane in self.panes:
+                pane.set_catalog(catalog)
+        if catalog.problems != self.catalog.problems or not same:
+            self.catalog = catalog
+            self.show_message("Some models could not be listed: " + " ".join(catalog.problems)
+                              if catalog.problems else "", "warning" if catalog.problems else None)
 
     # -- files -------------------------------------------------------------------------------------
     def new_conversation(self) -> None:

@@ -6,18 +6,36 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QMenu, QScrollArea, QStackedWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
 
 from backend import chat, providers
 from backend.chat_catalog import Catalog, group_title
 from backend.models import ChatMessage, ChatParams, ProviderKind
 from ui.playground.stream import ReplyStream
 from ui.playground.turn import TurnView, message_label
-from ui.widgets.plain import plain_label
+from ui.widgets.plain import plain_label, plain_tooltip
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
 EMPTY_HINT = ("Pick a model above, then type below.\n"
               "Add an account or train a local model to see more models here.")
+READY_HINT = "Ask {model} something below (Ctrl+Enter sends to every pane)."
+INDENT = 14  # pixels: a model under its "provider · account" heading in the picker's list
+
+
+def model_text(ref: chat.ModelRef) -> str:
+    """A model's name as the picker shows it: its title without stray whitespace (a provider's label may
+    carry some), never padded to look indented; the list indents with its delegate instead."""
+    return " ".join(ref.title.split())
+
+
+class _Indented(QStyledItemDelegate):
+    """Draws models a little to the right of their heading, so the text itself carries no leading spaces
+    (which the closed picker would show)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        if isinstance(index.data(Qt.ItemDataRole.UserRole), chat.ModelRef):
+            option.rect.adjust(INDENT, 0, 0, 0)
 
 
 class ChatPane(QWidget):
@@ -41,6 +59,7 @@ class ChatPane(QWidget):
         self.picker.setPlaceholderText("Choose a model…")
         self.picker.setMinimumContentsLength(10)
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setItemDelegate(_Indented(self.picker))
         self.picker.activated.connect(self._picked)
         # Models outside the catalog, behind one compact button so four panes fit side by side.
         self.more_button = QToolButton(text="Other…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -75,6 +94,13 @@ class ChatPane(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps instead
         self.scroll.setWidget(self.turns_box)
+        # Follow the conversation's end while the user is there: when a turn grows, or a finished reply
+        # shows its figures and actions, the view moves with it (before, it stayed put and cut them off);
+        # a user who scrolled up to read stays where they are.
+        self.following = True
+        bar = self.scroll.verticalScrollBar()
+        bar.rangeChanged.connect(lambda _low, high: bar.setValue(high) if self.following else None)
+        bar.valueChanged.connect(lambda value: setattr(self, "following", value >= bar.maximum() - 40))
         self.hint = plain_label(EMPTY_HINT, wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.hint.setProperty("role", "subtitle")
         self.hint.setMargin(10)
@@ -100,7 +126,9 @@ class ChatPane(QWidget):
             self.picker.addItem(title)
             model.item(self.picker.count() - 1).setEnabled(False)  # a heading
             for ref in refs:
-                self.picker.addItem("    " + ref.title, ref)
+                self.picker.addItem(model_text(ref), ref)
+                self.picker.setItemData(self.picker.count() - 1, plain_tooltip(model_text(ref)),
+                                        Qt.ItemDataRole.ToolTipRole)
         self._show_model(current)
 
     def set_model(self, ref: chat.ModelRef) -> None:
@@ -109,6 +137,12 @@ class ChatPane(QWidget):
         self.model_changed.emit(ref)
 
     def _show_model(self, ref: chat.ModelRef) -> None:
+        self._show_picked(ref)
+        # The hint speaks of the model now picked, not of picking one.
+        self.hint.setText(READY_HINT.format(model=model_text(ref)) if ref.model else EMPTY_HINT)
+        self.picker.setToolTip(plain_tooltip(self.picker.currentText() if ref.model else None))
+
+    def _show_picked(self, ref: chat.ModelRef) -> None:
         if not ref.model:
             self.picker.setCurrentIndex(-1)
             return
@@ -117,14 +151,13 @@ class ChatPane(QWidget):
             if isinstance(item, chat.ModelRef) and item.key == ref.key:
                 self.picker.setCurrentIndex(i)
                 return
-        self.picker.addItem(f"{ref.title}  ({group_title(ref)})", ref)
+        self.picker.addItem(f"{model_text(ref)} ({group_title(ref)})", ref)
         self.picker.setCurrentIndex(self.picker.count() - 1)
 
     def _picked(self, index: int) -> None:
         ref = self.picker.itemData(index)
         if isinstance(ref, chat.ModelRef):
-            self.state.model = ref
-            self.model_changed.emit(ref)
+            self.set_model(ref)
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a model or adapter folder")
@@ -195,6 +228,7 @@ class ChatPane(QWidget):
         if self.busy or not self.state.model.model:
             return
         self.state.turns.append(chat.Turn(role="user", content=prompt))
+        self.following = True  # a new question brings the view to the end
         self._add_view("user", prompt)
         self._reply(start)
 
@@ -235,10 +269,7 @@ class ChatPane(QWidget):
     def _grow(self, view: TurnView, piece: str) -> None:
         if not view.text:
             view.show_stats("Streaming…")
-        view.append(piece)
-        bar = self.scroll.verticalScrollBar()
-        if bar.value() >= bar.maximum() - 40:  # follow the reply unless the user scrolled up to read
-            QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))
+        view.append(piece)  # the scroll bar's range grows and, if the user is at the end, the view follows
 
     def _finished(self, view: TurnView, stats: chat.ReplyStats | None, error: str | None) -> None:
         turn = self.state.turns[view.index]

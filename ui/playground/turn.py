@@ -24,9 +24,11 @@ _HAND = Qt.CursorShape.PointingHandCursor
 
 def message_label() -> QLabel:
     """A turn's (or a pane's) stats, status or error line: plain text (an error quotes the provider),
-    selectable, wrapped."""
+    selectable, wrapped. Its height comes from height-for-width at the width it gets: with a Minimum
+    vertical policy its minimum was its unwrapped-width guess (three short lines for one line of figures),
+    which left a gap under the last turn and put the scroll range out of step with what is shown."""
     label = plain_label(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse, wordWrap=True)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     return label
 
 
@@ -172,6 +174,8 @@ class TurnView(QFrame):
                        getattr(self, "dataset_button", None)):
             if button is not None:
                 button.setVisible(not busy)
+        if not busy:  # the actions reappear without a resize: fit their labels to the width now
+            self._fit_labels(self.width())
 
     def show_stats(self, summary: str) -> None:
         self.stats.setText(summary)

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
 from backend import accounts, credentials
 from backend.accounts import DEFAULT_AZURE_API_VERSION
 from backend.connection import ConnectionResult, test_connection
+from backend.errors import KeyringUnavailable
 from backend.kinds import AccountKind
 from ui.tasks import Task, describe_error
 from ui.widgets.plain import plain_label, plain_tooltip
@@ -105,9 +106,13 @@ class AccountDialog(QDialog):
         self.message = plain_label(wordWrap=True)  # what the provider answered
         self.message.setAccessibleName("Message")
         self.message.hide()
-        where = "in memory for this session only" if credentials.session_only() else "in the system keyring"
-        note = plain_label(f"The key is kept {where}, never in a file.")
-        note.setProperty("role", "subtitle")
+        # Where the key goes, said once the keyring's probe is known (never "the system keyring" when none
+        # works); without a keyring, the choice of keeping the key for this session only, right here.
+        self.note = plain_label(wordWrap=True)
+        self.note.setAccessibleName("Where the key is kept")
+        self.session_box = QCheckBox("Keep the key in memory for this session only (enter it again next time)")
+        self.session_box.setToolTip("Nothing is written to disk; the key is forgotten when the app closes")
+        self.session_box.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.test_button = self.buttons.addButton("&Test connection", QDialogButtonBox.ButtonRole.ActionRole)
         self.test_button.setToolTip("Call the provider once with these settings, before saving them")
@@ -118,12 +123,35 @@ class AccountDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         layout.addLayout(self.form)
-        layout.addWidget(note)
+        layout.addWidget(self.note)
+        layout.addWidget(self.session_box)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.kind_combo.currentIndexChanged.connect(self._show_rows)
         self._show_rows()
         self.task: Task | None = None
+        self.probe_task: Task | None = None
+        status = credentials.known_status()
+        if status is None and not credentials.session_only():
+            say(self.note, "Checking the system keyring…", "subtitle")
+            self.probe_task = Task(credentials.probe, name="keyring probe").on_success(self._show_storage).start()
+        else:
+            self._show_storage(status)
+
+    def _show_storage(self, status: credentials.KeyringStatus | None) -> None:
+        """Say where the key goes; when no keyring works, offer to keep it for this session only."""
+        if credentials.session_only():
+            say(self.note, "The key is kept in memory for this session only, never in a file; you will enter "
+                "it again next time.", "subtitle")
+        elif status is not None and status.ok:
+            say(self.note, "The key is kept in the system keyring, never in a file.", "subtitle")
+        else:
+            reason = status.message if status is not None else "No system keyring works."
+            say(self.note, f"{reason} The key can be kept in memory for this session only; it is never written "
+                "to a file.", "warning")
+            self.session_box.show()
+        if not self.isVisible():  # once shown, the layout grows the dialog as needed
+            self.adjustSize()
 
     def _show_rows(self) -> None:
         for value, edits in self.fields.items():
@@ -137,7 +165,7 @@ class AccountDialog(QDialog):
     def _make_secret(edit: QLineEdit, editing: bool) -> None:
         edit.setEchoMode(QLineEdit.EchoMode.Password)
         if editing:
-            edit.setPlaceholderText("Saved in the keyring; type a new one to replace it")
+            edit.setPlaceholderText("Leave empty to keep the saved key; type a new one to replace it")
         show = QAction(QIcon.fromTheme("view-reveal-symbolic"), "Show", edit)
         show.setToolTip("Show or hide what you typed")
         show.setCheckable(True)
@@ -164,6 +192,8 @@ class AccountDialog(QDialog):
 
     def save(self) -> None:
         account, secret = self.values()
+        if self.session_box.isVisible() and self.session_box.isChecked():
+            credentials.use_session_only()  # the user's choice, as with the Accounts page's button
         self._start(Task(accounts.save_account, account, secret, name="save account").on_success(self._saved))
 
     def test(self) -> None:
@@ -192,6 +222,9 @@ class AccountDialog(QDialog):
         self.message.show()
         field = getattr(exc, "field", None)
         widget = self.name if field == "name" else self.fields[self.kind].get(field or "")
+        if isinstance(exc, KeyringUnavailable) and self.session_box.isVisible():
+            self.session_box.setFocus()  # the way out is right here
+            return
         if widget is not None:
             widget.setFocus()
             widget.selectAll()

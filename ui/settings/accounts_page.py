@@ -22,7 +22,7 @@ from backend.kinds import AccountKind
 from ui.context import AppContext
 from ui.settings.account_dialog import AccountDialog, say
 from ui.tasks import Task
-from ui.theme import ERROR_COLOUR, OK_COLOUR
+from ui.theme import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR
 from ui.widgets.header import PageHeader, page_layout
 from ui.widgets.plain import confirm, plain_label, plain_tooltip
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from backend.models import Account
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole
+KEY_MISSING = "Key missing — add it again"
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
@@ -65,6 +66,7 @@ class AccountsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.results: dict[str, ConnectionResult] = {}  # last test per account id
+        self.missing: set[str] = set()  # accounts whose key cannot be read (kept for a past session only)
         self.candidates: list[accounts.EnvCandidate] = []
         self.tasks: list[Task] = []
         self.dialog: AccountDialog | None = None
@@ -209,17 +211,41 @@ class AccountsPage(QWidget):
             button.setEnabled(chosen)
 
     def _show_result(self, item: QTreeWidgetItem) -> None:
-        result = self.results.get(item.data(0, ACCOUNT_ROLE).id)
+        account = item.data(0, ACCOUNT_ROLE)
+        result = self.results.get(account.id)
+        if account.id in self.missing:  # it cannot work until the key is back: say so before any test
+            item.setText(2, KEY_MISSING)
+            item.setForeground(2, QColor(WARNING_COLOUR))
+            item.setToolTip(2, plain_tooltip(f"The {accounts.SECRET_LABELS[account.kind]} of “{account.name}” is "
+                                             "not saved here (it was kept for a past session only, or removed "
+                                             "from the keyring). Choose Edit… and enter it again."))
+            return
         item.setText(2, "" if result is None else "Connected" if result.ok else "Failed")
         if result is not None:
             item.setForeground(2, QColor(OK_COLOUR if result.ok else ERROR_COLOUR))
         # the provider's own words
         item.setToolTip(2, plain_tooltip(result.message if result else "Not tested in this session"))
 
+    def check_keys(self) -> Task | None:
+        """Find the accounts whose key cannot be read, on a worker (the keyring may take a moment); only once
+        keys are readable at all (a working keyring, or session-only): otherwise the banner explains."""
+        status = credentials.known_status()
+        if not credentials.session_only() and (status is None or not status.ok):
+            return None
+        task = Task(accounts.missing_keys, name="accounts without a key")
+        task.on_success(self._keys_checked).on_error_message(lambda text: self._say(text, "error"))
+        return self._run(task)
+
+    def _keys_checked(self, missing: set[str]) -> None:
+        self.missing = missing
+        for item in self.items():
+            self._show_result(item)
+
     def _changed(self, account_id: str | None = None) -> None:
         self.reload()
         if account_id:
             self.select(account_id)
+        self.check_keys()
         self.context.accounts_changed.emit()
 
     # -- actions ----------------------------------------------------------------------------------------
@@ -235,10 +261,17 @@ class AccountsPage(QWidget):
 
     def _open_dialog(self, dialog: AccountDialog) -> AccountDialog:
         self.dialog = dialog
-        dialog.saved.connect(lambda account: (self.results.pop(account.id, None), self._changed(account.id),
-                                              self.status.setText(f"Saved “{account.name}”.")))
+        dialog.saved.connect(self._saved)
         dialog.open()
         return dialog
+
+    def _saved(self, account: Account) -> None:
+        if credentials.session_only() and not self.keyring_banner.isHidden():
+            self.use_session_only()  # the user chose it in the dialog: the banner's question is answered
+        self.results.pop(account.id, None)
+        self.missing.discard(account.id)
+        self._changed(account.id)
+        self.status.setText(f"Saved “{account.name}”.")
 
     def test_selected(self) -> Task | None:
         account = self.selected()
@@ -289,6 +322,7 @@ class AccountsPage(QWidget):
                                              "only: you will enter them again next time.")
             self.keyring_banner.show()
             self._describe_storage("nowhere yet: no keyring works (see above)")
+        self.check_keys()
         self._run(Task(accounts.env_candidates, name="environment credentials").on_success(self._offer))
 
     def _describe_storage(self, where: str | None) -> None:
@@ -301,6 +335,7 @@ class AccountsPage(QWidget):
         self._describe_storage(credentials.default_store().where())
         self.keyring_banner.hide()
         self._say("Keys are kept in memory for this session only.", "warning")
+        self.check_keys()
 
     def _offer(self, candidates: list) -> None:
         self.candidates = candidates

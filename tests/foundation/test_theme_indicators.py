@@ -1,0 +1,48 @@
+"""In the dark theme, check boxes and radio buttons stand out from the window (they were nearly invisible:
+Fusion frames them with the window colour darkened, on a near-black base); the light theme is untouched."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton
+
+from ui.theme import apply_theme
+
+
+@pytest.fixture
+def dark(qapp):
+    apply_theme(qapp, True)
+    yield qapp
+    apply_theme(qapp, False)
+
+
+def _edge_contrast(qtbot, widget, element) -> int:
+    """The largest lightness difference between the indicator's pixels and the window behind it."""
+    qtbot.addWidget(widget)
+    widget.resize(widget.sizeHint())
+    image = widget.grab().toImage()
+    option = QStyleOptionButton()
+    widget.initStyleOption(option)
+    rect = widget.style().subElementRect(element, option, widget)
+    window = widget.palette().color(QPalette.ColorRole.Window).lightness()
+    return max(abs(QColor(image.pixel(x, y)).lightness() - window)
+               for x in range(rect.left(), rect.right() + 1) for y in range(rect.top(), rect.bottom() + 1))
+
+
+@pytest.mark.parametrize("checked", [False, True])
+def test_dark_check_boxes_and_radio_buttons_are_clearly_visible(qtbot, dark, checked):
+    box, radio = QCheckBox("Pack short examples together"), QRadioButton("LoRA")
+    box.setChecked(checked)
+    radio.setChecked(checked)
+    assert _edge_contrast(qtbot, box, QStyle.SubElement.SE_CheckBoxIndicator) >= 60
+    assert _edge_contrast(qtbot, radio, QStyle.SubElement.SE_RadioButtonIndicator) >= 60
+
+
+def test_the_light_theme_keeps_fusion_and_switching_back_drops_the_dark_edges(qtbot, qapp):
+    from ui.theme import uses_contrast_style
+
+    apply_theme(qapp, True)
+    assert uses_contrast_style()
+    apply_theme(qapp, False)
+    assert not uses_contrast_style() and qapp.palette().color(QPalette.ColorRole.Window).lightness() >= 128
