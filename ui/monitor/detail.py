@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy, QTableWidget,
     QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
@@ -28,7 +28,6 @@ from backend.models import Checkpoint, Job, JobEvent, MetricPoint
 from backend.providers import label
 from ui.monitor.charts import TrainingCharts
 from ui.monitor.jobs_model import STATUS_COLOURS, status_label
-from ui.theme import WARNING_COLOUR
 from ui.widgets.elide import ElidedLabel
 from ui.widgets.plain import plain_label, plain_tooltip
 
@@ -92,11 +91,7 @@ class JobDetail(QWidget):
         self.available = available
         # One line each, elided: a long name or model path must never widen the window (the full text is in
         # the tooltip); the reason is a sentence, so it wraps.
-        self.title = ElidedLabel("No job selected", mode=Qt.TextElideMode.ElideRight)
-        font = self.title.font()  # the theme's "heading" look (its style sheet styles QLabels only)
-        font.setPointSizeF(12)
-        font.setWeight(QFont.Weight.DemiBold)
-        self.title.setFont(font)
+        self.title = ElidedLabel("No job selected", mode=Qt.TextElideMode.ElideRight, role="heading")
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Job name")
         self.name_edit.setToolTip("Enter renames the job, Escape keeps its name")
@@ -114,8 +109,7 @@ class JobDetail(QWidget):
         self.reason = _plain("")
         self.reason.setProperty("role", "error")
         self.reason.setWordWrap(True)
-        self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
-        self.connection.setStyleSheet(f"color: {WARNING_COLOUR}")
+        self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight, role="warning")
         self.connection.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.buttons: dict[str, QPushButton] = {}
