@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from backend import control
 from backend.control import JobAction
-from backend.models import Checkpoint, Job, JobEvent, MetricPoint
+from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
 from backend.providers import label
 from ui.monitor.charts import TrainingCharts
 from ui.monitor.jobs_model import STATUS_COLOURS, status_label
@@ -59,6 +59,18 @@ def checkpoint_name(checkpoint: Checkpoint) -> str:
     if checkpoint.id == "final":
         return "Final model"
     return Path(checkpoint.model).name if "/" in checkpoint.model or "\\" in checkpoint.model else checkpoint.model
+
+
+def no_figures_text(job: Job) -> str:
+    """What the charts say while ``job`` has no training figures: why, in the job's state."""
+    if job.status is JobStatus.SUCCEEDED:
+        ready = " Its model is ready: open it in the playground or evaluate it." if job.fine_tuned_model else ""
+        return f"{label(job.provider)} reported no training figures for this job, so there is nothing to chart.{ready}"
+    if job.status.is_terminal:
+        return "No training figures: the job ended before it reported any."
+    if job.status is JobStatus.PAUSED:
+        return "No training figures yet: the job was paused before it reported any."
+    return "No figures yet: the charts fill in as training reports its steps."
 
 
 NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
@@ -203,8 +215,10 @@ class JobDetail(QWidget):
 
     # -- what is shown --------------------------------------------------------------------------------
     def show_job(self, job: Job | None) -> None:
-        """A different job: clear the history views (the page loads them off the GUI thread)."""
+        """A different job: clear the history views (the page loads them off the GUI thread, then calls
+        ``history_loaded``)."""
         self.job = job
+        self.loaded = False  # until the stored figures are in, no "no figures" sentence
         self.events.clear()
         self.charts.replace([])
         self.checkpoints.setRowCount(0)
@@ -243,6 +257,7 @@ class JobDetail(QWidget):
         visible["evaluate"] = visible["playground"]
         for key, button in self.buttons.items():
             button.setVisible(visible[key])
+        self.charts.set_empty_text(no_figures_text(job) if self.loaded else None)
         self.tabs.setTabVisible(self.tabs.indexOf(self.checkpoints_tab),
                                 control.has_checkpoints(control.job_class(job)) or self.checkpoints.rowCount() > 0)
         self.settings.setPlainText(self._settings_text(job))
@@ -294,6 +309,12 @@ class JobDetail(QWidget):
         cursor.movePosition(cursor.MoveOperation.Start)
         self.events.setTextCursor(cursor)
         return self.events.find(text, QTextDocument.FindFlag(0))
+
+    def history_loaded(self) -> None:
+        """The job's stored history is shown: with no figures in it, the charts say why instead of empty axes."""
+        self.loaded = True
+        if self.job is not None:
+            self.charts.set_empty_text(no_figures_text(self.job))
 
     def add_metrics(self, points: list[MetricPoint], replaced: bool = False) -> None:
         (self.charts.replace if replaced else self.charts.append)(points)
