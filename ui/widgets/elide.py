@@ -15,7 +15,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
-from ui.widgets.plain import make_plain, plain_tooltip
+from ui.widgets.plain import make_plain, plain_tooltip, set_role
 
 
 class ElidedLabel(QLabel):
@@ -38,11 +38,8 @@ class ElidedLabel(QLabel):
 
     def set_role(self, role: str | None) -> None:
         """Style as the theme styles labels of ``role`` (None: a plain label), at once, also when shown."""
-        self.setProperty("role", role or "")
-        self.style().unpolish(self)
-        self.style().polish(self)
+        set_role(self, role)
         self.updateGeometry()
-        self.update()
 
     def text(self) -> str:
         return self._text
