@@ -107,9 +107,12 @@ class JobsPage(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path keeps both ends (tooltip: all of it)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate([170, 100, 190, 130, 130, 70, 70]):
             header.resizeSection(column, width)
+        # The name and the resulting model share the width left: on a wide screen the name was cut at 170 px
+        # ("customer-su…egion-final") beside a resulting-model column with hundreds of empty pixels.
+        for column in (NAME, header.count() - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.setMinimumHeight(120)
 
