@@ -83,3 +83,25 @@ def test_a_long_job_name_gets_the_room_a_wide_window_has(qtbot, store, jobs_page
     jobs_page.resize(1100, 760)
     qtbot.waitUntil(lambda: header.sectionSize(NAME) < 400, timeout=5_000)
     assert header.sectionSize(NAME) >= 150 and jobs_page.minimumSizeHint().width() < 1100
+
+
+def test_with_no_jobs_the_detail_says_so_at_the_top_and_a_search_that_hides_all_says_that(qtbot, store, jobs_page):
+    """No "Choose a job above" over an empty list, floating halfway down the page: the line says there are no
+    jobs yet (or none matches the search) and sits under the table."""
+    from PySide6.QtCore import QPoint
+
+    from ui.monitor.detail import NO_JOB_HINT, NO_JOBS_HINT, NO_MATCH_HINT
+
+    page = jobs_page()
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.status.text() == NO_JOBS_HINT, timeout=20_000)
+    table_bottom = page.table.mapTo(page, QPoint(0, page.table.height())).y()
+    assert detail.status.mapTo(page, QPoint(0, 0)).y() - table_bottom < 60  # right under the table
+    job = _job(store, status=JobStatus.RUNNING, fine_tuned_model=None)
+    page.model.upsert(job)  # as the driver reports a job recorded elsewhere
+    qtbot.waitUntil(lambda: detail.status.text() != NO_JOBS_HINT, timeout=5_000)
+    page.table.clearSelection()
+    page.search.setText("no such job")
+    qtbot.waitUntil(lambda: detail.job is None and detail.status.text() == NO_MATCH_HINT, timeout=5_000)
+    page.search.clear()
+    qtbot.waitUntil(lambda: detail.status.text() in (NO_JOB_HINT,) or detail.job is not None, timeout=5_000)

@@ -74,6 +74,9 @@ def no_figures_text(job: Job) -> str:
 
 
 NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
+#: What the detail says when the list above shows no job at all: nothing to choose.
+NO_JOBS_HINT = "No jobs yet. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
+NO_MATCH_HINT = "No job matches the search or the filters above."
 
 
 def _available(job: Job, resumable: bool = False) -> frozenset[JobAction]:
@@ -211,6 +214,8 @@ class JobDetail(QWidget):
         layout.addWidget(self.reason)
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
+        layout.addStretch(0)  # takes the height only while the tabs are hidden: the header stays at the top
+        self.hint = NO_JOB_HINT
         self.show_job(None)
 
     # -- what is shown --------------------------------------------------------------------------------
@@ -230,7 +235,7 @@ class JobDetail(QWidget):
         self.job = job
         if job is None:
             self.title.setText("No job selected")
-            self.status.setText(NO_JOB_HINT)
+            self.status.setText(self.hint)
             self.status.setStyleSheet("")
             self.rename_button.hide()
             self._end_rename()
@@ -309,6 +314,12 @@ class JobDetail(QWidget):
         cursor.movePosition(cursor.MoveOperation.Start)
         self.events.setTextCursor(cursor)
         return self.events.find(text, QTextDocument.FindFlag(0))
+
+    def set_hint(self, hint: str) -> None:
+        """What the detail says while no job is chosen (``NO_JOB_HINT``, ``NO_JOBS_HINT``, ``NO_MATCH_HINT``)."""
+        self.hint = hint
+        if self.job is None:
+            self.status.setText(hint)
 
     def history_loaded(self) -> None:
         """The job's stored history is shown: with no figures in it, the charts say why instead of empty axes."""

@@ -44,6 +44,9 @@ class JobsPage(QWidget):
         self.model = JobsTableModel(self)
         self.proxy = JobsFilter(self)
         self.proxy.setSourceModel(self.model)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
+            signal.connect(self._hint)
         self.driver = context.monitor(open_provider=open_provider)  # the app's: it runs with this page closed too
         self.notifier = context.notifier
         self.actions = JobActions(self.store, self.driver, self.confirm, self)
@@ -185,6 +188,13 @@ class JobsPage(QWidget):
         dialog.open()
 
     # -- jobs -----------------------------------------------------------------------------------------
+    def _hint(self, *_args) -> None:
+        """The detail's line while no job is chosen: choose one, there are none yet, or none matches the filters."""
+        from ui.monitor.detail import NO_JOB_HINT, NO_JOBS_HINT, NO_MATCH_HINT
+
+        self.detail.set_hint(NO_JOBS_HINT if not self.model.rowCount() else
+                             NO_MATCH_HINT if not self.proxy.rowCount() else NO_JOB_HINT)
+
     def _loaded(self, jobs: list[Job]) -> None:
         self.model.set_jobs(jobs)
         self.driver.start()
