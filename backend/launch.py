@@ -33,6 +33,7 @@ from backend.providers import label as provider_label
 from backend.providers.base import LAUNCH_KEY, RECONCILE_SCAN, ProviderBase, launched_jobs  # noqa: F401  (re-exported)
 from backend.staging import discard, staging_dir  # noqa: F401  (staging_dir: re-exported)
 from backend.store import JobStore
+from backend.words import plural
 
 #: A CREATING job younger than this may belong to a launch still under way (another window, the CLI).
 RECONCILE_GRACE_SECONDS = 180
@@ -114,7 +115,7 @@ def reconcile_pending(store: JobStore, *, open_provider: Callable | None = None,
             for job in jobs:
                 changed += settle(store, provider, job, grace_seconds=grace_seconds)
         except StudioError as exc:
-            _log.warning("Could not settle %d launch(es) on %s: %s", len(jobs), kind.value, exc)
+            _log.warning("Could not settle %s on %s: %s", plural(len(jobs), "launch"), kind.value, exc)
     return changed
 
 

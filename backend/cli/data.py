@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from backend.cancel import Progress
+from backend.words import plural
 
 SHOWN_PER_SEVERITY = 20
 
@@ -90,7 +91,7 @@ def print_report(report, out=None) -> None:
     s = report.stats
     w = out.write
     place = DataFormat(report.format).place
-    w(f"{report.path}: {DataFormat(report.format).label}, {s.examples:,} example(s), {s.valid_examples:,} valid, "
+    w(f"{report.path}: {DataFormat(report.format).label}, {plural(s.examples, 'example')}, {s.valid_examples:,} valid, "
       f"method {report.method}\n")
     if report.rules:
         names = ", ".join(data_kinds())
@@ -115,13 +116,13 @@ def print_report(report, out=None) -> None:
           f"median {s.tokens.median:,.0f}, max {s.tokens.max:,}; messages per example mean {s.messages.mean:.1f}\n")
         if s.without_system or s.without_user:
             w(f"Without a system message: {s.without_system:,}; without a user message: {s.without_user:,}\n")
-        w("Longest: " + ", ".join(f"{place} {line} ({n:,} tokens)" for line, n in s.longest[:5]) + "\n")
+        w("Longest: " + ", ".join(f"{place} {line} ({plural(n, 'token')})" for line, n in s.longest[:5]) + "\n")
         w(f"Default epochs: {s.default_epochs}; billed tokens: {s.billed_tokens_per_epoch:,} x {s.default_epochs} = "
           f"{s.billed_tokens:,}\n")
     if report.price is not None:
         w(f"Estimated price: ${report.price.amount_usd:,.2f} for {report.price.model} at "
           f"${report.price.usd_per_million_tokens}/1M tokens (prices as of {report.price.as_of})\n")
-    warned = f", with {report.warning_count:,} warning(s) above: the data trains, but read them" \
+    warned = f", with {plural(report.warning_count, 'warning')} above: the data trains, but read them" \
         if report.warning_count else ""
     verdict = (f"READY{warned}" if report.ok else "USABLE if the invalid examples are dropped" if report.usable
                else "NOT USABLE: fix the errors above")
@@ -173,5 +174,5 @@ def convert_command(args: argparse.Namespace) -> int:
                             drop_invalid=args.drop_invalid, cancel=None, dropped=dropped, hub_token=token)
     tmp.replace(output)
     left_out = ", ".join(f"{v:,} {k}" for k, v in dropped.items())
-    print(f"Wrote {n:,} example(s) to {output}" + (f" (left out: {left_out})" if left_out else "") + ".")
+    print(f"Wrote {plural(n, 'example')} to {output}" + (f" (left out: {left_out})" if left_out else "") + ".")
     return 0

@@ -1,7 +1,7 @@
 """``python main.py eval run|report|list|split``: is the fine-tune worth it, from a script.
 
 ``eval run --data test.jsonl --model FT --base BASE --baseline few-shot --baseline retrieval --train
-train.jsonl --judge MODEL`` compares the fine-tuned model(s) with the base model prompted each way, prints
+train.jsonl --judge MODEL`` compares each fine-tuned model with the base model prompted each way, prints
 the table and the verdicts, and stores every answer (``eval run --resume ID`` finishes an interrupted run).
 ``eval report ID --html out.html --csv out.csv`` writes the report; ``eval split FILE --share 0.1`` sets a
 test set aside once and prints where the training remainder and the test set are.

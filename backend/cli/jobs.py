@@ -16,6 +16,7 @@ from backend.models import Job, JobStatus, ProviderKind
 from backend.providers import DEFAULT_KIND, kinds, label
 from backend.providers.base import ListsJobs
 from backend.store import JobStore
+from backend.words import plural
 
 
 def register(subparsers) -> None:
@@ -273,7 +274,7 @@ def _import(args) -> int:
 
     store = JobStore()
     added = import_jobs(store, open_provider(ProviderKind(args.provider), args.account))
-    print(f"Imported {len(added)} job(s)." if added else "No new jobs on that account.")
+    print(f"Imported {plural(len(added), 'job')}." if added else "No new jobs on that account.")
     for job in added:
         print(f"  {job.id[:10]}  {job.status.value:16} {job.remote_id}")
     return 0

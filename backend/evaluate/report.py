@@ -17,6 +17,7 @@ from backend.evaluate.judge import combine, wilson
 from backend.evaluate.scores import ScoreSettings, score
 from backend.evaluate.spec import Candidate, EvalSpec, ResultLog
 from backend.evaluate.testset import TestExample, load_examples
+from backend.words import plural
 
 SCORE_TITLES = {"exact": "exact match", "contains": "contains the answer", "regex": "matches the pattern",
                 "json": "valid JSON", "chrf": "chrF", "tool_calls": "tool calls"}
@@ -132,7 +133,7 @@ def verdict(report: Report, row: Row) -> str:
     if anchor is None or row is anchor:
         quality = report.quality(row)
         shown = f"{quality:.2f} {SCORE_TITLES.get(report.primary, report.primary)}" if quality is not None else "no score"
-        return f"{row.candidate.title}: {shown} over {row.answered} question(s)."
+        return f"{row.candidate.title}: {shown} over {plural(row.answered, 'question')}."
     name = "The fine-tuned model" if anchor.candidate.trained else anchor.candidate.title
     judged = sum(row.judged.values())
     if judged:

@@ -18,6 +18,7 @@ from pathlib import Path
 from backend import paths
 from backend.errors import InvalidInput
 from backend.data.examples import iter_examples
+from backend.words import plural
 
 
 @dataclass
@@ -130,7 +131,7 @@ def set_aside(path: str | Path, share: float, seed: int = 42) -> TestSplit:
                 record["tools"] = item.example.tools
             records.append(record)
     if len(records) < 2:
-        raise InvalidInput(f"“{path}” has {len(records)} valid conversation(s); a test split needs at least two.")
+        raise InvalidInput(f"“{path}” has {plural(len(records), 'valid conversation')}; a test split needs at least two.")
     n_test = min(len(records) - 1, max(1, round(len(records) * share)))
     chosen = set(random.Random(seed).sample(range(len(records)), n_test))
     folder.mkdir(parents=True, exist_ok=True)

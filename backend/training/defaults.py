@@ -20,6 +20,7 @@ from backend.errors import InvalidInput
 from backend.models import TrainingConfig
 from backend.training.hardware import Hardware, ModelFacts
 from backend.training.spec import TrainSettings
+from backend.words import plural_of
 
 # Not TrainSettings fields: how the data are read and staged (the wizard's data page sets the last two), where and on what.
 _OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device", "drop_invalid", "dedupe"}
@@ -105,7 +106,8 @@ def check_options(config: TrainingConfig, facts: ModelFacts | None = None, *,
     first wrong one (as ``names`` shows it: the command line's ``--option lora_r={value}``)."""
     unknown = set(config.options) - set(TrainSettings.model_fields) - _OWN_OPTIONS
     if unknown:
-        raise InvalidInput(f"Unknown local training option(s): {', '.join(sorted(unknown))}.",
+        noun = "option" if len(unknown) == 1 else plural_of("option")
+        raise InvalidInput(f"Unknown local training {noun}: {', '.join(sorted(unknown))}.",
                            hint=f"Known options: {', '.join(sorted(set(TrainSettings.model_fields) | _OWN_OPTIONS))}.")
     overrides = {k: v for k, v in config.options.items() if k in TrainSettings.model_fields}
     try:

@@ -41,7 +41,7 @@ def test_convert_to_trl_and_refusal(write_jsonl, tmp_path, capsys):
     assert "Nothing written" in capsys.readouterr().err and not out.exists()
     assert run(["data", "convert", str(src), "--to", "trl", "-o", str(out), "--drop-invalid"]) == 0
     printed = capsys.readouterr().out
-    assert "Wrote 3 example(s)" in printed and "(left out: 1 invalid)" in printed
+    assert "Wrote 3 examples" in printed and "(left out: 1 invalid)" in printed
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0] == {"messages": [{"role": "user", "content": "Say 0"}, {"role": "assistant", "content": "0"}]}
 
@@ -54,3 +54,12 @@ def test_convert_to_openai_from_csv(tmp_path, capsys):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 12 and rows[0] == {"messages": [{"role": "user", "content": "q0"},
                                                         {"role": "assistant", "content": "a0"}]}
+
+
+def test_counts_agree_with_their_nouns(write_jsonl, tmp_path, capsys):
+    """One example is "1 example", twelve are "12 examples": never "example(s)"."""
+    assert run(["data", "validate", str(write_jsonl(chats(12)))]) == 0
+    assert ", 12 examples, 12 valid" in capsys.readouterr().out
+    src = write_jsonl([{"instruction": "Say 0", "output": "0"}], "one.jsonl")
+    assert run(["data", "convert", str(src), "--to", "trl", "-o", str(tmp_path / "out.jsonl")]) == 0
+    assert "Wrote 1 example to" in capsys.readouterr().out

@@ -287,3 +287,20 @@ def test_findings_wrap_their_text_instead_of_cutting_it(qtbot, page, write_jsonl
     column = table.columnWidth(4)
     assert table.fontMetrics().horizontalAdvance(fix) > column  # longer than its column: it must wrap
     qtbot.waitUntil(lambda: table.rowHeight(row) >= 2 * table.fontMetrics().lineSpacing(), timeout=5000)
+
+
+
+def test_path_field_losing_focus_as_the_wizard_closes_is_harmless(qtbot, tmp_path):
+    """The path field reports "editing finished" when it loses focus, also while the wizard is being closed:
+    then the page has no wizard, or only its Qt part without the draft (the Python wizard is gone). Nothing is
+    validated then, and nothing raises."""
+    alone = DataPage()
+    qtbot.addWidget(alone)
+    torn_down = QWizard()  # what wizard() gives while the FineTuneWizard is destroyed: no draft
+    inside = DataPage()
+    torn_down.addPage(inside)
+    qtbot.addWidget(torn_down)
+    for page in (alone, inside):
+        page.path_edit.setText(str(tmp_path / "typed.jsonl"))
+        page.path_edit.editingFinished.emit()
+        assert page._task is None and page.report is None

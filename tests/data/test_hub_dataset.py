@@ -69,7 +69,7 @@ def validate(hub: FakeHub, tmp_path: Path, dataset_id: str) -> subprocess.Comple
 def test_a_hub_dataset_streams_and_validates_online(hub, tmp_path):
     out = validate(hub, tmp_path, "acme/support-chats")
     assert out.returncode == 1, out.stderr  # it has an error: the example without a reply
-    assert out.stdout.startswith("acme/support-chats: Hugging Face Hub dataset, 13 example(s), 12 valid"), out.stdout
+    assert out.stdout.startswith("acme/support-chats: Hugging Face Hub dataset, 13 examples, 12 valid"), out.stdout
     assert "Errors (1):\n  row 6: [example_missing_assistant_message]" in out.stdout
     assert "Longest: row 1 (" in out.stdout and "Result: USABLE if the invalid examples are dropped" in out.stdout
     # Streamed from the data file at the commit the Hub named, over HTTP, not from any cache or local copy.
@@ -80,7 +80,7 @@ def test_a_hub_dataset_streams_and_validates_online(hub, tmp_path):
 def test_a_parquet_dataset_without_a_train_split_is_read_from_its_first(hub, tmp_path):
     out = validate(hub, tmp_path, "acme/eval-only")
     # All valid: the messages without "weight" or "name" are not read back with them None.
-    assert out.stdout.startswith("acme/eval-only: Hugging Face Hub dataset, 11 example(s), 11 valid"), out.stderr
+    assert out.stdout.startswith("acme/eval-only: Hugging Face Hub dataset, 11 examples, 11 valid"), out.stderr
     assert out.returncode == 0 and "Result: READY" in out.stdout
     assert ("GET", f"/datasets/acme/eval-only/resolve/{COMMIT}/data/validation-00000-of-00001.parquet") in hub.requests
 
@@ -127,7 +127,7 @@ def saved_token():
 def test_private_and_gated_datasets_load_with_the_saved_hugging_face_account(hub, tmp_path, saved_token, dataset_id):
     saved_token(hub.token)
     out = validate(hub, tmp_path, dataset_id)
-    assert f"{dataset_id}: Hugging Face Hub dataset, 13 example(s), 12 valid" in out.stdout, out.stderr
+    assert f"{dataset_id}: Hugging Face Hub dataset, 13 examples, 12 valid" in out.stdout, out.stderr
     assert hub.token not in out.stdout + out.stderr
 
 

@@ -77,7 +77,7 @@ def test_a_long_example_is_checked_against_the_inferred_models_context(write_jso
     assert run(["data", "validate", str(path), "--model", "gpt-4o-mini-2024-07-18"]) == 0
     out = capsys.readouterr().out
     assert "line 12: [too_long]" in out
-    assert "Result: READY, with 1 warning(s) above: the data trains, but read them" in out
+    assert "Result: READY, with 1 warning above: the data trains, but read them" in out
 
 
 def test_an_ambiguous_model_says_whose_rules_and_how_to_choose(write_jsonl, capsys):

@@ -4,6 +4,7 @@ the report, filter where the fine-tune lost, export; "Evaluate" on a finished jo
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from backend.evaluate.spec import Candidate
 from backend.evaluate.testset import set_aside
@@ -122,3 +123,43 @@ def test_the_jobs_page_evaluate_button_opens_the_page_with_the_job_chosen(qtbot,
     assert "no test set" in page.message.text() or "Choose the test set" in page.message.text()
     detail.show_job(job.model_copy(update={"fine_tuned_model": None, "status": JobStatus.RUNNING}))
     assert detail.buttons["evaluate"].isHidden()  # nothing to evaluate yet
+
+
+# -- seen under Xvfb: errors look like errors, empty results say so, nothing widens the window -------------------
+LONG = "/home/someone/" + "/".join(f"projects-{i:03d}" for i in range(30)) + "/test.jsonl"  # ~400 characters
+
+
+def test_an_error_is_styled_as_one_and_news_is_not(page):
+    page.run()  # no candidates
+    assert page.message.property("role") == "error" and page.message.isVisibleTo(page)
+    page._say("Saved r.html.")
+    assert page.message.property("role") == ""
+
+
+def test_results_say_there_are_none_yet_instead_of_a_blank_table(page):
+    from ui.evaluate.results import NO_RESULTS
+
+    results = page.results
+    assert results.verdicts.text() == NO_RESULTS and results.candidates.isHidden()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_an_earlier_run_with_a_long_test_path_does_not_widen_the_page(qtbot, page):
+    from backend.evaluate.spec import EvalSpec
+
+    spec = EvalSpec(test_path=LONG, candidates=[Candidate(ref=ref(TUNED, "fine-tuned"))])
+    page._choices_loaded(([ref("a-very-long-model-name-" * 6 + "end")], [spec]))  # before the page is first shown
+    page.resize(1000, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.minimumSizeHint().width() < 1000 and page.sizeHint().width() < 1300
+    text = page.past.itemText(1)
+    assert " · 1 candidate · " in text and "…" in text and text.endswith("test.jsonl")
+    assert page.past.itemData(1, Qt.ItemDataRole.ToolTipRole) == LONG  # the whole path, as plain data
+    assert page.setup.model_box.lineEdit().cursorPosition() == 0  # a long model name shows its start
+
+
+def test_every_settings_row_has_its_label(page):
+    form = page.setup.layout()
+    assert form.labelForField(page.setup.concurrency).text() == "Requests at once"
+    assert page.setup.concurrency.prefix() == ""

@@ -40,3 +40,36 @@ def test_a_short_text_has_no_tooltip_and_markup_stays_text(qtbot):
     assert not label.is_elided() and label.toolTip() == ""
     label.setFullToolTip("<img src=x>")
     assert label.toolTip() == plain_tooltip("<img src=x>")
+
+
+def test_a_role_gets_the_themes_label_styling_in_light_and_dark(qtbot):
+    """The theme styles labels by ``role``; an ElidedLabel with a role looks as a plain label with it does (the
+    job detail's title is a heading, its connection line a warning), with no font or colour set in code."""
+    from PySide6.QtGui import QColor
+    from ui.monitor.detail import JobDetail
+    from ui.theme import STYLE_SHEET, WARNING_COLOUR, dark_palette
+    from ui.widgets.plain import plain_label
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.setStyleSheet(STYLE_SHEET)  # the theme's rules, on this window only
+    layout = QVBoxLayout(window)
+    heading, plain_heading = ElidedLabel("Support bot", role="heading"), plain_label("Support bot")
+    plain_heading.setProperty("role", "heading")
+    warning = ElidedLabel("Offline: retrying")
+    detail = JobDetail()
+    for widget in (heading, plain_heading, warning, detail):
+        layout.addWidget(widget)
+    window.show()
+    qtbot.waitExposed(window)
+    assert heading.font().pointSizeF() == plain_heading.font().pointSizeF() == 12
+    assert heading.font().weight() == plain_heading.font().weight() > window.font().weight()
+    warning.set_role("warning")  # after it is shown: styled at once
+    assert warning.palette().color(warning.foregroundRole()) == QColor(WARNING_COLOUR)
+    for palette in (window.palette(), dark_palette()):
+        window.setPalette(palette)
+        assert detail.title.font() == heading.font() and detail.title.property("role") == "heading"
+        assert detail.connection.palette().color(detail.connection.foregroundRole()) == QColor(WARNING_COLOUR)
+        assert detail.title.styleSheet() == detail.connection.styleSheet() == ""
+    warning.set_role(None)
+    assert warning.palette().color(warning.foregroundRole()) != QColor(WARNING_COLOUR)

@@ -320,3 +320,21 @@ def test_a_provider_that_cannot_be_opened_leaves_the_review_with_its_reason_and_
 
     with pytest.raises(KeyError):
         compute_review(broken, config, None, False)
+
+
+def test_back_from_review_to_data_shows_figures_for_the_chosen_model(qtbot, page, fake_openai, chat_file):
+    """Back on the review page shows the data step checked against the model chosen since (its context length
+    and price), not the first check's "(no model given)"."""
+    review = to_review(qtbot, page, chat_file)
+    wizard = page.wizard
+    wizard.back()  # review -> model
+    wizard.back()  # model -> data
+    assert wizard.currentId() == W.DATA
+    data = wizard.page(W.DATA)
+    qtbot.waitUntil(lambda: data.report is not None and data._task is None, timeout=15000)
+    figures = data.stats.figures
+    shown = " ".join(label.text() for label in figures.values())
+    assert "no model given" not in shown, shown
+    assert data.report.model == wizard.draft.base_model
+    assert figures["price"].text().startswith("about $"), figures["price"].text()
+    assert review.job is None

@@ -10,11 +10,14 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QProgressBar,
 from PySide6.QtCore import Qt
 
 from backend.errors import StudioError
+from backend.words import plural
 from ui.evaluate.results import ResultsView
 from ui.evaluate.setup import SetupPanel
 from ui.tasks import Task, describe_error
+from ui.widgets.elide import elide_middle
 from ui.widgets.header import PageHeader, page_layout
 from ui.widgets.note import Note
+from ui.widgets.plain import set_role
 
 def _open_provider(ref):
     from backend.chat import provider_for
@@ -43,6 +46,9 @@ class EvaluatePage(QWidget):
         layout = page_layout(self, header)
         self.past = QComboBox()
         self.past.setAccessibleName("Earlier evaluations")
+        # An earlier run names its test set: a long path must not make the combo (and the window) wider.
+        self.past.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.past.setMinimumContentsLength(30)
         self.past.activated.connect(self._open_past)
         bar = QHBoxLayout()
         bar.addWidget(self.past, 1)
@@ -76,13 +82,14 @@ class EvaluatePage(QWidget):
         self.past.clear()
         self.past.addItem("New evaluation", None)
         for spec in specs:
-            self.past.addItem(f"{spec.created_at:%Y-%m-%d %H:%M} · {len(spec.candidates)} candidates · "
-                              f"{spec.test_path}", spec.id)
+            self.past.addItem(f"{spec.created_at:%Y-%m-%d %H:%M} · {plural(len(spec.candidates), 'candidate')} · "
+                              f"{elide_middle(spec.test_path)}", spec.id)
+            self.past.setItemData(self.past.count() - 1, spec.test_path, Qt.ItemDataRole.ToolTipRole)
 
     def evaluate_job(self, job_id: str) -> None:
         """Preselects a job's model, its base zero-shot, few-shot and with retrieval, and its test set."""
         Task(_job_choices, job_id, name="evaluate.job").on_success(self._job_loaded) \
-            .on_error_message(self.message.setText).start()
+            .on_error_message(self._error).start()
 
     def _job_loaded(self, found) -> None:
         candidates, test, train = found
@@ -93,7 +100,7 @@ class EvaluatePage(QWidget):
             self.setup.test_edit.setText(test)
         if train:
             self.setup.train_edit.setText(train)
-        self.message.setText("" if test else "Choose the test set: this job's data has none set aside.")
+        self._say("" if test else "Choose the test set: this job's data has none set aside.", "warning")
 
     # -- the run ----------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -103,18 +110,18 @@ class EvaluatePage(QWidget):
             spec = self.spec if self.past.currentData() else self.setup.spec()
             spec.check()
         except StudioError as exc:
-            self.message.setText(describe_error(exc))
+            self._error(describe_error(exc))
             return
         except ValueError as exc:  # pydantic: a setting out of range
-            self.message.setText(f"The settings cannot be used: {exc}")
+            self._error(f"The settings cannot be used: {exc}")
             return
         self.spec = spec
-        self.message.setText("")
+        self._say("")
         self._set_running(True)
         self.task = (Task(run_evaluation, spec, open_provider=self.open_provider, name="evaluate.run")
                      .on_progress(self._progressed).on_success(lambda _r: self._finished("Done."))
                      .on_cancelled(lambda: self._finished("Stopped: the answers so far are kept; Run finishes it."))
-                     .on_error_message(lambda text: self._finished(text)))
+                     .on_error_message(lambda text: self._finished(text, "error")))
         self.task.start()
 
     def stop(self) -> None:
@@ -127,10 +134,18 @@ class EvaluatePage(QWidget):
         eta = f" · about {p.eta_seconds:.0f} s left" if p.eta_seconds is not None else ""
         self.progress.setFormat(f"%v of %m · {p.message}{eta}")
 
-    def _finished(self, text: str) -> None:
+    def _finished(self, text: str, role: str = "") -> None:
         self._set_running(False)
-        self.message.setText(text)
+        self._say(text, role)
         self._show(self.spec)
+
+    def _say(self, text: str, role: str = "") -> None:
+        """The message line, styled by the theme as ``role`` says ("error", "warning"; "" for news)."""
+        set_role(self.message, role)
+        self.message.setText(text)
+
+    def _error(self, text: str) -> None:
+        self._say(text, "error")
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
@@ -145,13 +160,13 @@ class EvaluatePage(QWidget):
             try:
                 self.spec = open_spec(run_id)
             except StudioError as exc:
-                self.message.setText(describe_error(exc))
+                self._error(describe_error(exc))
                 return
             self._show(self.spec)
 
     def _show(self, spec) -> None:
         Task(_build_report, spec, name="evaluate.report").on_success(self._report_ready) \
-            .on_error_message(self.message.setText).start()
+            .on_error_message(self._error).start()
 
     def _report_ready(self, report) -> None:
         self.report = report
@@ -172,9 +187,9 @@ class EvaluatePage(QWidget):
         try:
             written = (write_csv if kind == "csv" else write_html)(self.report, path)
         except StudioError as exc:
-            self.message.setText(describe_error(exc))
+            self._error(describe_error(exc))
             return
-        self.message.setText(f"Saved {written}.")
+        self._say(f"Saved {written}.")
 
 
 def _load_choices():

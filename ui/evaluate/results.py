@@ -12,9 +12,12 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QTableWidget
                                QVBoxLayout, QWidget, QAbstractItemView)
 
 from backend.evaluate.report import SCORE_TITLES, Report, verdict
-from ui.widgets.plain import plain_label
+from ui.widgets.plain import plain_label, set_role
 
 SCORE_LABELS = {**SCORE_TITLES, "exact": "exact match", "contains": "contains", "regex": "regex"}
+#: What the results say before there are any.
+NO_RESULTS = ("No results yet. Choose a test set and the models above, then Run; or open an earlier evaluation "
+              "from the list at the top.")
 FILTERS = [("All examples", None), ("Where the fine-tune lost", "loss"), ("Where the fine-tune won", "win"),
            ("Ties", "tie")]
 
@@ -40,8 +43,10 @@ class ResultsView(QTabWidget):
         super().__init__(parent)
         self.report: Report | None = None
         self.candidates = _table([], "Candidates table")
-        self.verdicts = plain_label("", wordWrap=True)  # the lesson's sentences, whole
+        self.verdicts = plain_label(NO_RESULTS, wordWrap=True)  # the lesson's sentences, whole
         self.verdicts.setAccessibleName("Verdicts")
+        self.verdicts.setProperty("role", "subtitle")  # until a report: the empty state, in place of a blank table
+        self.candidates.hide()
         table_tab = QWidget()
         table_layout = QVBoxLayout(table_tab)
         table_layout.addWidget(self.candidates, 1)
@@ -76,6 +81,8 @@ class ResultsView(QTabWidget):
 
     def _fill_candidates(self) -> None:
         report = self.report
+        self.candidates.show()
+        set_role(self.verdicts, None)
         names = list(report.spec.scores)
         columns = ["Candidate", "Answered", *[SCORE_LABELS.get(n, n) for n in names], "Tokens per request",
                    "Latency", "USD per 1,000 requests"]

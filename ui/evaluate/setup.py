@@ -82,9 +82,9 @@ class SetupPanel(QWidget):
         self.pattern = QLineEdit(placeholderText="pattern for the regex score")
         self.pattern.setAccessibleName("Pattern")
         scores.addWidget(self.pattern, 1)
-        self.concurrency = QSpinBox(minimum=1, maximum=64, value=4, prefix="requests at once: ")
+        self.concurrency = QSpinBox(minimum=1, maximum=64, value=4)
         self.concurrency.setAccessibleName("Requests at once")
-        self.concurrency.setMaximumWidth(220)
+        self.concurrency.setMaximumWidth(120)
         self.judge_box.setMaximumWidth(420)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -94,7 +94,7 @@ class SetupPanel(QWidget):
         form.addRow("", self.table)
         form.addRow("Judge", self.judge_box)
         form.addRow("Scores", scores)
-        form.addRow("", self.concurrency)
+        form.addRow("Requests at once", self.concurrency)  # a row of its own has its own label
         self.approach.currentIndexChanged.connect(lambda: self.shots.setEnabled(self.approach.currentData() != "zero-shot"))
         self.shots.setEnabled(False)
 
@@ -111,6 +111,7 @@ class SetupPanel(QWidget):
                 box.addItem(ref.title, ref)
             if current:
                 box.setCurrentText(current)
+            box.lineEdit().setCursorPosition(0)  # a long model name shows its start, not its end
 
     def _chosen_ref(self, box: QComboBox) -> ModelRef | None:
         text = box.currentText().strip()

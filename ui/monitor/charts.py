@@ -14,10 +14,10 @@ import math
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QScatterSeries, QValueAxis
 from PySide6.QtCore import QEvent, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QStackedLayout, QVBoxLayout, QWidget
 
 from backend.models import Checkpoint, MetricPoint
-from ui.widgets.plain import plain_tooltip
+from ui.widgets.plain import plain_label, plain_tooltip
 
 SMOOTHING = 0.9  # weight of the running average (TensorBoard's slider at 0.9)
 TRAIN, VALID = QColor("#3b82f6"), QColor("#f59e0b")
@@ -318,7 +318,8 @@ class MetricChart(QChartView):
 
 
 class TrainingCharts(QWidget):
-    """Loss and token accuracy side by side, with the smoothing and log-axis switches above them."""
+    """Loss and token accuracy side by side, with the smoothing and log-axis switches above them; with no
+    figures at all and an ``empty_text`` set, that sentence in their place (no empty axes that look broken)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -336,10 +337,33 @@ class TrainingCharts(QWidget):
         charts = QHBoxLayout()
         charts.addWidget(self.loss)
         charts.addWidget(self.accuracy)
-        layout = QVBoxLayout(self)
+        self.body = QWidget()
+        layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(switches)
         layout.addLayout(charts, 1)
+        self.empty = plain_label(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter, accessibleName="No figures")
+        self.empty.setProperty("role", "subtitle")
+        self.empty_text: str | None = None
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(self.body)
+        self.stack.addWidget(self.empty)
+
+    def set_empty_text(self, text: str | None) -> None:
+        """The sentence shown instead of the charts while there are no figures (None: the empty charts)."""
+        self.empty_text = text
+        self._show_empty()
+
+    def has_figures(self) -> bool:
+        return any(curve.steps for chart in (self.loss, self.accuracy) for curve in chart.curves)
+
+    def showing_empty_text(self) -> bool:
+        return self.stack.currentWidget() is self.empty
+
+    def _show_empty(self) -> None:
+        empty = self.empty_text is not None and not self.has_figures()
+        self.empty.setText(self.empty_text or "")
+        self.stack.setCurrentWidget(self.empty if empty else self.body)
 
     def _set_smoothing(self, on: bool) -> None:
         self.loss.set_smoothing(on)
@@ -348,10 +372,12 @@ class TrainingCharts(QWidget):
     def append(self, points: list[MetricPoint]) -> None:
         self.loss.append(points)
         self.accuracy.append(points)
+        self._show_empty()
 
     def replace(self, points: list[MetricPoint]) -> None:
         self.loss.replace(points)
         self.accuracy.replace(points)
+        self._show_empty()
 
     @staticmethod
     def prepare(points: list[MetricPoint], smooth: bool) -> dict[str, _Curve]:
@@ -367,6 +393,7 @@ class TrainingCharts(QWidget):
     def adopt(self, prepared: dict[str, _Curve], smooth: bool) -> None:
         self.loss.adopt(prepared, smooth)
         self.accuracy.adopt(prepared, smooth)
+        self._show_empty()
 
     def set_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         steps = [c.step for c in checkpoints]

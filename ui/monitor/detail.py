@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy, QTableWidget,
     QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
@@ -24,11 +24,10 @@ from collections.abc import Callable
 
 from backend import control
 from backend.control import JobAction
-from backend.models import Checkpoint, Job, JobEvent, MetricPoint
+from backend.models import Checkpoint, Job, JobEvent, JobStatus, MetricPoint
 from backend.providers import label
 from ui.monitor.charts import TrainingCharts
 from ui.monitor.jobs_model import STATUS_COLOURS, status_label
-from ui.theme import WARNING_COLOUR
 from ui.widgets.elide import ElidedLabel
 from ui.widgets.plain import plain_label, plain_tooltip
 
@@ -62,7 +61,22 @@ def checkpoint_name(checkpoint: Checkpoint) -> str:
     return Path(checkpoint.model).name if "/" in checkpoint.model or "\\" in checkpoint.model else checkpoint.model
 
 
+def no_figures_text(job: Job) -> str:
+    """What the charts say while ``job`` has no training figures: why, in the job's state."""
+    if job.status is JobStatus.SUCCEEDED:
+        ready = " Its model is ready: open it in the playground or evaluate it." if job.fine_tuned_model else ""
+        return f"{label(job.provider)} reported no training figures for this job, so there is nothing to chart.{ready}"
+    if job.status.is_terminal:
+        return "No training figures: the job ended before it reported any."
+    if job.status is JobStatus.PAUSED:
+        return "No training figures yet: the job was paused before it reported any."
+    return "No figures yet: the charts fill in as training reports its steps."
+
+
 NO_JOB_HINT = "Choose a job above. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
+#: What the detail says when the list above shows no job at all: nothing to choose.
+NO_JOBS_HINT = "No jobs yet. Start one on New fine-tune (Ctrl+1), or bring in others with Import jobs…"
+NO_MATCH_HINT = "No job matches the search or the filters above."
 
 
 def _available(job: Job, resumable: bool = False) -> frozenset[JobAction]:
@@ -93,11 +107,7 @@ class JobDetail(QWidget):
         self.available = available
         # One line each, elided: a long name or model path must never widen the window (the full text is in
         # the tooltip); the reason is a sentence, so it wraps.
-        self.title = ElidedLabel("No job selected", mode=Qt.TextElideMode.ElideRight)
-        font = self.title.font()  # the theme's "heading" look (its style sheet styles QLabels only)
-        font.setPointSizeF(12)
-        font.setWeight(QFont.Weight.DemiBold)
-        self.title.setFont(font)
+        self.title = ElidedLabel("No job selected", mode=Qt.TextElideMode.ElideRight, role="heading")
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Job name")
         self.name_edit.setToolTip("Enter renames the job, Escape keeps its name")
@@ -115,8 +125,7 @@ class JobDetail(QWidget):
         self.reason = _plain("")
         self.reason.setProperty("role", "error")
         self.reason.setWordWrap(True)
-        self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
-        self.connection.setStyleSheet(f"color: {WARNING_COLOUR}")
+        self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight, role="warning")
         self.connection.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.buttons: dict[str, QPushButton] = {}
@@ -206,12 +215,16 @@ class JobDetail(QWidget):
         layout.addWidget(self.reason)
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
+        layout.addStretch(0)  # takes the height only while the tabs are hidden: the header stays at the top
+        self.hint = NO_JOB_HINT
         self.show_job(None)
 
     # -- what is shown --------------------------------------------------------------------------------
     def show_job(self, job: Job | None) -> None:
-        """A different job: clear the history views (the page loads them off the GUI thread)."""
+        """A different job: clear the history views (the page loads them off the GUI thread, then calls
+        ``history_loaded``)."""
         self.job = job
+        self.loaded = False  # until the stored figures are in, no "no figures" sentence
         self.events.clear()
         self.charts.replace([])
         self.checkpoints.setRowCount(0)
@@ -223,7 +236,7 @@ class JobDetail(QWidget):
         self.job = job
         if job is None:
             self.title.setText("No job selected")
-            self.status.setText(NO_JOB_HINT)
+            self.status.setText(self.hint)
             self.status.setStyleSheet("")
             self.rename_button.hide()
             self._end_rename()
@@ -250,6 +263,7 @@ class JobDetail(QWidget):
         visible["evaluate"] = visible["playground"]
         for key, button in self.buttons.items():
             button.setVisible(visible[key])
+        self.charts.set_empty_text(no_figures_text(job) if self.loaded else None)
         self.tabs.setTabVisible(self.tabs.indexOf(self.checkpoints_tab),
                                 control.has_checkpoints(control.job_class(job)) or self.checkpoints.rowCount() > 0)
         self.settings.setPlainText(self._settings_text(job))
@@ -301,6 +315,18 @@ class JobDetail(QWidget):
         cursor.movePosition(cursor.MoveOperation.Start)
         self.events.setTextCursor(cursor)
         return self.events.find(text, QTextDocument.FindFlag(0))
+
+    def set_hint(self, hint: str) -> None:
+        """What the detail says while no job is chosen (``NO_JOB_HINT``, ``NO_JOBS_HINT``, ``NO_MATCH_HINT``)."""
+        self.hint = hint
+        if self.job is None:
+            self.status.setText(hint)
+
+    def history_loaded(self) -> None:
+        """The job's stored history is shown: with no figures in it, the charts say why instead of empty axes."""
+        self.loaded = True
+        if self.job is not None:
+            self.charts.set_empty_text(no_figures_text(self.job))
 
     def add_metrics(self, points: list[MetricPoint], replaced: bool = False) -> None:
         (self.charts.replace if replaced else self.charts.append)(points)

@@ -56,6 +56,7 @@ class HistoryLoader(QObject):
         self.detail.charts.adopt(curves, self._smooth)
         self.detail.add_metrics([p for p in self._held_points if p.step > last])
         self.detail.set_checkpoints(self._held_checkpoints if self._held_checkpoints is not None else checkpoints)
+        self.detail.history_loaded()
 
     def events_added(self, job_id: str, events: list[JobEvent]) -> None:
         if job_id == self.loading:

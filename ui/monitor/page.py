@@ -44,6 +44,9 @@ class JobsPage(QWidget):
         self.model = JobsTableModel(self)
         self.proxy = JobsFilter(self)
         self.proxy.setSourceModel(self.model)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
+            signal.connect(self._hint)
         self.driver = context.monitor(open_provider=open_provider)  # the app's: it runs with this page closed too
         self.notifier = context.notifier
         self.actions = JobActions(self.store, self.driver, self.confirm, self)
@@ -107,9 +110,12 @@ class JobsPage(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path keeps both ends (tooltip: all of it)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate([170, 100, 190, 130, 130, 70, 70]):
             header.resizeSection(column, width)
+        # The name and the resulting model share the width left: on a wide screen the name was cut at 170 px
+        # ("customer-su…egion-final") beside a resulting-model column with hundreds of empty pixels.
+        for column in (NAME, header.count() - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.setMinimumHeight(120)
 
@@ -182,6 +188,13 @@ class JobsPage(QWidget):
         dialog.open()
 
     # -- jobs -----------------------------------------------------------------------------------------
+    def _hint(self, *_args) -> None:
+        """The detail's line while no job is chosen: choose one, there are none yet, or none matches the filters."""
+        from ui.monitor.detail import NO_JOB_HINT, NO_JOBS_HINT, NO_MATCH_HINT
+
+        self.detail.set_hint(NO_JOBS_HINT if not self.model.rowCount() else
+                             NO_MATCH_HINT if not self.proxy.rowCount() else NO_JOB_HINT)
+
     def _loaded(self, jobs: list[Job]) -> None:
         self.model.set_jobs(jobs)
         self.driver.start()

@@ -4,29 +4,42 @@ width the layout gives it, and the full text is in a plain tooltip.
 A QLabel asks for the width of its whole text, so one long path in a banner or a detail line widened the
 main window. ``ElidedLabel`` asks for little (``minimumSizeHint`` is a few characters) and draws as much as
 fits: ``/home/me/…/data/train.jsonl`` keeps both ends, which is what tells paths apart.
+
+It is a QLabel (drawing its own elided text), so the theme's ``QLabel[role="heading"]``, ``[role="warning"]``
+... rules style it as they style every other label: no font or colour set in code, and the dark theme reaches it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QFrame, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
-from ui.widgets.plain import plain_tooltip
+from ui.widgets.plain import make_plain, plain_tooltip, set_role
 
 
-class ElidedLabel(QFrame):
+class ElidedLabel(QLabel):
     """Plain text on one line, elided (``mode``, the middle by default) to the width it has; the tooltip
-    holds the full text while any of it is hidden. ``text()``/``setText()`` as on a QLabel."""
+    holds the full text while any of it is hidden. ``text()``/``setText()`` as on a QLabel; ``role`` is the
+    theme's label role ("heading", "warning", "error" ...), as ``setProperty("role", ...)`` on a plain label."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None, *,
-                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle, tooltip: str | None = None):
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle, tooltip: str | None = None,
+                 role: str | None = None):
         super().__init__(parent)
+        make_plain(self)  # QLabel's own text stays empty: this class draws ``_text``, always as plain text
         self._text = ""
         self._mode = mode
         self._tooltip = tooltip  # None: the full text, shown only while elided
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setText(text)
+        if role:
+            self.set_role(role)
+
+    def set_role(self, role: str | None) -> None:
+        """Style as the theme styles labels of ``role`` (None: a plain label), at once, also when shown."""
+        set_role(self, role)
+        self.updateGeometry()
 
     def text(self) -> str:
         return self._text
@@ -66,7 +79,7 @@ class ElidedLabel(QFrame):
         self._refresh_tooltip()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().paintEvent(event)
+        QFrame.paintEvent(self, event)  # the frame only: QLabel's own (empty) text is not drawn
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         painter.drawText(self.contentsRect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

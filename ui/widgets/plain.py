@@ -61,6 +61,15 @@ def plain_label(text: str = "", parent: QWidget | None = None, **properties) -> 
     return label
 
 
+def set_role(widget: QWidget, role: str | None) -> None:
+    """Give ``widget`` the theme's look for ``role`` ("heading", "error", "warning", "subtitle" ...; None: plain),
+    at once, also when it is already shown (the style sheet is matched again)."""
+    widget.setProperty("role", role or "")
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+    widget.update()
+
+
 def plain_message_box(parent: QWidget | None, title: str, text: str, *,
                       icon: QMessageBox.Icon = QMessageBox.Icon.Information,
                       buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,

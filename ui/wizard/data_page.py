@@ -158,15 +158,29 @@ class DataPage(QWizardPage):
         self.dedupe.setChecked(draft.data.dedupe)
         self._ready_to_store = True
         if draft.data_path:
-            report = draft.report
-            provider, model = self._rules()
-            own = self._local_tokenizer()  # the model's own tokenizer, once one is chosen and at hand
-            if isinstance(report, ValidationReport) and report.path == draft.data_path and (
-                    report.provider, report.model) == (provider.value if provider else None, model) and (
-                    own is None or report.stats.tokenizer == own):
-                self._validated(self._generation, report)  # checked against this provider and model already
+            if self._current(draft.report):
+                self._validated(self._generation, draft.report)  # checked against this provider and model already
             else:
                 self.validate()
+
+    def showEvent(self, event) -> None:
+        """Back from a later step does not run ``initializePage``: a report made before the model was chosen
+        (its rules "no model given") is checked again against the model chosen since."""
+        super().showEvent(event)
+        wizard = self.wizard()
+        if wizard is not None and wizard.draft.data_path and self._task is None and self.report is not None \
+                and not self._current(self.report):
+            self.validate()
+
+    def _current(self, report) -> bool:
+        """Whether ``report`` is of the chosen file, checked against the chosen provider and model (and counted
+        with the model's own tokenizer where that is at hand)."""
+        draft = self.wizard().draft
+        provider, model = self._rules()
+        own = self._local_tokenizer()  # the model's own tokenizer, once one is chosen and at hand
+        return isinstance(report, ValidationReport) and report.path == draft.data_path and (
+            report.provider, report.model) == (provider.value if provider else None, model) and (
+            own is None or report.stats.tokenizer == own)
 
     def _store(self) -> None:
         if not self._ready_to_store or self.wizard() is None:
@@ -210,7 +224,10 @@ class DataPage(QWizardPage):
             self.set_path(path)
 
     def _path_entered(self) -> None:
-        if self.path_edit.text().strip() != (self.wizard().draft.data_path or ""):
+        # The field also finishes editing when it loses focus as the wizard is being closed: by then the page may
+        # have no wizard, or only the Qt part of one (its Python side, with the draft, already gone).
+        draft = getattr(self.wizard(), "draft", None)
+        if draft is not None and self.path_edit.text().strip() != (draft.data_path or ""):
             self.set_path(self.path_edit.text().strip())
 
     def set_path(self, path: str) -> None:
