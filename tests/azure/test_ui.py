@@ -84,15 +84,18 @@ def test_a_never_ready_deployment_is_shown_and_can_be_deleted(qtbot, azure_accou
     from ui.deployments.page import DeploymentsPage
 
     monkeypatch.setattr(azure_deploy, "PROBE_TIMEOUT_S", 0.05)
-    fake_openai.inject("POST /deployments/mute/chat/completions", "500", times=1000)
+    fake_mgmt.never_serving.add("mute")  # Succeeded on the management plane; the data plane answers 404
     info, ready = deployments.deploy(azure_account, FT_MODEL, "mute", "DeveloperTier", 50)
     assert ready is False
     page = DeploymentsPage(AppContext(JobStore()))
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
     assert page.table.item(0, 4).text() == "Not answering"
+    assert "API deployment for this resource does not exist" in page.table.item(0, 4).toolTip()  # Azure's 404
+    assert fake_openai.count("POST", "/deployments/mute/chat/completions") >= 1
     page.table.selectRow(0)
-    assert not page.buttons["chat"].isEnabled() and page.buttons["delete"].isEnabled()
+    qtbot.waitUntil(page.buttons["delete"].isEnabled)  # once the listing's worker has finished
+    assert not page.buttons["chat"].isEnabled()
     page.confirm = lambda title, text: True
     page.buttons["delete"].click()
     qtbot.waitUntil(lambda: fake_mgmt.deployments == {} and page.table.rowCount() == 0, timeout=20_000)

@@ -64,6 +64,8 @@ class FakeAzureManagement:
         self.endpoint = endpoint
         self.token = TOKEN
         self.models: set[str] = set()  # what the resource can deploy (its fine-tuned models)
+        self.model_source = None  # a function giving more of them: the data-plane fake's, once linked
+        self.never_serving: set[str] = set()  # deployments that Succeed but never answer a chat
         self.deployments: dict[str, dict] = {}
         self.operations: dict[str, dict] = {}
         self.polls_to_finish = 2
@@ -109,6 +111,16 @@ class FakeAzureManagement:
         with self.lock:
             created = datetime.now(UTC) - timedelta(hours=hours)
             self.deployments[name]["systemData"]["createdAt"] = created.isoformat().replace("+00:00", "Z")
+
+    def serving(self, name: str) -> bool:
+        """Whether the data plane serves chat for deployment ``name``: it exists, its creation has Succeeded, and
+        the test did not hold it back (``never_serving``). Otherwise Azure answers 404 ``DeploymentNotFound``."""
+        # No lock: the data-plane fake asks under its own, and a create here asks that fake (``model_source``)
+        # under this one; one dict read is atomic.
+        return self.state(name) == "Succeeded" and name not in self.never_serving
+
+    def deployable(self) -> set[str]:
+        return set(self.models) | (set(self.model_source()) if self.model_source else set())
 
     def state(self, name: str) -> str | None:
         record = self.deployments.get(name)
@@ -181,7 +193,7 @@ class FakeAzureManagement:
         sku_name = SKUS.get(str(sku.get("name", "")).lower())
         if model.get("format") != "OpenAI":
             return 400, _error("InvalidResourceProperties", "The model format is required and must be 'OpenAI'."), {}
-        if model.get("name") not in self.models:
+        if model.get("name") not in self.deployable():
             return 400, _error("DeploymentModelNotSupported",
                                f"The model '{model.get('name')}' is not available in this resource."), {}
         if sku_name is None:
