@@ -72,8 +72,9 @@ def test_deploy_from_the_job_then_chat_and_delete_on_the_deployments_page(qtbot,
     page.confirm = lambda title, text: asked.append(text) or True
     page.buttons["delete"].click()
     assert "hosting charges stop" in asked[0]
-    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and "Deleted" in page.note.text() or
-                    page.table.rowCount() == 0 and fake_mgmt.deployments == {}, timeout=20_000)
+    # the outcome stays in the note past the listing that follows it
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and "0 deployments" in page.note.text(), timeout=20_000)
+    assert "Deleted “support-dev”: its hosting charges stop." in page.note.text()
     assert fake_mgmt.deployments == {}
 
 

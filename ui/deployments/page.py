@@ -47,6 +47,7 @@ class DeploymentsPage(QWidget):
         self.context = context
         self.rows: list[tuple] = []  # (account, DeploymentView) per table row
         self.task: Task | None = None
+        self.outcome = ""  # what the last action did, kept in the note past the listing that follows it
         self.confirm = lambda title, text: confirm(self, title, text)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -112,7 +113,9 @@ class DeploymentsPage(QWidget):
                               "fine-tuned models.")
         else:
             count = len(self.rows)
-            self.note.setText(" ".join([f"{count} deployment{'s' * (count != 1)}.", *problems]))
+            self.note.setText(" ".join([*filter(None, [self.outcome]), f"{count} deployment{'s' * (count != 1)}.",
+                                        *problems]))
+        self.outcome = ""
         self._selection_changed()
 
     def _recount(self) -> None:
@@ -182,8 +185,10 @@ class DeploymentsPage(QWidget):
             self.task.cancel()
 
     def _after(self, sentence: str) -> None:
+        """Say what the action did, then list again (the listing's own sentence follows this one)."""
         self.task = None
         self.refresh()
+        self.outcome = sentence
         self.note.setText(sentence)
 
     def _run(self, task: Task, done) -> None:
@@ -196,4 +201,5 @@ class DeploymentsPage(QWidget):
         self._selection_changed()
 
     def _failed(self, sentence: str) -> None:
-        self.note.setText(sentence)
+        self.note.setText(" ".join(filter(None, [self.outcome, sentence])))
+        self.outcome = ""
