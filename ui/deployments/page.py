@@ -46,6 +46,7 @@ class DeploymentsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.rows: list[tuple] = []  # (account, DeploymentView) per table row
+        self.unlisted: list = []  # accounts whose deployments could not be listed (a sign-in refused, say)
         self.task: Task | None = None
         self.outcome = ""  # what the last action did, kept in the note past the listing that follows it
         self.confirm = lambda title, text: confirm(self, title, text)
@@ -79,7 +80,7 @@ class DeploymentsPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.prompts = _Prompts(self)
-        self.prompts.said.connect(self.note.setText)
+        self.prompts.said.connect(self._prompted)
         self.clock = QTimer(self, interval=60_000)
         self.clock.timeout.connect(self._recount)
         self.clock.start()
@@ -98,6 +99,7 @@ class DeploymentsPage(QWidget):
     def _show_all(self, found: list) -> None:
         problems = [f"{entry.account.name}: {entry.problem}" for entry in found if entry.problem]
         self.rows = [(entry.account, view) for entry in found for view in entry.views]
+        self.unlisted = [entry.account for entry in found if entry.problem]
         self.table.setRowCount(len(self.rows))
         for number, (account, view) in enumerate(self.rows):
             info = view.info
@@ -136,7 +138,7 @@ class DeploymentsPage(QWidget):
         self.buttons["chat"].setEnabled(bool(ready))
         for key in ("probe", "delete"):
             self.buttons[key].setEnabled(chosen is not None and not busy)
-        self.buttons["sign_in"].setEnabled(not busy and chosen is not None)
+        self.buttons["sign_in"].setEnabled(not busy and (chosen is not None or bool(self.unlisted)))
         self.buttons["stop"].setVisible(busy)
         self.refresh_button.setEnabled(not busy)
 
@@ -173,16 +175,26 @@ class DeploymentsPage(QWidget):
                   lambda _r: self._after(f"Deleted “{view.info.name}”: its hosting charges stop."))
 
     def sign_in(self) -> None:
+        """Sign in for the chosen deployment's account, or with none chosen for the first account that could not
+        be listed: after a refused sign-in there is no row to choose."""
         chosen = self.selected()
-        if chosen is None:
+        account = chosen[0] if chosen is not None else (self.unlisted[0] if self.unlisted else None)
+        if account is None:
             return
-        self.note.setText("Signing in to Azure…")
-        self._run(Task(deployments.sign_in, chosen[0], prompt=self.prompts.said.emit, name="sign in to Azure"),
+        self.note.setText(f"Signing in to Azure for “{account.name}”…")
+        self._run(Task(deployments.sign_in, account, prompt=self.prompts.said.emit, name="sign in to Azure"),
                   lambda account: self._after(f"Signed in to Azure as {account.azure_identity}."))
 
     def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        """Stop waiting now. The worker is told to stop and the page lets go of it at once: a sign-in that waits
+        for a device code or a browser cannot be interrupted, and its late outcome is not shown."""
+        if self.task is None or not self.task.running:
+            return
+        self.task.cancel()
+        self.task, self.outcome = None, ""
+        self.note.setText("Stopped waiting; Azure carries on with anything it was already asked to do. Refresh to "
+                          "see where it stands.")
+        self._selection_changed()
 
     def _after(self, sentence: str) -> None:
         """Say what the action did, then list again (the listing's own sentence follows this one)."""
@@ -193,12 +205,19 @@ class DeploymentsPage(QWidget):
 
     def _run(self, task: Task, done) -> None:
         self.task = task
-        task.on_success(done).on_error_message(self._failed).on_progress(
-            lambda p: self.note.setText(p.message)).on_cancelled(
-            lambda: self.note.setText("Stopped waiting; Azure carries on. Refresh to see where it stands."))
-        task.on_finished(self._selection_changed)
+
+        def while_current(slot):  # a task the user stopped waiting for says nothing more
+            return lambda *args: slot(*args) if self.task is task else None
+
+        task.on_success(while_current(done)).on_error_message(while_current(self._failed)).on_progress(
+            while_current(lambda p: self.note.setText(p.message)))
+        task.on_finished(while_current(self._selection_changed))
         task.start()
         self._selection_changed()
+
+    def _prompted(self, text: str) -> None:
+        if self.task is not None and self.task.running:  # not a sign-in the user stopped waiting for
+            self.note.setText(text)
 
     def _failed(self, sentence: str) -> None:
         self.note.setText(" ".join(filter(None, [self.outcome, sentence])))
