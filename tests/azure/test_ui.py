@@ -124,3 +124,29 @@ def test_the_account_shows_who_signed_in_and_keeps_the_chosen_method(qtbot, azur
     dialog.sign_in.setCurrentIndex(dialog.sign_in.findData("device_code"))
     account, secret = dialog.values()
     assert secret is None and account.azure_sign_in == "device_code" and account.azure_identity == "ada@contoso.example"
+
+
+def test_a_long_name_and_model_keep_every_column_and_the_dialog_on_screen(qtbot, azure_account, fake_mgmt):
+    from backend import deployments
+    from ui.deployments.deploy_dialog import DeployDialog
+    from ui.deployments.page import DeploymentsPage
+
+    long_model = "gpt-4.1-mini-2025-04-14.ft-" + "0123456789abcdef" * 6 + "-support-assistant"
+    long_name = "support-bot-developer-tier-evaluation-run-2026-11-28-second-try"
+    fake_mgmt.models.add(long_model)
+    deployments.deploy(azure_account, long_model, long_name, "DeveloperTier", 50, then_probe=False)
+    page = DeploymentsPage(AppContext(JobStore()))
+    qtbot.addWidget(page)
+    page.resize(1080, 700)  # the page's share of a 1280x800 window
+    page.show()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: page.table.horizontalScrollBar().maximum() == 0)  # State and Age stay in view
+    assert page.table.item(0, 2).toolTip().count(long_model) == 1  # the whole id, behind the elided cell
+
+    job = _succeeded_job(azure_account).model_copy(update={"fine_tuned_model": long_model})
+    dialog = DeployDialog(job, azure_account, [(long_model, long_model + " (final model)")])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.width() < 1000 and long_model in dialog.model.toolTip()
+    dialog._say("Azure refused “deploy x” (InsufficientQuota): " + "This operation needs more quota. " * 6)
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.sizeHint().height())  # grown to fit, not squeezed
