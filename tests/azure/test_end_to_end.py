@@ -101,13 +101,17 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_in_the_window(qt
     assert not fake_mgmt.deployments
     dialog.type.setCurrentIndex(dialog.type.findData("DeveloperTier"))
     dialog.name.setText("support-dev")
+    fake_mgmt.warm_up["support-dev"] = 2  # Succeeded on the management plane, refused by the data plane twice
+    notes, say = [], dialog._say
+    dialog._say = lambda text: notes.append(text) or say(text)  # every sentence the note shows, in order
     dialog.deploy_button.click()
     qtbot.waitUntil(lambda: "answers" in dialog.note.text(), timeout=20_000)
     assert [m for m, _ in fake_mgmt.requests].count("PUT") == 1
     assert fake_mgmt.deployments["support-dev"]["sku"]["name"] == "DeveloperTier"
     assert fake_mgmt.deployments["support-dev"]["properties"]["model"]["name"] == tuned
-    # the probe met Azure's 404 while the deployment was coming up, or went straight through once it was up
-    assert fake_openai.count("POST", "/deployments/support-dev/chat/completions") >= 1
+    # the probe met Azure's 404 DeploymentNotFound twice, said so, and the third tiny chat made it ready
+    assert fake_openai.count("POST", "/deployments/support-dev/chat/completions") == 3
+    assert any("Not answering yet" in n for n in notes), notes
     dialog.close()
 
     # The Deployments page lists it as ready; Chat opens the playground on it, which streams its reply.
@@ -157,10 +161,12 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_on_the_command_l
     [job] = JobStore().list_jobs()
     assert job.status is JobStatus.SUCCEEDED and job.fine_tuned_model == remote["fine_tuned_model"], out
 
+    fake_mgmt.warm_up["support-dev"] = 1  # the data plane refuses the first tiny chat, as Azure does for a while
     code = run(["deployments", "create", "--job", job.id, "--name", "support-dev", "--type", "developer", "--yes"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Developer hosting is free" in err and "is ready" in out
+    assert fake_openai.count("POST", "/deployments/support-dev/chat/completions") == 2
     assert fake_mgmt.deployments["support-dev"]["properties"]["model"]["name"] == job.fine_tuned_model
 
     assert run(["deployments", "probe", "support-dev"]) == 0

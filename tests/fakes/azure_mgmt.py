@@ -66,6 +66,7 @@ class FakeAzureManagement:
         self.models: set[str] = set()  # what the resource can deploy (its fine-tuned models)
         self.model_source = None  # a function giving more of them: the data-plane fake's, once linked
         self.never_serving: set[str] = set()  # deployments that Succeed but never answer a chat
+        self.warm_up: dict[str, int] = {}  # deployment -> how many chats it still refuses once it has Succeeded
         self.deployments: dict[str, dict] = {}
         self.operations: dict[str, dict] = {}
         self.polls_to_finish = 2
@@ -114,10 +115,16 @@ class FakeAzureManagement:
 
     def serving(self, name: str) -> bool:
         """Whether the data plane serves chat for deployment ``name``: it exists, its creation has Succeeded, and
-        the test did not hold it back (``never_serving``). Otherwise Azure answers 404 ``DeploymentNotFound``."""
+        the test did not hold it back (``never_serving``, or the first ``warm_up`` chats). Otherwise the data plane
+        answers 404 ``DeploymentNotFound``, as Azure does."""
         # No lock: the data-plane fake asks under its own, and a create here asks that fake (``model_source``)
         # under this one; one dict read is atomic.
-        return self.state(name) == "Succeeded" and name not in self.never_serving
+        if self.state(name) != "Succeeded" or name in self.never_serving:
+            return False
+        if self.warm_up.get(name, 0) > 0:  # Succeeded, and still refusing requests for a while (as Azure does)
+            self.warm_up[name] -= 1
+            return False
+        return True
 
     def deployable(self) -> set[str]:
         return set(self.models) | (set(self.model_source()) if self.model_source else set())
