@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QThreadPool
 
+from backend.chat_catalog import build_catalog
 from backend.cli import run
 from backend.models import JobStatus
 from backend.monitor import PollPolicy
@@ -126,6 +127,7 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_in_the_window(qt
     assert window.current_key == "playground"
     playground = window.page("playground")
     [pane] = playground.panes
+    assert [r for r in build_catalog(window.context.store).models if r.model == "support-dev"]  # offered as a model
     assert pane.state.model.model == "support-dev" and pane.state.model.account_id == azure_account.id
     fake_openai.set_reply(REPLY, chunks=4)
     playground.prompt.setPlainText("Hello?")
@@ -146,6 +148,7 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_in_the_window(qt
     qtbot.waitUntil(lambda: fake_mgmt.deployments == {} and page.table.rowCount() == 0, timeout=20_000)
     assert len(asked) == 1 and "hosting charges stop" in asked[0]
     qtbot.waitUntil(lambda: "hosting charges stop" in page.note.text(), timeout=10_000)
+    assert not [r for r in build_catalog(window.context.store).models if r.model == "support-dev"]
     fake_openai.assert_no_violations()
 
 
@@ -154,7 +157,7 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_on_the_command_l
     fake_openai.advance_on_poll = True  # each poll moves the fake's job on, until it has succeeded
     data = write_jsonl(tmp_path / "chats.jsonl", chats())
     assert run(["jobs", "create", "--provider", "azure", "--account", "Contoso", "--data", data,
-                "--model", BASE, "--training-type", "developer", "--wait"]) == 0, capsys.readouterr().err
+                "--model", BASE, "--training-type", "developer", "--wait", "--poll", "0"]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     [remote] = fake_openai.jobs()
     assert remote["trainingType"] == "developerTier" and remote["status"] == "succeeded"
