@@ -80,7 +80,13 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_in_the_window(qt
     [remote] = fake_openai.jobs()
     assert remote["trainingType"] == "developerTier"
 
+    # The user looks at the Deployments page first: nothing deployed yet.
+    window.show_page("deployments")
+    page = window.page("deployments")
+    qtbot.waitUntil(lambda: "0 deployments" in page.note.text(), timeout=20_000)
+
     # Launched: "Open in Jobs", where the monitor follows the job until the fake's job has succeeded.
+    window.show_page("new")
     review.open_button.click()
     assert window.current_key == "jobs"
     jobs = window.page("jobs")
@@ -115,9 +121,8 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_in_the_window(qt
     assert any("Not answering yet" in n for n in notes), notes
     dialog.close()
 
-    # The Deployments page lists it as ready; Chat opens the playground on it, which streams its reply.
+    # The Deployments page, seen before, lists it as ready; Chat opens the playground on it, which streams its reply.
     window.show_page("deployments")
-    page = window.page("deployments")
     qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.table.item(0, 4).text() == "Ready", timeout=20_000)
     assert [page.table.item(0, c).text() for c in range(4)] == ["Contoso", "support-dev", tuned, "Developer"]
     assert "deleted by Azure in 23 h" in page.table.item(0, 6).text()

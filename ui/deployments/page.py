@@ -49,6 +49,7 @@ class DeploymentsPage(QWidget):
         self.unlisted: list = []  # accounts whose deployments could not be listed (a sign-in refused, say)
         self.task: Task | None = None
         self.outcome = ""  # what the last action did, kept in the note past the listing that follows it
+        self._shown_before = False
         self.confirm = lambda title, text: confirm(self, title, text)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -101,6 +102,14 @@ class DeploymentsPage(QWidget):
         self.note.setText("Asking Azure for the deployments…")
         self._run(Task(deployments.list_all, prompt=self.prompts.said.emit, name="list deployments"),
                   self._show_all)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """List again each time the page is shown: a deployment made from the Jobs page (or deleted by Azure after
+        its 24 hours) must not wait for a click on Refresh. The first showing follows the constructor's listing."""
+        super().showEvent(event)
+        if self._shown_before:
+            self.refresh()
+        self._shown_before = True
 
     def _show_all(self, found: list) -> None:
         problems = [f"{entry.account.name}: {entry.problem}" for entry in found if entry.problem]
