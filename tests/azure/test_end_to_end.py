@@ -35,7 +35,9 @@ def window(qtbot, fast_azure):
     from ui.main_window import MainWindow
 
     store = JobStore()  # in the test's own FTS_HOME, where the CLI and the Deploy dialog find it too
-    main = MainWindow(AppContext(store))
+    context = AppContext(store)
+    context.monitor().monitor.policy = FAST  # the app's monitor, quick from the start (before the job exists)
+    main = MainWindow(context)
     qtbot.addWidget(main)
     main.resize(1280, 800)
     main.show()
@@ -90,7 +92,7 @@ def test_from_examples_to_chatting_with_the_deployment_and_back_in_the_window(qt
     review.open_button.click()
     assert window.current_key == "jobs"
     jobs = window.page("jobs")
-    jobs.driver.monitor.policy = FAST
+    assert jobs.driver is window.context.monitor()
     qtbot.waitUntil(lambda: jobs.detail.job is not None and jobs.detail.job.id == review.job.id, timeout=10_000)
     tuned = fake_openai.finish(remote["id"])["fine_tuned_model"]
     qtbot.waitUntil(lambda: jobs.detail.job.status is JobStatus.SUCCEEDED, timeout=20_000)
