@@ -32,8 +32,22 @@ def fake_mgmt(monkeypatch):
     server.assert_no_violations()
 
 
+def link(fake_openai, fake_mgmt) -> None:
+    """One Azure resource seen through both fakes: the management plane can deploy the data plane's fine-tuned
+    models, and the data plane serves chat only for deployments the management plane has brought up."""
+    from tests.fakes import azure_routes
+
+    def fine_tuned() -> set[str]:
+        with fake_openai.state.lock:
+            return {m["id"] for m in azure_routes.models(fake_openai.state) if ".ft-" in m["id"]}
+
+    fake_mgmt.model_source = fine_tuned
+    fake_openai.state.azure_serving = fake_mgmt.serving
+
+
 @pytest.fixture
 def azure_account(fake_openai, fake_mgmt) -> Account:
+    link(fake_openai, fake_mgmt)
     account = Account(name="Contoso", kind=AccountKind.AZURE, endpoint=fake_openai.azure_endpoint,
                       subscription_id=fake_mgmt.subscription, resource_group=fake_mgmt.resource_group,
                       resource_name=fake_mgmt.account, azure_sign_in="cli")

@@ -72,8 +72,9 @@ def test_deploy_from_the_job_then_chat_and_delete_on_the_deployments_page(qtbot,
     page.confirm = lambda title, text: asked.append(text) or True
     page.buttons["delete"].click()
     assert "hosting charges stop" in asked[0]
-    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and "Deleted" in page.note.text() or
-                    page.table.rowCount() == 0 and fake_mgmt.deployments == {}, timeout=20_000)
+    # the outcome stays in the note past the listing that follows it
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and "0 deployments" in page.note.text(), timeout=20_000)
+    assert "Deleted “support-dev”: its hosting charges stop." in page.note.text()
     assert fake_mgmt.deployments == {}
 
 
@@ -84,15 +85,18 @@ def test_a_never_ready_deployment_is_shown_and_can_be_deleted(qtbot, azure_accou
     from ui.deployments.page import DeploymentsPage
 
     monkeypatch.setattr(azure_deploy, "PROBE_TIMEOUT_S", 0.05)
-    fake_openai.inject("POST /deployments/mute/chat/completions", "500", times=1000)
+    fake_mgmt.never_serving.add("mute")  # Succeeded on the management plane; the data plane answers 404
     info, ready = deployments.deploy(azure_account, FT_MODEL, "mute", "DeveloperTier", 50)
     assert ready is False
     page = DeploymentsPage(AppContext(JobStore()))
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
     assert page.table.item(0, 4).text() == "Not answering"
+    assert "API deployment for this resource does not exist" in page.table.item(0, 4).toolTip()  # Azure's 404
+    assert fake_openai.count("POST", "/deployments/mute/chat/completions") >= 1
     page.table.selectRow(0)
-    assert not page.buttons["chat"].isEnabled() and page.buttons["delete"].isEnabled()
+    qtbot.waitUntil(page.buttons["delete"].isEnabled)  # once the listing's worker has finished
+    assert not page.buttons["chat"].isEnabled()
     page.confirm = lambda title, text: True
     page.buttons["delete"].click()
     qtbot.waitUntil(lambda: fake_mgmt.deployments == {} and page.table.rowCount() == 0, timeout=20_000)
@@ -120,3 +124,29 @@ def test_the_account_shows_who_signed_in_and_keeps_the_chosen_method(qtbot, azur
     dialog.sign_in.setCurrentIndex(dialog.sign_in.findData("device_code"))
     account, secret = dialog.values()
     assert secret is None and account.azure_sign_in == "device_code" and account.azure_identity == "ada@contoso.example"
+
+
+def test_a_long_name_and_model_keep_every_column_and_the_dialog_on_screen(qtbot, azure_account, fake_mgmt):
+    from backend import deployments
+    from ui.deployments.deploy_dialog import DeployDialog
+    from ui.deployments.page import DeploymentsPage
+
+    long_model = "gpt-4.1-mini-2025-04-14.ft-" + "0123456789abcdef" * 6 + "-support-assistant"
+    long_name = "support-bot-developer-tier-evaluation-run-2026-11-28-second-try"
+    fake_mgmt.models.add(long_model)
+    deployments.deploy(azure_account, long_model, long_name, "DeveloperTier", 50, then_probe=False)
+    page = DeploymentsPage(AppContext(JobStore()))
+    qtbot.addWidget(page)
+    page.resize(1080, 700)  # the page's share of a 1280x800 window
+    page.show()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: page.table.horizontalScrollBar().maximum() == 0)  # State and Age stay in view
+    assert page.table.item(0, 2).toolTip().count(long_model) == 1  # the whole id, behind the elided cell
+
+    job = _succeeded_job(azure_account).model_copy(update={"fine_tuned_model": long_model})
+    dialog = DeployDialog(job, azure_account, [(long_model, long_model + " (final model)")])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.width() < 1000 and long_model in dialog.model.toolTip()
+    dialog._say("Azure refused “deploy x” (InsufficientQuota): " + "This operation needs more quota. " * 6)
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.sizeHint().height())  # grown to fit, not squeezed

@@ -64,6 +64,9 @@ class FakeAzureManagement:
         self.endpoint = endpoint
         self.token = TOKEN
         self.models: set[str] = set()  # what the resource can deploy (its fine-tuned models)
+        self.model_source = None  # a function giving more of them: the data-plane fake's, once linked
+        self.never_serving: set[str] = set()  # deployments that Succeed but never answer a chat
+        self.warm_up: dict[str, int] = {}  # deployment -> how many chats it still refuses once it has Succeeded
         self.deployments: dict[str, dict] = {}
         self.operations: dict[str, dict] = {}
         self.polls_to_finish = 2
@@ -109,6 +112,22 @@ class FakeAzureManagement:
         with self.lock:
             created = datetime.now(UTC) - timedelta(hours=hours)
             self.deployments[name]["systemData"]["createdAt"] = created.isoformat().replace("+00:00", "Z")
+
+    def serving(self, name: str) -> bool:
+        """Whether the data plane serves chat for deployment ``name``: it exists, its creation has Succeeded, and
+        the test did not hold it back (``never_serving``, or the first ``warm_up`` chats). Otherwise the data plane
+        answers 404 ``DeploymentNotFound``, as Azure does."""
+        # No lock: the data-plane fake asks under its own, and a create here asks that fake (``model_source``)
+        # under this one; one dict read is atomic.
+        if self.state(name) != "Succeeded" or name in self.never_serving:
+            return False
+        if self.warm_up.get(name, 0) > 0:  # Succeeded, and still refusing requests for a while (as Azure does)
+            self.warm_up[name] -= 1
+            return False
+        return True
+
+    def deployable(self) -> set[str]:
+        return set(self.models) | (set(self.model_source()) if self.model_source else set())
 
     def state(self, name: str) -> str | None:
         record = self.deployments.get(name)
@@ -181,7 +200,7 @@ class FakeAzureManagement:
         sku_name = SKUS.get(str(sku.get("name", "")).lower())
         if model.get("format") != "OpenAI":
             return 400, _error("InvalidResourceProperties", "The model format is required and must be 'OpenAI'."), {}
-        if model.get("name") not in self.models:
+        if model.get("name") not in self.deployable():
             return 400, _error("DeploymentModelNotSupported",
                                f"The model '{model.get('name')}' is not available in this resource."), {}
         if sku_name is None:

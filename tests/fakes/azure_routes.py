@@ -108,6 +108,30 @@ def view(data: dict, job=None) -> dict:
     return out
 
 
+class AzureFailure(APIFailure):
+    """An error Azure answers in its own shape, ``{"error": {"code", "message"}}``, with no OpenAI ``type``."""
+
+    def body(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+def deployment_not_found() -> AzureFailure:
+    """What Azure answers a chat with a deployment that does not serve (yet): 404, code ``DeploymentNotFound``
+    (the service's words, as the SDKs and Azure's troubleshooting pages quote them)."""
+    return AzureFailure(404, "The API deployment for this resource does not exist. If you created the deployment "
+                             "within the last 5 minutes, please wait a moment and try again.",
+                        code="DeploymentNotFound")
+
+
+def error_problems(payload: Any, where: str) -> list[str]:
+    """What breaks Azure's error shape (its description's ``ErrorResponse``: ``error`` with a ``code`` and a
+    non-empty ``message``; the inference API's codes, such as ``DeploymentNotFound``, are free strings)."""
+    inner = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(inner, dict) or not isinstance(inner.get("code"), str) or not inner.get("message"):
+        return [f"{where}: not Azure's error shape: {payload!r}"]
+    return []
+
+
 def error(payload: Any, status: int) -> Any:
     """An error answer with Azure's code (its ErrorCode enum) in place of OpenAI's."""
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):

@@ -249,6 +249,8 @@ def _control(state: FakeOpenAIState, job_id: str, action: str) -> dict:
 
 def _chat(state: FakeOpenAIState, body: dict, deployment: str | None) -> tuple[int, Any]:
     model = deployment or body.get("model")
+    if deployment is not None and state.azure_serving is not None and not state.azure_serving(deployment):
+        raise azure_routes.deployment_not_found()
     if not body.get("messages"):
         raise APIFailure(400, "Missing required parameter: 'messages'.", param="messages")
     known = {m["id"] for m in state.models()} | {c["fine_tuned_model_checkpoint"] for j in state.jobs.values()

@@ -261,6 +261,11 @@ class _Handler(BaseHTTPRequestHandler):
             if problems:  # the service refuses what breaks its description before doing anything
                 raise openai_invalid.refusal(problems[0], multipart=content_type.startswith("multipart/"))
             status, payload = openai_routes.route(fake, method, path, query, body, azure=azure)
+        except azure_routes.AzureFailure as failure:  # Azure's own error shape: held to it, not to OpenAI's
+            status, payload = failure.status, failure.body()
+            fake.violations += azure_routes.error_problems(payload, f"{method} {path}")
+            fake._settle(method, path, problems, status)
+            return self._respond(method, None, status, payload, azure)
         except APIFailure as failure:
             status, payload = failure.status, failure.body()
         if azure and status >= 400 and fake.checker_for(azure, method, spec_path) is fake.azure_checker:

@@ -96,6 +96,10 @@ class FakeOpenAIState:
         self.reply_fn = None
         #: (prompt_tokens, completion_tokens) the fake reports for a chat request's body; None: 10 and 5.
         self.usage_fn = None
+        #: Whether an Azure deployment name serves chat (a function of the name; None: every name does). Tests that
+        #: run the management fake too link it here, so a deployment still being created, or never coming up,
+        #: answers as Azure does (``azure_routes.deployment_not_found``).
+        self.azure_serving = None
 
     # -- files --------------------------------------------------------------------------------------
     def add_file(self, filename: str, purpose: str, content: bytes) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableWidget,
                                QTableWidgetItem, QWidget)
 
@@ -46,7 +46,10 @@ class DeploymentsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.rows: list[tuple] = []  # (account, DeploymentView) per table row
+        self.unlisted: list = []  # accounts whose deployments could not be listed (a sign-in refused, say)
         self.task: Task | None = None
+        self.outcome = ""  # what the last action did, kept in the note past the listing that follows it
+        self._shown_before = False
         self.confirm = lambda title, text: confirm(self, title, text)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -60,8 +63,14 @@ class DeploymentsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Name and Model share what the short columns leave, elided in the middle (the tooltip has all of it):
+        # a 64-character name or a long fine-tuned model id must not push State and Age off the page.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column in (COLUMNS.index("Name"), COLUMNS.index("Model")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
         self.note = Note()
@@ -78,7 +87,7 @@ class DeploymentsPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.prompts = _Prompts(self)
-        self.prompts.said.connect(self.note.setText)
+        self.prompts.said.connect(self._prompted)
         self.clock = QTimer(self, interval=60_000)
         self.clock.timeout.connect(self._recount)
         self.clock.start()
@@ -94,9 +103,18 @@ class DeploymentsPage(QWidget):
         self._run(Task(deployments.list_all, prompt=self.prompts.said.emit, name="list deployments"),
                   self._show_all)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """List again each time the page is shown: a deployment made from the Jobs page (or deleted by Azure after
+        its 24 hours) must not wait for a click on Refresh. The first showing follows the constructor's listing."""
+        super().showEvent(event)
+        if self._shown_before:
+            self.refresh()
+        self._shown_before = True
+
     def _show_all(self, found: list) -> None:
         problems = [f"{entry.account.name}: {entry.problem}" for entry in found if entry.problem]
         self.rows = [(entry.account, view) for entry in found for view in entry.views]
+        self.unlisted = [entry.account for entry in found if entry.problem]
         self.table.setRowCount(len(self.rows))
         for number, (account, view) in enumerate(self.rows):
             info = view.info
@@ -112,7 +130,9 @@ class DeploymentsPage(QWidget):
                               "fine-tuned models.")
         else:
             count = len(self.rows)
-            self.note.setText(" ".join([f"{count} deployment{'s' * (count != 1)}.", *problems]))
+            self.note.setText(" ".join([*filter(None, [self.outcome]), f"{count} deployment{'s' * (count != 1)}.",
+                                        *problems]))
+        self.outcome = ""
         self._selection_changed()
 
     def _recount(self) -> None:
@@ -133,7 +153,7 @@ class DeploymentsPage(QWidget):
         self.buttons["chat"].setEnabled(bool(ready))
         for key in ("probe", "delete"):
             self.buttons[key].setEnabled(chosen is not None and not busy)
-        self.buttons["sign_in"].setEnabled(not busy and chosen is not None)
+        self.buttons["sign_in"].setEnabled(not busy and (chosen is not None or bool(self.unlisted)))
         self.buttons["stop"].setVisible(busy)
         self.refresh_button.setEnabled(not busy)
 
@@ -170,30 +190,50 @@ class DeploymentsPage(QWidget):
                   lambda _r: self._after(f"Deleted “{view.info.name}”: its hosting charges stop."))
 
     def sign_in(self) -> None:
+        """Sign in for the chosen deployment's account, or with none chosen for the first account that could not
+        be listed: after a refused sign-in there is no row to choose."""
         chosen = self.selected()
-        if chosen is None:
+        account = chosen[0] if chosen is not None else (self.unlisted[0] if self.unlisted else None)
+        if account is None:
             return
-        self.note.setText("Signing in to Azure…")
-        self._run(Task(deployments.sign_in, chosen[0], prompt=self.prompts.said.emit, name="sign in to Azure"),
+        self.note.setText(f"Signing in to Azure for “{account.name}”…")
+        self._run(Task(deployments.sign_in, account, prompt=self.prompts.said.emit, name="sign in to Azure"),
                   lambda account: self._after(f"Signed in to Azure as {account.azure_identity}."))
 
     def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        """Stop waiting now. The worker is told to stop and the page lets go of it at once: a sign-in that waits
+        for a device code or a browser cannot be interrupted, and its late outcome is not shown."""
+        if self.task is None or not self.task.running:
+            return
+        self.task.cancel()
+        self.task, self.outcome = None, ""
+        self.note.setText("Stopped waiting; Azure carries on with anything it was already asked to do. Refresh to "
+                          "see where it stands.")
+        self._selection_changed()
 
     def _after(self, sentence: str) -> None:
+        """Say what the action did, then list again (the listing's own sentence follows this one)."""
         self.task = None
         self.refresh()
+        self.outcome = sentence
         self.note.setText(sentence)
 
     def _run(self, task: Task, done) -> None:
         self.task = task
-        task.on_success(done).on_error_message(self._failed).on_progress(
-            lambda p: self.note.setText(p.message)).on_cancelled(
-            lambda: self.note.setText("Stopped waiting; Azure carries on. Refresh to see where it stands."))
-        task.on_finished(self._selection_changed)
+
+        def while_current(slot):  # a task the user stopped waiting for says nothing more
+            return lambda *args: slot(*args) if self.task is task else None
+
+        task.on_success(while_current(done)).on_error_message(while_current(self._failed)).on_progress(
+            while_current(lambda p: self.note.setText(p.message)))
+        task.on_finished(while_current(self._selection_changed))
         task.start()
         self._selection_changed()
 
+    def _prompted(self, text: str) -> None:
+        if self.task is not None and self.task.running:  # not a sign-in the user stopped waiting for
+            self.note.setText(text)
+
     def _failed(self, sentence: str) -> None:
-        self.note.setText(sentence)
+        self.note.setText(" ".join(filter(None, [self.outcome, sentence])))
+        self.outcome = ""
