@@ -73,7 +73,11 @@ class SecretStore:
     def probe(self, *, refresh: bool = False) -> KeyringStatus:
         """Whether the keyring works; asked once (or again with ``refresh``), never longer than ``timeout``."""
         if self._status is None or refresh:
-            self._status = self._probe()
+            status = self._probe()
+            # An unexpected failure (a D-Bus hiccup) is asked again next time rather than kept for the session;
+            # a missing, locked or silent keyring is a state, kept until the user asks again.
+            self._status = None if status.state is KeyringState.FAILED else status
+            return status
         return self._status
 
     @property
@@ -108,11 +112,12 @@ class SecretStore:
         return KeyringStatus(KeyringState.OK, f"Keys are kept in the system keyring ({name}).", name)
 
     def _keyring(self) -> Any:
-        if self._backend is None:
-            import keyring
+        with _discovery_lock:  # keyring's backend discovery is not thread-safe (two threads: "Set changed size")
+            if self._backend is None:
+                import keyring
 
-            self._backend = keyring.get_keyring()
-        return self._backend
+                self._backend = keyring.get_keyring()
+            return self._backend
 
     # -- session-only mode ----------------------------------------------------------------------------
     @property
@@ -191,6 +196,7 @@ class _NoBackend(Exception):
     pass
 
 
+_discovery_lock = threading.Lock()
 _default: SecretStore | None = None
 _default_lock = threading.Lock()
 

@@ -92,6 +92,31 @@ def test_a_locked_keyring_says_so():
     assert status.state is KeyringState.LOCKED and "locked" in status.message
 
 
+class _Hiccup(KeyringBackend):
+    """Fails once with an unexpected error (as a D-Bus race did), then works."""
+    priority = 0
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def get_password(self, service, username):
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("Set changed size during iteration")
+        return None
+
+    set_password = delete_password = get_password
+
+
+def test_an_unexpected_keyring_failure_is_asked_again_not_kept_for_the_session():
+    store = SecretStore(_Hiccup())
+    first = store.probe()
+    assert first.state is KeyringState.FAILED and "Set changed size" in first.message
+    assert store.probe().state is KeyringState.OK  # asked again: the hiccup is not the keyring's state
+    assert store.get_secret("nobody") is None
+
+
 @pytest.fixture
 def no_keyring():
     """The app's default store on keyring's "fail" backend: no keyring at all."""
