@@ -86,3 +86,28 @@ def test_has_key_follows_the_keyring(qtbot, fake_openai):
     assert not accounts.has_key(account)
     credentials.install(SecretStore(fail.Keyring()))  # no keyring at all: nothing can be read
     assert not accounts.has_key(account)
+
+
+def test_the_wizard_marks_an_account_without_its_key_and_does_not_preselect_it(qtbot, fake_openai):
+    from PySide6.QtWidgets import QWizard
+
+    from ui.wizard import wizard as W
+    from ui.wizard.page import NewFineTunePage
+
+    gone = Account(name="Old laptop", kind=AccountKind.OPENAI, base_url=fake_openai.base_url)
+    kept = Account(name="Work", kind=AccountKind.OPENAI, base_url=fake_openai.base_url)
+    accounts.save_account(gone, "sk-old")
+    accounts.save_account(kept, fake_openai.api_key)
+    credentials.delete_secret(gone.id)  # kept for a past session only, or removed from the keyring
+    page = NewFineTunePage(AppContext())
+    qtbot.addWidget(page)
+    provider_page = page.wizard.page(W.PROVIDER)
+    combo = provider_page.account_combo
+    qtbot.waitUntil(lambda: provider_page.keyless == {gone.id}, timeout=10_000)
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Old laptop (key missing)", "Work"]
+    assert combo.currentData() == kept.id and page.wizard.draft.account_id == kept.id
+    assert page.wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+    combo.setCurrentIndex(0)  # the user picks it anyway: said plainly, and the wizard does not go on
+    assert "not on this computer any more" in provider_page.no_account.text()
+    assert not provider_page.isComplete()

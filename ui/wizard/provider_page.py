@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QVBoxLayout, 
 from backend import providers
 from backend.models import ProviderKind
 from backend.providers.base import AccountNeed, AccountSpec, Trainer
+from ui.tasks import Task
 from ui.widgets.plain import plain_label, plain_tooltip
 
 
@@ -42,6 +43,10 @@ class ProviderPage(QWizardPage):
         self.no_account = plain_label(wordWrap=True)
         self.add_account = QPushButton("Add an account…", accessibleName="Open the Accounts page")
         self.add_account.clicked.connect(self._open_accounts)
+        #: Ids of saved accounts whose key cannot be read now (a session-only key of a past session, a keyring
+        #: entry deleted): found off the GUI thread, marked in the list and never preselected.
+        self.keyless: set[str] = set()
+        self._keys_task: Task | None = None
 
         # Each field's explanation sits under it, in the field column, so the labels' column stays clear.
         self.form = QFormLayout()
@@ -53,17 +58,36 @@ class ProviderPage(QWizardPage):
         layout.addStretch(1)
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
         self.account_combo.currentIndexChanged.connect(self._store)
+        self.account_combo.currentIndexChanged.connect(lambda _i: self.reload_notes())
 
     def initializePage(self) -> None:
         wizard = self.wizard()
         context = getattr(wizard, "context", None)
         if context is not None and not getattr(self, "_connected", False):
             context.accounts_changed.connect(self.reload_accounts)
+            context.accounts_changed.connect(self.check_keys)
             self._connected = True
+        self.check_keys()
         draft = wizard.draft
         index = self.provider_combo.findData(draft.provider.value) if draft.provider else 0
         self.provider_combo.setCurrentIndex(max(0, index))
         self._provider_changed()
+
+    def check_keys(self) -> None:
+        """Which saved accounts have lost their key: asked of the keyring in the background."""
+        if self.wizard() is None or (self._keys_task is not None and self._keys_task.running):
+            return
+        saved = self.wizard().list_accounts()
+        self._keys_task = Task(self.wizard().missing_keys, saved, name="wizard.keys").on_success(self._keys_checked).start()
+
+    def _keys_checked(self, keyless: set[str]) -> None:
+        if keyless == self.keyless:
+            return
+        self.keyless = set(keyless)
+        current = self.account_combo.currentData()
+        if current in self.keyless and self.wizard() is not None:
+            self.wizard().draft.account_id = None  # preselected, not chosen: prefer an account that has its key
+        self.reload_accounts()
 
     @property
     def kind(self) -> ProviderKind:
@@ -85,20 +109,36 @@ class ProviderPage(QWizardPage):
         if spec.need is AccountNeed.OPTIONAL:
             self.account_combo.addItem(spec.none_choice or "None", None)
         for account in accounts:
-            self.account_combo.addItem(account.name, account.id)
+            keyless = account.id in self.keyless
+            self.account_combo.addItem(f"{account.name} (key missing)" if keyless else account.name, account.id)
+        usable = [a.id for a in accounts if a.id not in self.keyless]
+        if wanted is None or self.account_combo.findData(wanted) < 0:
+            wanted = usable[0] if usable and spec.need is AccountNeed.REQUIRED else None
         self.account_combo.setCurrentIndex(max(0, self.account_combo.findData(wanted)))
         self.account_combo.setEnabled(self.account_combo.count() > 0)
         self.account_combo.blockSignals(False)
         # A provider that never uses an account has no account row at all.
         self.form.setRowVisible(1, spec.need is not AccountNeed.NONE)
-        missing = not accounts and spec.need is AccountNeed.REQUIRED
-        self.no_account.setText(f"There is no {label} account yet. Add one with its {spec.secret_noun}, then choose "
-                                "it here." if missing else "")
-        self.no_account.setVisible(missing)
+        self.reload_notes(missing=not accounts and spec.need is AccountNeed.REQUIRED)
         self.add_account.setToolTip(plain_tooltip(f"Opens Accounts, where you save {label}'s {spec.secret_noun}; "
                                                   "come back here afterwards."))
-        self.add_account.setVisible(missing or spec.need is AccountNeed.OPTIONAL and not accounts)
+        self.add_account.setVisible(not accounts and spec.need is not AccountNeed.NONE)
         self._store()
+
+    def reload_notes(self, *, missing: bool | None = None) -> None:
+        """The note under the account: none saved yet, or the chosen one has lost its key."""
+        spec, label = self.spec, providers.label(self.kind)
+        if missing is None:
+            missing = self.account_combo.count() == 0 and spec.need is AccountNeed.REQUIRED
+        if missing:
+            note = f"There is no {label} account yet. Add one with its {spec.secret_noun}, then choose it here."
+        elif self.account_combo.currentData() in self.keyless:
+            note = (f"This account's {spec.secret_noun} is not on this computer any more (it was kept for one "
+                    "session, or removed from the keyring). Add it again in Accounts, or choose another account.")
+        else:
+            note = ""
+        self.no_account.setText(note)
+        self.no_account.setVisible(bool(note))
 
     def _provider_changed(self) -> None:
         self.about.setText(providers.provider_class(self.kind).description)
@@ -113,7 +153,8 @@ class ProviderPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.spec.need is not AccountNeed.REQUIRED or self.account_combo.currentData() is not None
+        chosen = self.account_combo.currentData()
+        return self.spec.need is not AccountNeed.REQUIRED or (chosen is not None and chosen not in self.keyless)
 
     def _open_accounts(self) -> None:
         context = getattr(self.wizard(), "context", None)

@@ -34,6 +34,16 @@ def saved_accounts() -> list[Account]:
         return []
 
 
+def _missing_keys(saved: list[Account]) -> set[str]:
+    from backend.accounts import missing_keys
+
+    return missing_keys(saved)
+
+
+def _none(saved: list[Account]) -> set[str]:
+    return set()
+
+
 class FineTuneWizard(QWizard):
     def __init__(self, context, draft: WizardDraft | None = None, *, accounts: Callable[[], list[Account]] = None,
                  open_provider: Callable | None = None, parent=None):
@@ -45,6 +55,9 @@ class FineTuneWizard(QWizard):
         self.context = context
         self.draft = draft or WizardDraft()
         self.list_accounts = accounts or saved_accounts
+        #: Which of the listed accounts have lost their key (asked in the background by the provider page).
+        #: Accounts given by the caller (tests, with their provider opened for them) need no key from here.
+        self.missing_keys: Callable[[list[Account]], set[str]] = _missing_keys if accounts is None else _none
         if open_provider is None:
             from backend.providers import open_provider
         self.open_provider = open_provider
