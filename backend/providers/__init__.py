@@ -27,6 +27,7 @@ PROVIDERS: dict[ProviderKind, str] = {
     ProviderKind.AZURE: "backend.providers.azure:AzureProvider",
     ProviderKind.HF_LOCAL: "backend.providers.hf_local:LocalProvider",
     ProviderKind.HF_INFERENCE: "backend.providers.hf_inference:InferenceProvider",
+    ProviderKind.HF_JOBS: "backend.providers.hf_jobs:HFJobsProvider",
 }
 #: The provider a command uses when nothing else says (`jobs import`, `chat` with a bare model name).
 DEFAULT_KIND = ProviderKind.OPENAI

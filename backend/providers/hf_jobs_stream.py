@@ -1,0 +1,140 @@
+"""A Hugging Face Job's log stream, turned back into the local trainer's events file.
+
+Each job has a mirror folder (``data/hf-jobs/<job id>``) laid out as a local run folder: ``events.jsonl`` holds
+the events the job printed (``FTS-EVENT`` lines, renumbered so that a resumed run's second remote job continues
+the first's sequence), ``pushed.jsonl`` what it pushed, ``output.log`` its last other lines. So the monitor, the
+charts and the store read a cloud run through the very code that reads a local one (``status.RunView``).
+
+A ``Follower`` thread per job reads ``fetch_job_logs(follow=True)``, which replays the whole log from its start:
+events already mirrored are skipped by their remote sequence number, so a restarted app catches up on what it
+missed and never doubles anything. One process at a time follows a job (a file lock); the others only read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from backend import paths
+from backend.training import events as ev
+from backend.training.cloud import EVENT, PUSHED
+from backend.training.spec import RunFolder
+
+log = logging.getLogger(__name__)
+_KEPT_LINES = 200  # of other output, for a failure's last words
+
+
+def mirror_dir(job_id: str) -> Path:
+    return paths.data_dir() / "hf-jobs" / job_id
+
+
+class Mirror:
+    """Appends what a job's log says to its mirror folder; safe from several threads of one process."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = RunFolder(folder)
+        self.folder.path.mkdir(parents=True, exist_ok=True)
+        self.pushed_file = self.folder.path / "pushed.jsonl"
+        self._lock = threading.Lock()
+        self._seen: dict[str, int] = {}  # remote job id -> last remote seq mirrored
+        self._count = 0
+        for event in ev.read_events(self.folder.events):
+            self._count += 1
+            remote = getattr(event, "remote_job", None)
+            if remote is not None:
+                self._seen[remote] = max(self._seen.get(remote, -1), getattr(event, "remote_seq", -1))
+        self._other: list[str] = []
+
+    def ingest(self, remote_id: str, line: str) -> None:
+        line = line.rstrip("\n")
+        with self._lock:
+            if line.startswith(EVENT):
+                try:
+                    event = json.loads(line[len(EVENT):])
+                    seq = int(event["seq"])
+                except (ValueError, KeyError, TypeError):
+                    return
+                if seq <= self._seen.get(remote_id, -1):
+                    return  # mirrored before (a replayed log)
+                self._seen[remote_id] = seq
+                event.update(seq=self._count, remote_seq=seq, remote_job=remote_id)
+                self._count += 1
+                self._append(self.folder.events, event)
+            elif line.startswith(PUSHED):
+                try:
+                    pushed = json.loads(line[len(PUSHED):])
+                except ValueError:
+                    return
+                pushed["remote_job"] = remote_id
+                if pushed not in self.pushed():
+                    self._append(self.pushed_file, pushed)
+            elif line.strip():
+                self._other = (self._other + [line])[-_KEPT_LINES:]
+                with open(self.folder.output, "w", encoding="utf-8") as file:
+                    file.write("\n".join(self._other) + "\n")
+
+    def note(self, type: str, message: str, **fields) -> None:
+        """An event of the app's own about this job (a budget stop), in the same file."""
+        with self._lock:
+            self._append(self.folder.events, {"seq": self._count, "time": time.time(), "type": type,
+                                              "message": message, **fields})
+            self._count += 1
+
+    @staticmethod
+    def _append(path: Path, value: dict) -> None:
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(json.dumps(value, separators=(",", ":")) + "\n")
+
+    def pushed(self) -> list[dict]:
+        try:
+            lines = self.pushed_file.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+class Follower(threading.Thread):
+    """Follows one remote job's log into its mirror until the job ends (or this process does)."""
+
+    def __init__(self, mirror: Mirror, remote_id: str, fetch):
+        super().__init__(daemon=True, name=f"hf-job-log-{remote_id}")
+        self.mirror, self.remote_id, self.fetch = mirror, remote_id, fetch
+        self.ended = threading.Event()
+        self.error: str | None = None
+
+    def run(self) -> None:
+        lock = FileLock(str(self.mirror.folder.path / "follow.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:  # another process follows it: its mirror is ours to read
+            self.ended.set()
+            return
+        try:
+            for line in self.fetch(self.remote_id):
+                self.mirror.ingest(self.remote_id, line)
+        except Exception as exc:  # noqa: BLE001 - the next poll starts another follower
+            self.error = str(exc)
+            log.warning("log stream of job %s ended: %s", self.remote_id, exc)
+        finally:
+            lock.release()
+            self.ended.set()
+
+
+_followers: dict[tuple[str, str], Follower] = {}
+_guard = threading.Lock()
+
+
+def follow(job_id: str, remote_id: str, fetch) -> Follower:
+    """The live follower of ``remote_id``'s log into ``job_id``'s mirror, started when there is none."""
+    with _guard:
+        current = _followers.get((job_id, remote_id))
+        if current is None or current.ended.is_set():
+            current = Follower(Mirror(mirror_dir(job_id)), remote_id, fetch)
+            _followers[(job_id, remote_id)] = current
+            current.start()
+        return current
