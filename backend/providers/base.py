@@ -89,6 +89,8 @@ class ProviderBase:
     ranges_named: ClassVar[str | None] = None
     recommended_model: ClassVar[str | None] = None  # the hosted model page preselects it
     runs_local_folders: ClassVar[bool] = False  # `chat --model FOLDER`, the playground's "Choose a folder"
+    #: Trains on hardware rented by the hour: the options ``flavor``, ``timeout_seconds`` and ``budget_usd`` apply.
+    rents_hardware: ClassVar[bool] = False
     model_id_prompt: ClassVar[str | None] = None  # the playground's "Hub model…" entry
     #: Seconds after a create request was sent that it may still land (0: creates synchronously).
     create_in_flight_seconds: float = 0.0

@@ -61,6 +61,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     hyperparameter_ranges = bounds.LOCAL
     ranges_named = bounds.LOCAL_NAMED
     create_in_flight_seconds = 120.0
+    rents_hardware = True
 
     def __init__(self, account: Account | None = None, secret: str | None = None):
         super().__init__(account, secret)

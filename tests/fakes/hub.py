@@ -173,7 +173,9 @@ class FakeHub:
                 if parts[0] == "api" and len(parts) > 4 and parts[4] == "tree":
                     return self._listing(files, "/".join(parts[6:]), head)
                 if parts[0] == "api":
-                    info = {"id": repo, "modelId": repo, "sha": COMMIT, "private": hub.created[repo].get("visibility") == "private" or bool(hub.created[repo].get("private")),
+                    request = hub.created[repo]
+                    private = request.get("visibility") == "private" or bool(request.get("private"))
+                    info = {"id": repo, "modelId": repo, "sha": COMMIT, "private": private,
                             "siblings": [{"rfilename": name} for name in sorted(files)]}
                     return self._json(200, info, head)
                 body = files.get("/".join(parts[4:]))
