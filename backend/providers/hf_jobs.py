@@ -280,7 +280,8 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
             update["fine_tuned_model"] = job.metadata.get("output_repo")
         if status is JobStatus.FAILED:
             errors = [e.message for e in events if e.type == ev.ERROR]
-            update["error"] = errors[-1] if errors else (info.status.message or "The job ended with an error.")
+            update["error"] = errors[-1] if errors else _failure(info.status.message, Mirror(job.run_dir)
+                                                                  if job.run_dir else None)
         running = info.durations.running_secs if info.durations and info.durations.running_secs is not None else None
         if running is None and info.started_at:
             end = info.finished_at or datetime.now(timezone.utc)
@@ -393,6 +394,19 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         metadata = {**job.metadata, "spent_before": job.metadata.get("cost_usd", "0"), "budget_stopped": ""}
         Mirror(job.run_dir).note(ev.PHASE, f"Resuming from the checkpoint of step {max(steps)}", phase="starting")
         return self._run(job.model_copy(update={"metadata": metadata}), data_repo, resume_step=max(steps))
+
+
+def _failure(message: str | None, mirror: Mirror | None) -> str:
+    """A job that failed without the trainer saying why (before training started: the image, the installs, the
+    data download), in a sentence from the last error line of its log."""
+    said = (mirror.last_error() if mirror else None) or ""
+    where = f" ({message})" if message else ""
+    if message and "timeout" in message.lower():
+        return ("Hugging Face stopped the job at its timeout. Resume it from its last pushed checkpoint, with a "
+                "longer timeout if needed.")
+    if said:
+        return f"The job on Hugging Face failed{where}: {said}"
+    return f"The job on Hugging Face ended with an error{where}; its log says no more."
 
 
 def _float(value) -> float | None:

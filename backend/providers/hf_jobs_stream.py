@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -26,7 +27,9 @@ from backend.training.cloud import EVENT, PUSHED
 from backend.training.spec import RunFolder
 
 log = logging.getLogger(__name__)
-_KEPT_LINES = 200  # of other output, for a failure's last words
+_KEPT_LINES = 200
+#: A line of plain output that says what failed: ``SomeError: ...`` (a traceback's last line) or ``ERROR: ...`` (pip).
+_ERROR_LINE = re.compile(r"\b(?:[A-Z]\w*(?:Error|Exception)|ERROR|Killed)\b:?.*")  # of other output, for a failure's last words
 
 
 def mirror_dir(job_id: str) -> Path:
@@ -48,7 +51,10 @@ class Mirror:
             remote = getattr(event, "remote_job", None)
             if remote is not None:
                 self._seen[remote] = max(self._seen.get(remote, -1), getattr(event, "remote_seq", -1))
-        self._other: list[str] = []
+        try:  # a restarted app keeps the last words it mirrored before
+            self._other = self.folder.output.read_text(encoding="utf-8").splitlines()[-_KEPT_LINES:]
+        except FileNotFoundError:
+            self._other = []
 
     def ingest(self, remote_id: str, line: str) -> None:
         line = line.rstrip("\n")
@@ -89,6 +95,14 @@ class Mirror:
     def _append(path: Path, value: dict) -> None:
         with open(path, "a", encoding="utf-8") as file:
             file.write(json.dumps(value, separators=(",", ":")) + "\n")
+
+    def last_error(self) -> str | None:
+        """The last line of the job's other output that names an error (a traceback's last line, say), if any."""
+        for line in reversed(self._other):
+            found = _ERROR_LINE.search(line)
+            if found:
+                return found.group(0).strip()[:500]
+        return None
 
     def pushed(self) -> list[dict]:
         try:

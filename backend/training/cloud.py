@@ -53,9 +53,6 @@ class _Relay(threading.Thread):
 
 def main(source: str | Path, work: str | Path) -> int:
     """Train the run found in ``source`` (the downloaded data repo) in ``work``; return the exit code."""
-    from huggingface_hub import snapshot_download
-
-    from backend.hub import MODEL_FILES
     from backend.models import Account, AccountKind
     from backend.training import push
     from backend.training.runner import train
@@ -77,18 +74,12 @@ def main(source: str | Path, work: str | Path) -> int:
                 return
             _say(PUSHED, {"path": path_in_repo, "repo": output, **facts})
 
-    spec = folder.read_spec()
-    print(f"Downloading {spec.config.base_model}", flush=True)
-    spec.model_path = snapshot_download(spec.config.base_model, token=token, allow_patterns=MODEL_FILES)
-    folder.write_spec(spec)
-    resume_step = os.environ.get(RESUME_STEP)
-    if resume_step:
-        where = f"checkpoints/checkpoint-{int(resume_step)}"
-        print(f"Downloading {where} of {output}", flush=True)
-        snapshot_download(output, token=token, allow_patterns=[f"{where}/*"], local_dir=str(folder.path))
     relay = _Relay(folder, push_one)
     relay.start()
     try:
+        resume_step = _prepare(folder, output, token)
+        if resume_step is None:
+            return 1  # said in the log, as an error event
         code = train(folder.path, resume=bool(resume_step))
     finally:
         relay.done.set()
@@ -96,6 +87,43 @@ def main(source: str | Path, work: str | Path) -> int:
     if folder.final.is_dir():
         push_one(folder.final, "", final=True)
     return code
+
+
+def _prepare(folder: RunFolder, output: str, token: str | None) -> int | None:
+    """Download the base model (and the checkpoint to resume from) before training; return the step to resume from
+    (0: none), or None after saying in an ``error`` event why the job cannot train (so the job fails with a
+    sentence, not a traceback)."""
+    from huggingface_hub import snapshot_download
+
+    from backend import hub
+    from backend.hub import MODEL_FILES
+    from backend.training.runner import plain_sentence
+
+    events = ev.EventLog(folder.events)
+    doing, name = "model", "the run"
+    try:
+        spec = folder.read_spec()
+        name = spec.config.base_model
+        events.emit(ev.PHASE, f"Downloading {name}", phase="downloading")
+        spec.model_path = snapshot_download(name, token=token, allow_patterns=MODEL_FILES)
+        folder.write_spec(spec)
+        resume_step = int(os.environ.get(RESUME_STEP) or 0)
+        if resume_step:
+            where = f"checkpoints/checkpoint-{resume_step}"
+            doing, name = "push", output
+            events.emit(ev.PHASE, f"Downloading {where} of {output}", phase="downloading")
+            snapshot_download(output, token=token, allow_patterns=[f"{where}/*"], local_dir=str(folder.path))
+            if not (folder.path / where).is_dir():
+                raise FileNotFoundError(f"{output} holds no {where} to resume from.")
+        return resume_step
+    except Exception as exc:  # noqa: BLE001 - every failure before training is said in the log
+        said = hub.hub_error(exc, subject=doing, name=name)
+        sentence = plain_sentence(said) if said is not exc else f"The job could not start training: {exc}"
+        events.emit(ev.ERROR, sentence, level="error")
+        events.emit(ev.FINISHED, sentence, status="failed", level="error")
+        return None
+    finally:
+        events.close()
 
 
 if __name__ == "__main__":  # python -m backend.training.cloud SOURCE WORK

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from backend.providers.hf_jobs_stream import _followers
+
 from backend.models import Account, AccountKind, ProviderKind, TrainingConfig
 from tests.fakes.hub import GOOD_TOKEN, FakeHub
 from tests.local.conftest import QUICK, write_jsonl
@@ -32,3 +34,14 @@ def cloud_config(account_id: str, data, **options) -> TrainingConfig:
 @pytest.fixture
 def chats(tmp_path):
     return write_jsonl(tmp_path / "chats.jsonl", sample_chats(40))
+
+
+def settle(provider, job, hub):
+    """The job once the fake's process has ended and its whole log is mirrored."""
+    hub.jobs.wait(job.remote_id)
+    job = provider.get_job(job)
+    follower = _followers.get((job.id, job.remote_id))
+    if follower is not None:
+        follower.ended.wait(60)
+    provider._asked.clear()
+    return provider.get_job(job)

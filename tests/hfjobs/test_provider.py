@@ -7,20 +7,8 @@ import pytest
 from backend.launch import launch
 from backend.models import JobStatus
 from backend.providers import open_provider
-from backend.providers.hf_jobs_stream import _followers
 from backend.store import JobStore
-from tests.hfjobs.conftest import cloud_config
-
-
-def settle(provider, job, hub):
-    """The job once the fake's process has ended and its whole log is mirrored."""
-    hub.jobs.wait(job.remote_id)
-    job = provider.get_job(job)
-    follower = _followers.get((job.id, job.remote_id))
-    if follower is not None:
-        follower.ended.wait(60)
-    provider._asked.clear()
-    return provider.get_job(job)
+from tests.hfjobs.conftest import cloud_config, settle
 
 
 @pytest.mark.slow
