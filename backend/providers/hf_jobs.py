@@ -275,12 +275,12 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
             update["step"] = stepped[-1].step
             update["total_steps"] = next((e.total_steps for e in reversed(stepped) if e.total_steps), None)
         metadata = dict(job.metadata)
-        pushed = Mirror(job.run_dir).pushed() if job.run_dir else []
+        pushed = Mirror.at(job.run_dir).pushed() if job.run_dir else []
         if status is JobStatus.SUCCEEDED and any(p.get("final") and not p.get("error") for p in pushed):
             update["fine_tuned_model"] = job.metadata.get("output_repo")
         if status is JobStatus.FAILED:
             errors = [e.message for e in events if e.type == ev.ERROR]
-            update["error"] = errors[-1] if errors else _failure(info.status.message, Mirror(job.run_dir)
+            update["error"] = errors[-1] if errors else _failure(info.status.message, Mirror.at(job.run_dir)
                                                                   if job.run_dir else None)
         running = info.durations.running_secs if info.durations and info.durations.running_secs is not None else None
         if running is None and info.started_at:
@@ -305,7 +305,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
             return job
         message = (f"Stopped by the budget: the spend ({money(cost)}) would pass the budget of {money(budget)}. "
                    "The last pushed checkpoint is kept; resume to go on.")
-        Mirror(job.run_dir).note(ev.WARNING, message, level="warning")
+        Mirror.at(job.run_dir).note(ev.WARNING, message, level="warning")
         self.api().cancel_job(job_id=job.remote_id, namespace=job.metadata.get("namespace") or self.user())
         return job.model_copy(update={"metadata": {**job.metadata, "budget_stopped": "1"}})
 
@@ -337,7 +337,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     def list_checkpoints(self, job: Job) -> list[Checkpoint]:
         """The checkpoints the job pushed (each a folder of the output repo), and the final adapter."""
         found = []
-        for pushed in Mirror(job.run_dir).pushed() if job.run_dir else []:
+        for pushed in Mirror.at(job.run_dir).pushed() if job.run_dir else []:
             if pushed.get("error"):
                 continue
             step = int(pushed.get("step") or 0)
@@ -392,7 +392,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         if not data_repo:
             raise InvalidInput("This job was not started by Fine-Tune Studio, so it cannot be resumed here.")
         metadata = {**job.metadata, "spent_before": job.metadata.get("cost_usd", "0"), "budget_stopped": ""}
-        Mirror(job.run_dir).note(ev.PHASE, f"Resuming from the checkpoint of step {max(steps)}", phase="starting")
+        Mirror.at(job.run_dir).note(ev.PHASE, f"Resuming from the checkpoint of step {max(steps)}", phase="starting")
         return self._run(job.model_copy(update={"metadata": metadata}), data_repo, resume_step=max(steps))
 
 

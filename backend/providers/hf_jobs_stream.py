@@ -36,6 +36,10 @@ def mirror_dir(job_id: str) -> Path:
     return paths.data_dir() / "hf-jobs" / job_id
 
 
+_guard = threading.RLock()
+_mirrors: dict[str, Mirror] = {}
+
+
 class Mirror:
     """Appends what a job's log says to its mirror folder; safe from several threads of one process."""
 
@@ -46,19 +50,43 @@ class Mirror:
         self._lock = threading.Lock()
         self._seen: dict[str, int] = {}  # remote job id -> last remote seq mirrored
         self._count = 0
-        for event in ev.read_events(self.folder.events):
-            self._count += 1
-            remote = getattr(event, "remote_job", None)
-            if remote is not None:
-                self._seen[remote] = max(self._seen.get(remote, -1), getattr(event, "remote_seq", -1))
+        self._size = -1  # of the events file when last counted: another writer (process) changes it
         try:  # a restarted app keeps the last words it mirrored before
             self._other = self.folder.output.read_text(encoding="utf-8").splitlines()[-_KEPT_LINES:]
         except FileNotFoundError:
             self._other = []
 
+    @classmethod
+    def at(cls, folder: Path | str) -> Mirror:
+        """The one mirror of ``folder`` in this process (its follower and the provider's own notes share it, so
+        sequence numbers never repeat)."""
+        key = str(Path(folder).resolve())
+        with _guard:
+            found = _mirrors.get(key)
+            if found is None:
+                found = _mirrors[key] = cls(folder)
+            return found
+
+    def _sync(self) -> None:
+        """Count the events file again when someone else wrote to it since (called under the lock)."""
+        try:
+            size = self.folder.events.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size == self._size:
+            return
+        self._count, self._seen = 0, {}
+        for event in ev.read_events(self.folder.events):
+            self._count += 1
+            remote = getattr(event, "remote_job", None)
+            if remote is not None:
+                self._seen[remote] = max(self._seen.get(remote, -1), getattr(event, "remote_seq", -1))
+        self._size = size
+
     def ingest(self, remote_id: str, line: str) -> None:
         line = line.rstrip("\n")
         with self._lock:
+            self._sync()
             if line.startswith(EVENT):
                 try:
                     event = json.loads(line[len(EVENT):])
@@ -70,7 +98,7 @@ class Mirror:
                 self._seen[remote_id] = seq
                 event.update(seq=self._count, remote_seq=seq, remote_job=remote_id)
                 self._count += 1
-                self._append(self.folder.events, event)
+                self._append_event(event)
             elif line.startswith(PUSHED):
                 try:
                     pushed = json.loads(line[len(PUSHED):])
@@ -87,9 +115,13 @@ class Mirror:
     def note(self, type: str, message: str, **fields) -> None:
         """An event of the app's own about this job (a budget stop), in the same file."""
         with self._lock:
-            self._append(self.folder.events, {"seq": self._count, "time": time.time(), "type": type,
-                                              "message": message, **fields})
+            self._sync()
+            self._append_event({"seq": self._count, "time": time.time(), "type": type, "message": message, **fields})
             self._count += 1
+
+    def _append_event(self, event: dict) -> None:
+        self._append(self.folder.events, event)
+        self._size = self.folder.events.stat().st_size
 
     @staticmethod
     def _append(path: Path, value: dict) -> None:
@@ -140,7 +172,6 @@ class Follower(threading.Thread):
 
 
 _followers: dict[tuple[str, str], Follower] = {}
-_guard = threading.Lock()
 
 
 def follow(job_id: str, remote_id: str, fetch) -> Follower:
@@ -148,7 +179,7 @@ def follow(job_id: str, remote_id: str, fetch) -> Follower:
     with _guard:
         current = _followers.get((job_id, remote_id))
         if current is None or current.ended.is_set():
-            current = Follower(Mirror(mirror_dir(job_id)), remote_id, fetch)
+            current = Follower(Mirror.at(mirror_dir(job_id)), remote_id, fetch)
             _followers[(job_id, remote_id)] = current
             current.start()
         return current
