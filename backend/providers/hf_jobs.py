@@ -69,6 +69,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         self._asked: dict[str, tuple[float, object]] = {}
         self._resources_at: dict[str, float] = {}
         self._user: str | None = None
+        self._flavors: tuple[float, list[Flavor]] | None = None
 
     # the Hub
     def api(self):
@@ -113,12 +114,17 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         return f"Connected as {self.user()}; Hugging Face Jobs bill this account."
 
     def flavors(self) -> list[Flavor]:
-        """The hardware ``list_jobs_hardware`` offers now, with live prices, cheapest first."""
+        """The hardware ``list_jobs_hardware`` offers now, with live prices, cheapest first (asked again after a
+        minute: prices are live, but a chooser or an import asks for each flavor)."""
+        if self._flavors and time.monotonic() - self._flavors[0] < 60.0:
+            return self._flavors[1]
         try:
             infos = self.api().list_jobs_hardware()
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, "listing the hardware") from exc
-        return sorted((Flavor.from_info(info) for info in infos), key=lambda f: f.price_per_hour)
+        found = sorted((Flavor.from_info(info) for info in infos), key=lambda f: f.price_per_hour)
+        self._flavors = (time.monotonic(), found)
+        return found
 
     def flavor(self, name: str) -> Flavor:
         found = next((f for f in self.flavors() if f.name == name), None)
@@ -264,8 +270,9 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     def _apply(self, job: Job, info) -> Job:
         stage = str(info.status.stage.value if hasattr(info.status.stage, "value") else info.status.stage)
         status = _STAGES.get(stage, JobStatus.UNKNOWN)
-        if job.run_dir and status.is_active:
-            follow(job.id, job.remote_id, self._fetch_logs(job))
+        if job.run_dir and (status.is_active or not Mirror.at(job.run_dir).caught_up(job.remote_id)):
+            # live, or once more after the end: catching up on what the app missed (a restart, a cut stream)
+            follow(job.id, job.remote_id, self._fetch_logs(job), ended=not status.is_active)
         view = RunView(job.run_dir) if job.run_dir else None
         events = view.events if view else []
         update: dict = {"status": status, "status_raw": stage, "updated_at": datetime.now(timezone.utc),
@@ -348,10 +355,18 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
 
     def list_jobs(self) -> Iterator[Job]:
         """Jobs on the account (import): ours keep their mirror; others are shown read-only."""
-        for info in self.api().list_jobs(namespace=self.user()):
-            yield self._imported(info)
+        try:
+            infos = list(self.api().list_jobs(namespace=self.user()))
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, "listing the jobs") from exc
+        runs: dict[str, list] = {}  # one run: its remote jobs (a resumed run has several), oldest first
+        for info in sorted(infos, key=lambda i: i.created_at or datetime.min.replace(tzinfo=timezone.utc)):
+            runs.setdefault((info.labels or {}).get("fts_job") or info.id, []).append(info)
+        for run in sorted(runs.values(), key=lambda r: r[-1].created_at or datetime.min.replace(tzinfo=timezone.utc),
+                          reverse=True):
+            yield self._imported(run[-1], earlier=[i.id for i in run[:-1]])
 
-    def _imported(self, info) -> Job:
+    def _imported(self, info, earlier: list[str] = ()) -> Job:
         labels = info.labels or {}
         ours = "fts_job" in labels
         env = info.environment or {}
@@ -361,10 +376,19 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
                   metadata={k: v for k, v in {LAUNCH_KEY: labels.get(LAUNCH_KEY), "namespace": info.owner.name,
                                               "output_repo": env.get("FTS_OUTPUT_REPO"), "flavor": info.flavor,
                                               "data_repo": env.get("FTS_DATA_REPO"), "job_url": info.url,
-                                              "read_only": None if ours else "1"}.items() if v})
+                                              "read_only": None if ours else "1",
+                                              "remote_jobs": ",".join([*earlier, info.id]) if ours else None,
+                                              "price_per_hour": self._price(info.flavor)}.items() if v})
         if ours:
             job = job.model_copy(update={"run_dir": str(mirror_dir(job.id))})
         return self._apply(job, info)
+
+    def _price(self, flavor: str | None) -> str | None:
+        """A flavor's price per hour today (for the cost of a job started elsewhere), None where unknown."""
+        try:
+            return str(self.flavor(flavor).price_per_hour) if flavor else None
+        except Exception:  # noqa: BLE001 - the cost is a nicety of an imported job
+            return None
 
     # control
     def cancel(self, job: Job) -> Job:

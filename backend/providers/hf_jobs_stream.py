@@ -128,6 +128,17 @@ class Mirror:
         with open(path, "a", encoding="utf-8") as file:
             file.write(json.dumps(value, separators=(",", ":")) + "\n")
 
+    def read_to_end(self, remote_id: str) -> None:
+        """Note that the whole log of ``remote_id`` is mirrored (a stream opened after the job ended was read to
+        its end), so the app never asks for it again."""
+        (self.folder.path / f"read-{remote_id}").touch()
+
+    def caught_up(self, remote_id: str) -> bool:
+        """Whether the whole log of ended job ``remote_id`` is mirrored. False sends the app (a restarted one, or
+        one whose live stream was cut) back to the log, which replays from the start; the replay doubles nothing.
+        No clock is compared: only a stream opened after the job ended is known to hold everything."""
+        return (self.folder.path / f"read-{remote_id}").exists()
+
     def last_error(self) -> str | None:
         """The last line of the job's other output that names an error (a traceback's last line, say), if any."""
         for line in reversed(self._other):
@@ -147,9 +158,9 @@ class Mirror:
 class Follower(threading.Thread):
     """Follows one remote job's log into its mirror until the job ends (or this process does)."""
 
-    def __init__(self, mirror: Mirror, remote_id: str, fetch):
+    def __init__(self, mirror: Mirror, remote_id: str, fetch, after_end: bool = False):
         super().__init__(daemon=True, name=f"hf-job-log-{remote_id}")
-        self.mirror, self.remote_id, self.fetch = mirror, remote_id, fetch
+        self.mirror, self.remote_id, self.fetch, self.after_end = mirror, remote_id, fetch, after_end
         self.ended = threading.Event()
         self.error: str | None = None
 
@@ -163,6 +174,8 @@ class Follower(threading.Thread):
         try:
             for line in self.fetch(self.remote_id):
                 self.mirror.ingest(self.remote_id, line)
+            if self.after_end:
+                self.mirror.read_to_end(self.remote_id)
         except Exception as exc:  # noqa: BLE001 - the next poll starts another follower
             self.error = str(exc)
             log.warning("log stream of job %s ended: %s", self.remote_id, exc)
@@ -174,12 +187,13 @@ class Follower(threading.Thread):
 _followers: dict[tuple[str, str], Follower] = {}
 
 
-def follow(job_id: str, remote_id: str, fetch) -> Follower:
-    """The live follower of ``remote_id``'s log into ``job_id``'s mirror, started when there is none."""
+def follow(job_id: str, remote_id: str, fetch, *, ended: bool = False) -> Follower:
+    """The follower of ``remote_id``'s log into ``job_id``'s mirror, started when there is none (``ended``: the job
+    had ended when it was asked for, so its stream holds the whole log)."""
     with _guard:
         current = _followers.get((job_id, remote_id))
         if current is None or current.ended.is_set():
-            current = Follower(Mirror.at(mirror_dir(job_id)), remote_id, fetch)
+            current = Follower(Mirror.at(mirror_dir(job_id)), remote_id, fetch, after_end=ended)
             _followers[(job_id, remote_id)] = current
             current.start()
         return current

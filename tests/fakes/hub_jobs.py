@@ -36,6 +36,21 @@ HARDWARE = [  # the shape list_jobs_hardware reads (camelCase), prices per minut
      "accelerator": {"type": "gpu", "model": "H200", "quantity": "1", "vram": "141 GB", "manufacturer": "Nvidia"},
      "unitCostMicroUSD": 83333, "unitCostUSD": 0.083333, "unitLabel": "minute"},
 ]
+#: A job's command that stands in for training: it prints ``FTS_LINES`` metric events as the trainer's relay does
+#: (``FTS-EVENT {json}``, with the wall time it printed each at), one every ``FTS_EVERY`` seconds, and waits for
+#: the file ``FTS_GATE`` (when set) before the second half. For tests of the log pipeline, not of training.
+EMITTER = """\
+import json, os, pathlib, sys, time
+lines, every, gate = int(os.environ.get("FTS_LINES", "10")), float(os.environ.get("FTS_EVERY", "0")), os.environ.get("FTS_GATE")
+for seq in range(lines):
+    if gate and seq == lines // 2:
+        while not pathlib.Path(gate).exists():
+            time.sleep(0.05)
+    event = {"seq": seq, "time": time.time(), "type": "log", "step": seq + 1, "total_steps": lines,
+             "loss": 2.0 / (seq + 1)}
+    print("FTS-EVENT " + json.dumps(event, separators=(",", ":")), flush=True)
+    time.sleep(every)
+"""
 GRACE_SECONDS = 10.0  # between SIGTERM and SIGKILL on cancel
 
 
