@@ -51,6 +51,14 @@ class _Relay(threading.Thread):
                 self.push(Path(event.checkpoint), f"checkpoints/checkpoint-{event.step}", step=event.step)
 
 
+def _name_base(config: Path, base_model: str) -> None:
+    """Name the base model by its Hub id in a pushed adapter (the trainer wrote this job's download path)."""
+    if config.is_file():
+        values = json.loads(config.read_text(encoding="utf-8"))
+        values["base_model_name_or_path"] = base_model
+        config.write_text(json.dumps(values, indent=2), encoding="utf-8")
+
+
 def main(source: str | Path, work: str | Path) -> int:
     """Train the run found in ``source`` (the downloaded data repo) in ``work``; return the exit code."""
     from backend.models import Account, AccountKind
@@ -67,6 +75,7 @@ def main(source: str | Path, work: str | Path) -> int:
     def push_one(local: Path, path_in_repo: str, **facts) -> None:
         with lock:  # one commit at a time: the final push waits for a checkpoint's
             try:
+                _name_base(local / "adapter_config.json", folder.read_spec().config.base_model)
                 push.push_folder(local, output, account=account, token=token, private=True, path_in_repo=path_in_repo,
                                  report=lambda *_: None, message=f"Fine-Tune Studio: {path_in_repo or 'trained model'}")
             except Exception as exc:  # noqa: BLE001 - training goes on; the log says what was not pushed

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from backend.launch import launch
-from backend.models import JobStatus
+from backend.models import ChatMessage, ChatParams, JobStatus
+from backend.providers.base import Chats, LoadsModel
+from backend.training.export import ExportRequest
 from backend.providers import open_provider
 from backend.store import JobStore
 from tests.hfjobs.conftest import cloud_config, settle
 
 
 @pytest.mark.slow
-def test_a_cloud_run_trains_through_the_job_log_and_pushes_its_adapter(cloud, chats):
+def test_a_cloud_run_trains_through_the_job_log_and_pushes_its_adapter_for_chat_and_export(cloud, chats, tmp_path):
     store = JobStore()
     config = cloud_config(cloud.account.id, chats)
     job = launch(config, store=store)
@@ -37,4 +41,19 @@ def test_a_cloud_run_trains_through_the_job_log_and_pushes_its_adapter(cloud, ch
     spec = cloud.jobs.created[0]
     assert spec["secrets"] == {"HF_TOKEN": cloud.token} and cloud.token not in str(spec["environment"])
     assert float(job.metadata["cost_usd"]) > 0
+    assert json.loads(pushed["adapter_config.json"])["base_model_name_or_path"] == "org/tiny"
+    store.save_job(job)
+
+    # Open in playground: the pushed adapter, downloaded with the account's token, loaded on its base here
+    refs = provider.job_models(job)
+    assert [r.kind for r in refs][0] == "fine-tuned" and refs[0].model == output
+    assert isinstance(provider, LoadsModel) and isinstance(provider, Chats)
+    loaded = provider.load(refs[0].model)
+    assert loaded.adapter is not None and (loaded.adapter / "adapter_config.json").is_file()
+    reply = "".join(provider.chat_stream(refs[0].model, [ChatMessage(role="user", content="Hi")],
+                                         ChatParams(max_tokens=4)))
+    assert isinstance(reply, str)
+    # Export: the local export merges the pushed adapter onto its base
+    exported = provider.export(job, ExportRequest(merged_dir=tmp_path / "merged"))
+    assert (exported.merged_dir / "config.json").is_file() and not (exported.merged_dir / "adapter_config.json").exists()
     store.close()
