@@ -64,7 +64,8 @@ def test_hub_chat_has_its_own_kind_and_old_conversations_still_open(tmp_path):
     conversation = open_conversation(saved)
     assert isinstance(conversation, Conversation)
     assert [p.model.provider for p in conversation.panes] == [ProviderKind.HF_INFERENCE, ProviderKind.OPENAI]
-    assert not providers.has(ProviderKind.HF_JOBS, Chats)  # hf-jobs is the cloud trainer now, never a chat pane
+    # hf-jobs is the cloud trainer now: it chats only with what its runs pushed (loaded here), named by its job refs
+    assert providers.has(ProviderKind.HF_JOBS, Chats) and not providers.provider_class(ProviderKind.HF_JOBS).model_id_prompt
 
 
 # -- facts and verbs ---------------------------------------------------------------------------------------
@@ -108,7 +109,8 @@ def test_optional_verbs_are_protocols_decided_from_the_class_and_checked_on_the_
     assert providers.has(ProviderKind.OPENAI, FindsLaunch) and not providers.has(ProviderKind.HF_LOCAL, FindsLaunch)
     assert providers.kinds(having=Trainer) == BUILT_IN[:3] + [ProviderKind.HF_JOBS]
     assert verbs(ProviderKind.HF_JOBS) == {"Trainer", "ChecksAccount", "Metrics", "Checkpoints", "ListsJobs",
-                                           "FindsLaunch", "Cancels", "StopsAndSaves", "Resumes"}
+                                           "FindsLaunch", "Cancels", "StopsAndSaves", "Resumes", "JobModels",
+                                           "LoadsModel", "Chats", "Exports"}
     assert providers.kinds(model_page=ModelPage.LOCAL) == [ProviderKind.HF_LOCAL, ProviderKind.HF_JOBS]
 
 
