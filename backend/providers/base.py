@@ -228,10 +228,17 @@ class WarmsUp(Protocol):
     def warm_up(self) -> None: ...
 
 
+@runtime_checkable
+class StatesFacts(Protocol):
+    def job_facts(self, job: Job) -> list[str]:
+        """A classmethod: lines the Jobs page shows under a job's status (cost so far, resource use), read from
+        the job's record alone (no network), so the page needs to know nothing of the provider."""
+
+
 #: Every optional verb, for tables and tests.
 VERBS: tuple[type, ...] = (Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels, Pauses,
                            Resumes, StopsAndSaves, DeletesModels, Exports, Deploys, PreviewsRequest, Chats,
-                           ListsChatModels, LoadsModel, JobModels, FromEnvironment, WarmsUp)
+                           ListsChatModels, LoadsModel, JobModels, FromEnvironment, WarmsUp, StatesFacts)
 
 
 def launched_jobs(provider: Any, job: Job) -> list[Job]:

@@ -27,7 +27,8 @@ from backend.providers import hf_jobs_script as script
 from backend.providers import hf_jobs_result as result
 from backend.providers.base import (LAUNCH_KEY, AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount,
                                     Exports, FindsLaunch, JobModels, ListsJobs, LoadsModel, Metrics, ModelPage,
-                                    PollCadence, ProviderBase, Resumes, StopsAndSaves, Trainer)
+                                    PollCadence, ProviderBase, Resumes, StatesFacts, StopsAndSaves,
+                                    Trainer)
 from backend.providers.hf_jobs_hardware import Flavor, money, timeout_for
 from backend.providers.hf_jobs_stream import Mirror, follow, mirror_dir
 from backend.training import events as ev
@@ -42,7 +43,7 @@ DEFAULT_FLAVOR = "a10g-small"
 
 
 class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels,
-                     StopsAndSaves, Resumes, JobModels, LoadsModel, Chats, Exports):
+                     StopsAndSaves, Resumes, JobModels, LoadsModel, Chats, Exports, StatesFacts):
     """Training on Hugging Face's machines. Stop and save is a cancel: the job gets SIGTERM, the trainer saves and
     pushes a checkpoint if the container lives long enough; resume starts a new remote job from the last pushed
     checkpoint, recorded on the same job."""
@@ -138,7 +139,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         return list(hub.SUGGESTED)
 
     # launch
-    def _facts(self, base_model: str):
+    def model_facts(self, base_model: str):
         """The base model's shape from its config files alone (a few KB from the Hub, no weights)."""
         from huggingface_hub import snapshot_download
 
@@ -157,7 +158,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
     def plan(self, config: TrainingConfig, summary: dict, flavor: Flavor):
         from backend.training.defaults import resolve
 
-        return resolve(config, self._facts(config.base_model), flavor.hardware(), examples=summary.get("examples"),
+        return resolve(config, self.model_facts(config.base_model), flavor.hardware(), examples=summary.get("examples"),
                        tokens=summary.get("tokens"), longest=summary.get("longest_tokens"),
                        has_validation=bool(summary.get("validation_examples")))
 
@@ -305,7 +306,7 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
 
     def _budget(self, job: Job) -> Job:
         """Cancel the job when the spend would pass the budget before the next check, and say so."""
-        budget = _float(job.metadata.get("budget_usd") or (job.config.get("options") or {}).get("budget_usd"))
+        budget = _budget_of(job)
         cost, price = _float(job.metadata.get("cost_usd")), _float(job.metadata.get("price_per_hour"))
         if not budget or cost is None or price is None or job.metadata.get("budget_stopped"):
             return job
@@ -420,6 +421,28 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         Mirror.at(job.run_dir).note(ev.PHASE, f"Resuming from the checkpoint of step {max(steps)}", phase="starting")
         return self._run(job.model_copy(update={"metadata": metadata}), data_repo, resume_step=max(steps))
 
+    @classmethod
+    def job_facts(cls, job: Job) -> list[str]:
+        """Cost so far (running time x the flavor's price, earlier remote jobs included), the budget, and the
+        last resource use ``fetch_job_metrics`` gave."""
+        m, lines = job.metadata, []
+        cost, price, budget = _float(m.get("cost_usd")), _float(m.get("price_per_hour")), _budget_of(job)
+        if cost is not None or price is not None:
+            line = f"Cost so far: {money(cost or 0.0)}"
+            line += f" on {m.get('flavor', 'Hugging Face')} at {money(price)}/hour" if price is not None else ""
+            line += f" · budget {money(budget)}" if budget else ""
+            lines.append(line)
+        figures = [f"CPU {float(m['cpu_percent']):.0f}%" if m.get("cpu_percent") else "",
+                   f"memory {int(m['memory_used_bytes']) / 2**30:.1f} GiB" if m.get("memory_used_bytes") else "",
+                   f"GPU {float(m['gpu_percent']):.0f}%" if m.get("gpu_percent") else "",
+                   f"GPU memory {int(m['gpu_memory_used_bytes']) / 2**30:.1f} GiB"
+                   if m.get("gpu_memory_used_bytes") else ""]
+        if any(figures):
+            lines.append("Resources: " + " · ".join(f for f in figures if f))
+        if m.get("output_url"):
+            lines.append(f"Results: {m['output_url']}")
+        return lines
+
     # after training: the pushed result, on this computer
     @classmethod
     def job_models(cls, job: Job) -> list[ModelRef]:
@@ -505,6 +528,11 @@ def _failure(message: str | None, mirror: Mirror | None) -> str:
     if said:
         return f"The job on Hugging Face failed{where}: {said}"
     return f"The job on Hugging Face ended with an error{where}; its log says no more."
+
+
+def _budget_of(job: Job) -> float | None:
+    """The job's budget in dollars: set on the job (a test, a later change) or in its launch options."""
+    return _float(job.metadata.get("budget_usd") or (job.config.get("options") or {}).get("budget_usd"))
 
 
 def _float(value) -> float | None:

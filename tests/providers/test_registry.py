@@ -110,7 +110,7 @@ def test_optional_verbs_are_protocols_decided_from_the_class_and_checked_on_the_
     assert providers.kinds(having=Trainer) == BUILT_IN[:3] + [ProviderKind.HF_JOBS]
     assert verbs(ProviderKind.HF_JOBS) == {"Trainer", "ChecksAccount", "Metrics", "Checkpoints", "ListsJobs",
                                            "FindsLaunch", "Cancels", "StopsAndSaves", "Resumes", "JobModels",
-                                           "LoadsModel", "Chats", "Exports"}
+                                           "LoadsModel", "Chats", "Exports", "StatesFacts"}
     assert providers.kinds(model_page=ModelPage.LOCAL) == [ProviderKind.HF_LOCAL, ProviderKind.HF_JOBS]
 
 

@@ -68,6 +68,8 @@ class JobDetail(QWidget):
         self.reason.setWordWrap(True)
         self.connection = _plain("")
         self.connection.setProperty("role", "warning")
+        self.facts = _plain("")  # the provider's own lines (cost so far, resources): control.job_facts
+        self.facts.setWordWrap(True)
 
         self.buttons: dict[str, QPushButton] = {}
         self._action_keys: dict[str, JobAction] = {}
@@ -147,6 +149,7 @@ class JobDetail(QWidget):
         layout.setContentsMargins(0, 8, 0, 0)  # flush with the jobs table above it
         layout.addLayout(header)
         layout.addWidget(self.reason)
+        layout.addWidget(self.facts)
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
         self.show_job(None)
@@ -168,6 +171,7 @@ class JobDetail(QWidget):
             self.title.setText("No job selected")
             self.status.setText(NO_JOB_HINT)
             self.reason.hide()
+            self.facts.hide()
             for button in self.buttons.values():
                 button.hide()
             self.settings.clear()
@@ -180,6 +184,9 @@ class JobDetail(QWidget):
         self.status.setStyleSheet(f"color: {STATUS_COLOURS[job.status]}")
         self.reason.setText(f"Reason: {job.error}" if job.error else "")
         self.reason.setVisible(bool(job.error))
+        facts = control.job_facts(job)
+        self.facts.setText("\n".join(facts))
+        self.facts.setVisible(bool(facts))
         offered = self.available(job, self.resumable)
         visible = {key: action in offered for key, action in self._action_keys.items()}
         visible.update(clone=bool(job.config) and not job.config.get("imported"), remove=True,
