@@ -221,12 +221,15 @@ class LocalModelPage(QWizardPage):
             self.rented = HardwareChooser()
             self.layout().insertWidget(self.layout().indexOf(self.computer), self.rented)
             self.rented.changed.connect(self._changed)
-        if self.rented is not None:
+        if self.rented is not None and self.rented.isHidden() == rents:
             self.rented.setVisible(rents)
-        self.computer.setVisible(not rents)
-        self.setSubTitle(("Fine-tune an open model on Hugging Face's hardware, billed to your account. "
-                          if rents else "Fine-tune an open model on this computer. ")
-                         + "Values left on “Auto” are chosen for your model, data and hardware.")
+        if self.computer.isHidden() != rents:
+            self.computer.setVisible(not rents)
+        subtitle = (("Fine-tune an open model on Hugging Face's hardware, billed to your account. " if rents else
+                     "Fine-tune an open model on this computer. ")
+                    + "Values left on “Auto” are chosen for your model, data and hardware.")
+        if self.subTitle() != subtitle:  # set only when it changes: the wizard lays itself out again
+            self.setSubTitle(subtitle)
         return self.rented if rents else None
 
     def isComplete(self) -> bool:
