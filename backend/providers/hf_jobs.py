@@ -21,8 +21,8 @@ from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFound, Refused, Unconfirmed
 from backend.log import register_secret
-from backend.models import (Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, Checkpoint, DataRefs, Job,
-                            JobEvent, JobStatus, MetricPoint, ModelRef, ProviderKind, TrainingConfig)
+from backend.models import (Account, AccountKind, BaseModelInfo, Checkpoint, DataRefs, Job,
+                            JobEvent, JobStatus, MetricPoint, ProviderKind, TrainingConfig)
 from backend.providers import hf_jobs_script as script
 from backend.providers import hf_jobs_result as result
 from backend.providers.base import (LAUNCH_KEY, AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount,
@@ -43,7 +43,7 @@ DEFAULT_FLAVOR = "a10g-small"
 
 
 class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels,
-                     StopsAndSaves, Resumes, JobModels, LoadsModel, Chats, Exports, StatesFacts):
+                     StopsAndSaves, Resumes, result.PushedResult, JobModels, LoadsModel, Chats, Exports, StatesFacts):
     """Training on Hugging Face's machines. Stop and save is a cancel: the job gets SIGTERM, the trainer saves and
     pushes a checkpoint if the container lives long enough; resume starts a new remote job from the last pushed
     checkpoint, recorded on the same job."""
@@ -442,79 +442,6 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         if m.get("output_url"):
             lines.append(f"Results: {m['output_url']}")
         return lines
-
-    # after training: the pushed result, on this computer
-    @classmethod
-    def job_models(cls, job: Job) -> list[ModelRef]:
-        """The pushed adapter, then the pushed checkpoints newest first (read from the mirror: no network)."""
-        if not job.run_dir:
-            return []
-        name = job.name or job.id[:8]
-        refs = []
-        for pushed in reversed(Mirror.at(job.run_dir).pushed()):
-            if pushed.get("error") or not pushed.get("repo"):
-                continue
-            model = result.ref(pushed["repo"], pushed.get("path") or "")
-            if any(r.model == model for r in refs):
-                continue
-            final = bool(pushed.get("final"))
-            refs.append(ModelRef(provider=cls.kind, account_id=job.account_id, model=model,
-                                 label=f"{name} (fine-tuned)" if final else f"{name} · checkpoint-{pushed.get('step')}",
-                                 kind="fine-tuned" if final else "checkpoint"))
-        return sorted(refs, key=lambda r: r.kind != "fine-tuned")
-
-    @classmethod
-    def base_model_ref(cls, job: Job) -> ModelRef | None:
-        return None  # the base runs on this computer through the local provider's own references
-
-    def _local(self, model: str, progress: ProgressFn | None, cancel: CancelToken | None) -> tuple[Path, Path]:
-        """(base folder, adapter folder) of a pushed result, downloaded to this computer as needed."""
-        repo, _path = result.split(model)
-        endpoint = (self.account.endpoint if self.account else None) or None
-        base_model = self._base_of(repo)
-        adapter = result.adapter(model, base_model, token=self.secret, endpoint=endpoint, progress=progress,
-                                 cancel=cancel)
-        return result.base(base_model, token=self.secret, endpoint=endpoint, progress=progress, cancel=cancel), adapter
-
-    def _base_of(self, repo: str) -> str:
-        from backend.store import JobStore
-
-        store = JobStore()
-        try:
-            job = next((j for j in store.list_jobs(provider=self.kind) if j.metadata.get("output_repo") == repo), None)
-        finally:
-            store.close()
-        if job is None or not job.base_model:
-            raise NotFound(f"No run of this app pushed “{repo}”, so its base model is unknown here.",
-                           hint="Import the job from the Jobs page first.")
-        return job.base_model
-
-    def load(self, model: str, *, adapter: str | None = None, progress: ProgressFn | None = None,
-             cancel: CancelToken | None = None):
-        """Download the pushed adapter and its base (once), and load them for local chat (``LoadsModel``)."""
-        from backend import local_chat
-
-        base, trained = self._local(model, progress, cancel)
-        return local_chat.load(str(base), str(trained), progress=progress, cancel=cancel)
-
-    def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
-                    cancel: CancelToken | None = None) -> Iterator[str]:
-        from backend import local_chat
-
-        base, trained = self._local(model, None, cancel)
-        return local_chat.stream_reply(str(base), messages, params, adapter=str(trained), cancel=cancel)
-
-    def export(self, job: Job, request, *, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
-        """The local export (merge, save, push, recipe) of the pushed adapter, downloaded to a local run folder."""
-        from backend.training.export import export_job
-
-        folder = result.run_folder(job, token=self.secret, endpoint=(self.account.endpoint if self.account else None)
-                                   or None, progress=progress, cancel=cancel)
-
-        def push_as():
-            return accounts.hub_push_account(request.account, preferred=job.account_id)
-
-        return export_job(folder, request, push_as=push_as, progress=progress, cancel=cancel)
 
 
 def _failure(message: str | None, mirror: Mirror | None) -> str:

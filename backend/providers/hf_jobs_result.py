@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
-from backend import hub, paths
+from backend import accounts, hub, paths
 from backend.cancel import CancelToken, ProgressFn
-from backend.errors import InvalidInput
+from backend.errors import InvalidInput, NotFound
 from backend.hub import MODEL_FILES
-from backend.models import Job
+from backend.models import ChatMessage, ChatParams, Job, ModelRef
+from backend.providers.hf_jobs_stream import Mirror
 from backend.training.spec import RunFolder
 
 SEPARATOR = "::"
@@ -90,3 +92,80 @@ def run_folder(job: Job, *, token: str | None, endpoint: str | None, progress: P
                       progress=progress, cancel=cancel)
     shutil.copytree(trained, folder.final, dirs_exist_ok=True)
     return folder
+
+
+class PushedResult:
+    """The verbs a cloud provider offers on what its runs pushed (``JobModels``, ``LoadsModel``, ``Chats``,
+    ``Exports``), mixed into ``HFJobsProvider``: it brings ``kind``, ``account`` and ``secret``."""
+
+    @classmethod
+    def job_models(cls, job: Job) -> list[ModelRef]:
+        """The pushed adapter, then the pushed checkpoints newest first (read from the mirror: no network)."""
+        if not job.run_dir:
+            return []
+        name = job.name or job.id[:8]
+        refs = []
+        for pushed in reversed(Mirror.at(job.run_dir).pushed()):
+            if pushed.get("error") or not pushed.get("repo"):
+                continue
+            model = ref(pushed["repo"], pushed.get("path") or "")
+            if any(r.model == model for r in refs):
+                continue
+            final = bool(pushed.get("final"))
+            refs.append(ModelRef(provider=cls.kind, account_id=job.account_id, model=model,
+                                 label=f"{name} (fine-tuned)" if final else f"{name} · checkpoint-{pushed.get('step')}",
+                                 kind="fine-tuned" if final else "checkpoint"))
+        return sorted(refs, key=lambda r: r.kind != "fine-tuned")
+
+    @classmethod
+    def base_model_ref(cls, job: Job) -> ModelRef | None:
+        return None  # the base runs on this computer through the local provider's own references
+
+    def _local(self, model: str, progress: ProgressFn | None, cancel: CancelToken | None) -> tuple[Path, Path]:
+        """(base folder, adapter folder) of a pushed result, downloaded to this computer as needed."""
+        repo, _path = split(model)
+        endpoint = (self.account.endpoint if self.account else None) or None
+        base_model = self._base_of(repo)
+        trained = adapter(model, base_model, token=self.secret, endpoint=endpoint, progress=progress, cancel=cancel)
+        return base(base_model, token=self.secret, endpoint=endpoint, progress=progress, cancel=cancel), trained
+
+    def _base_of(self, repo: str) -> str:
+        from backend.store import JobStore
+
+        store = JobStore()
+        try:
+            job = next((j for j in store.list_jobs(provider=self.kind) if j.metadata.get("output_repo") == repo), None)
+        finally:
+            store.close()
+        if job is None or not job.base_model:
+            raise NotFound(f"No run of this app pushed “{repo}”, so its base model is unknown here.",
+                           hint="Import the job from the Jobs page first.")
+        return job.base_model
+
+    def load(self, model: str, *, adapter: str | None = None, progress: ProgressFn | None = None,
+             cancel: CancelToken | None = None):
+        """Download the pushed adapter and its base (once), and load them for local chat (``LoadsModel``)."""
+        from backend import local_chat
+
+        base, trained = self._local(model, progress, cancel)
+        return local_chat.load(str(base), str(trained), progress=progress, cancel=cancel)
+
+    def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
+                    cancel: CancelToken | None = None) -> Iterator[str]:
+        from backend import local_chat
+
+        base, trained = self._local(model, None, cancel)
+        return local_chat.stream_reply(str(base), messages, params, adapter=str(trained), cancel=cancel)
+
+    def export(self, job: Job, request, *, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+        """The local export (merge, save, push, recipe) of the pushed adapter, downloaded to a local run folder."""
+        from backend.training.export import export_job
+
+        endpoint = (self.account.endpoint if self.account else None) or None
+        folder = run_folder(job, token=self.secret, endpoint=endpoint, progress=progress, cancel=cancel)
+
+        def push_as():
+            return accounts.hub_push_account(request.account, preferred=job.account_id)
+
+        return export_job(folder, request, push_as=push_as, progress=progress, cancel=cancel)
+
