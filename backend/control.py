@@ -101,6 +101,14 @@ def job_class(job: Job) -> type | None:
     return provider_class(job.provider) if job.provider in PROVIDERS else None
 
 
+def job_facts(job: Job) -> list[str]:
+    """What the job's provider says about it beyond its status (``StatesFacts``): cost so far, resources."""
+    from backend.providers.base import StatesFacts
+
+    provider_cls = job_class(job)
+    return provider_cls.job_facts(job) if _has(provider_cls, StatesFacts) else []
+
+
 def has_checkpoints(provider_cls: type | None) -> bool:
     """Whether the provider lists checkpoints (the Jobs page shows its Checkpoints tab)."""
     return _has(provider_cls, Checkpoints)

@@ -37,8 +37,9 @@ class PollPolicy:
     backoff_first: float = 5.0
     backoff_max: float = 300.0
     # A run on this computer, in any state: its events file costs nothing to read, and a short run can go
-    # from queued to finished within one ``waiting`` interval.
-    local: float = 1.0
+    # from queued to finished within one ``waiting`` interval. Half a second: a cloud run's mirrored log line reaches
+    # the chart within a second (benchmarks/hf_jobs_stream.py).
+    local: float = 0.5
 
     def interval(self, status: JobStatus, cadence: PollCadence = PollCadence.REMOTE) -> float:
         """Seconds until the next poll of a job in ``status`` whose provider polls at ``cadence`` (its class's

@@ -53,6 +53,10 @@ def register_create(jobs_subparsers) -> argparse.ArgumentParser:
                         "Azure has capacity, cheaper; developer: the cheapest, no guarantees")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="provider option (local training: lora_r=16, max_length=1024, ...); repeatable")
+    p.add_argument("--flavor", help="Hugging Face (cloud): the hardware, e.g. a10g-small (see the wizard's list)")
+    p.add_argument("--timeout", help="Hugging Face (cloud): stop the job after this long, e.g. 90m or 2h "
+                                     "(default: the estimate with a margin)")
+    p.add_argument("--budget", type=float, help="Hugging Face (cloud): cancel the job before it costs more (USD)")
     p.add_argument("--wait", action="store_true", help="follow the job until it finishes")
     p.add_argument("--poll", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(func=run_create)
@@ -74,6 +78,34 @@ def _auto(value: str | None, kind: type, field: str, provider: str):
         raise InvalidInput(f"{flag}: {who} allows {whole}{table[field].describe()}.") from None
 
 
+def _rented(args) -> dict:
+    """``--flavor``, ``--timeout`` and ``--budget`` as options, for a provider that rents hardware."""
+    given = {"flavor": getattr(args, "flavor", None), "timeout": getattr(args, "timeout", None),
+             "budget": getattr(args, "budget", None)}
+    if not any(v is not None for v in given.values()):
+        return {}
+    if not provider_class(args.provider).rents_hardware:
+        flags = ", ".join(f"--{k}" for k, v in given.items() if v is not None)
+        raise InvalidInput(f"{flags} apply only to training on rented hardware, not to {label(args.provider)}.")
+    options: dict = {}
+    if given["flavor"]:
+        options["flavor"] = given["flavor"]
+    if given["timeout"]:
+        text = str(given["timeout"]).strip().lower()
+        factor = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:], None)
+        try:
+            options["timeout_seconds"] = int(float(text[:-1] if factor else text) * (factor or 1))
+        except ValueError:
+            raise InvalidInput(f"--timeout {given['timeout']!r} is not a duration.", hint="For example: 90m or 2h") from None
+        if options["timeout_seconds"] < 60:
+            raise InvalidInput("--timeout must be at least a minute.")
+    if given["budget"] is not None:
+        if given["budget"] <= 0:
+            raise InvalidInput("--budget must be more than 0 dollars.")
+        options["budget_usd"] = given["budget"]
+    return options
+
+
 def build_config(args, account_id: str | None) -> TrainingConfig:
     options = {}
     for item in args.option:
@@ -88,6 +120,7 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
         if not provider_class(ProviderKind(args.provider)).training_types:
             raise InvalidInput(f"--training-type applies only to --provider azure, not {args.provider}.")
         options["training_type"] = args.training_type
+    options.update(_rented(args))
     beta = _auto(args.beta, float, "beta", args.provider)
     if beta is not None and args.method != "dpo":
         raise InvalidInput("--beta applies only to --method dpo.")

@@ -29,6 +29,7 @@ PROVIDERS: dict[ProviderKind, str] = {
     ProviderKind.HF_INFERENCE: "backend.providers.hf_inference:InferenceProvider",
     ProviderKind.HF_ENDPOINTS: "backend.providers.hf_endpoints:EndpointsProvider",
     ProviderKind.OLLAMA: "backend.providers.ollama:OllamaProvider",
+    ProviderKind.HF_JOBS: "backend.providers.hf_jobs:HFJobsProvider",
 }
 #: The provider a command uses when nothing else says (`jobs import`, `chat` with a bare model name).
 DEFAULT_KIND = ProviderKind.OPENAI

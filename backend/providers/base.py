@@ -109,6 +109,9 @@ class ProviderBase:
     #: Where the service can train, by the option value ``TrainingConfig.options["training_type"]`` holds (empty:
     #: the service has one way, nothing to choose).
     training_types: ClassVar[Mapping[str, TrainingTier]] = {}
+
+    #: Trains on hardware rented by the hour: the options ``flavor``, ``timeout_seconds`` and ``budget_usd`` apply.
+    rents_hardware: ClassVar[bool] = False
     model_id_prompt: ClassVar[str | None] = None  # the playground's "Hub model…" entry
     cost_kind: ClassVar[CostKind] = CostKind.TOKENS
     #: Where the training runs, for the review ("On OpenAI's servers."); empty: said from ``label``.
@@ -298,10 +301,17 @@ class WarmsUp(Protocol):
     def warm_up(self) -> None: ...
 
 
+@runtime_checkable
+class StatesFacts(Protocol):
+    def job_facts(self, job: Job) -> list[str]:
+        """A classmethod: lines the Jobs page shows under a job's status (cost so far, resource use), read from
+        the job's record alone (no network), so the page needs to know nothing of the provider."""
+
+
 #: Every optional verb, for tables and tests.
 VERBS: tuple[type, ...] = (Trainer, ChecksAccount, Metrics, Checkpoints, ListsJobs, FindsLaunch, Cancels, Pauses,
                            Resumes, StopsAndSaves, DeletesModels, Exports, Deploys, PreviewsRequest, Chats,
-                           Completes, CompletesBatch, ListsChatModels, LoadsModel, JobModels, FromEnvironment, WarmsUp)
+                           Completes, CompletesBatch, ListsChatModels, LoadsModel, JobModels, FromEnvironment, WarmsUp, StatesFacts)
 
 
 def launched_jobs(provider: Any, job: Job) -> list[Job]:

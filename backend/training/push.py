@@ -40,9 +40,11 @@ class _ReportingFile(io.BufferedReader):
 
 
 def push_folder(local: Path, repo_id: str, *, account: Account, token: str, private: bool,
-                report: Callable[[int, str], None], cancel: CancelToken | None = None) -> str:
-    """Create ``repo_id`` (private unless told otherwise) and commit every file of ``local`` to it;
-    ``report(bytes_sent, message)`` follows the upload. Returns the repository's address."""
+                report: Callable[[int, str], None], cancel: CancelToken | None = None, path_in_repo: str = "",
+                message: str = "Upload a model fine-tuned with Fine-Tune Studio", repo_type: str = "model") -> str:
+    """Create ``repo_id`` (private unless told otherwise) and commit every file of ``local`` to it, under
+    ``path_in_repo`` (a cloud run pushes each checkpoint to its own folder); ``report(bytes_sent, message)`` follows
+    the upload. Returns the repository's address."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
     cancel = cancel or CancelToken()
@@ -67,20 +69,20 @@ def push_folder(local: Path, repo_id: str, *, account: Account, token: str, priv
     try:
         cancel.raise_if_cancelled()
         report(0, f"Creating the repository {repo_id}")
-        created = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        created = api.create_repo(repo_id, private=private, exist_ok=True, repo_type=repo_type)
         repo_id = created.repo_id  # OWNER/NAME: a bare NAME went under the token's user
         # Hashing reads each file once, before the upload: not counted as sent.
-        operations = [CommitOperationAdd(path_in_repo=p.relative_to(local).as_posix(), path_or_fileobj=f)
+        prefix = path_in_repo.strip("/") + "/" if path_in_repo.strip("/") else ""
+        operations = [CommitOperationAdd(path_in_repo=prefix + p.relative_to(local).as_posix(), path_or_fileobj=f)
                       for p, f in zip(paths, files)]
         for file in files:
             file.on_read = on_read
-        api.preupload_lfs_files(repo_id, additions=operations, repo_type="model")
+        api.preupload_lfs_files(repo_id, additions=operations, repo_type=repo_type)
         cancel.raise_if_cancelled()
         report(total, f"{COMMITTING} to {repo_id}")
         for file in files:
             file.on_read = None  # the commit reads the small files again
-        api.create_commit(repo_id, operations=operations, repo_type="model",
-                          commit_message="Upload a model fine-tuned with Fine-Tune Studio")
+        api.create_commit(repo_id, operations=operations, repo_type=repo_type, commit_message=message)
     except Exception as exc:  # noqa: BLE001 - translated into a sentence
         if cancel.cancelled:
             raise Cancelled() from None

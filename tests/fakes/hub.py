@@ -88,7 +88,7 @@ class FakeHub:
                  gated: frozenset[str] = frozenset()):
         self.repo_id = repo_id
         self.datasets = datasets or {}  # dataset repo id -> path in the repo -> content
-        self.private = private  # dataset repos only ``token`` may see
+        self.private = set(private)  # dataset repos only ``token`` may see (a private one created is added)
         self.gated = gated  # dataset repos whose data files only ``token`` may download
         self.requests: list[tuple[str, str]] = []
         self.token = GOOD_TOKEN  # the token whoami accepts; a test may choose its own
@@ -99,6 +99,9 @@ class FakeHub:
         self.lfs: dict[str, bytes] = {}  # LFS objects uploaded (sha256 -> bytes), committed or not
         self.lfs_started = threading.Event()  # set when an LFS upload arrives
         self.lfs_gate: threading.Event | None = None  # when set by a test, uploads wait for it
+        from tests.fakes.hub_jobs import FakeJobs
+
+        self.jobs = FakeJobs(self)  # Hugging Face Jobs (tests/fakes/hub_jobs.py)
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,6 +121,8 @@ class FakeHub:
                 path = urlparse(self.path).path
                 hub.requests.append((self.command, unquote(path)))
                 parts = [unquote(part) for part in path.strip("/").split("/")]
+                if parts[:2] == ["api", "jobs"]:
+                    return hub.jobs.handle(self, self.command, parts, b"")
                 if parts[:2] == ["api", "datasets"] or parts[:1] == ["datasets"]:
                     return self._dataset(parts, head)
                 if parts == ["api", "whoami-v2"]:
@@ -135,6 +140,8 @@ class FakeHub:
                     info = {"id": repo, "sha": COMMIT, "private": hub.created[repo].get("visibility") == "private",
                             "siblings": [{"rfilename": name} for name in sorted(hub.uploaded.get(repo, {}))]}
                     return self._json(200, info, head)
+                if repo in hub.created:  # a model repo written through the API: its committed files
+                    return self._created_model(repo, parts, head)
                 if repo in ERRORS:
                     status, headers = ERRORS[repo]
                     return self._reply(status, json.dumps({"error": headers["X-Error-Message"]}).encode(),
@@ -160,6 +167,22 @@ class FakeHub:
                 self.end_headers()
                 if not head:
                     self.wfile.write(body)
+
+            def _created_model(self, repo: str, parts: list[str], head: bool):
+                files = hub.uploaded.get(repo, {})
+                if parts[0] == "api" and len(parts) > 4 and parts[4] == "tree":
+                    return self._listing(files, "/".join(parts[6:]), head)
+                if parts[0] == "api":
+                    request = hub.created[repo]
+                    private = request.get("visibility") == "private" or bool(request.get("private"))
+                    info = {"id": repo, "modelId": repo, "sha": COMMIT, "private": private,
+                            "siblings": [{"rfilename": name} for name in sorted(files)]}
+                    return self._json(200, info, head)
+                body = files.get("/".join(parts[4:]))
+                if body is None:
+                    return self._reply(404, b"", {"X-Error-Code": "EntryNotFound"}, head)
+                return self._reply(200, body, {"X-Repo-Commit": COMMIT, "ETag": f'"{hashlib.sha256(body).hexdigest()}"',
+                                               "Content-Type": "application/octet-stream"}, head)
 
             def _json(self, status: int, value, head: bool, headers: dict | None = None):
                 self._reply(status, json.dumps(value).encode(), {"Content-Type": "application/json", **(headers or {})},
@@ -234,7 +257,11 @@ class FakeHub:
             def do_POST(self):
                 path = [unquote(part) for part in urlparse(self.path).path.strip("/").split("/")]
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if path[:2] == ["api", "datasets"]:
+                if path[:2] == ["api", "jobs"]:
+                    hub.requests.append(("POST", unquote(urlparse(self.path).path)))
+                    return hub.jobs.handle(self, "POST", path, body)
+                written = path[:2] == ["api", "datasets"] and path[4:5] in (["preupload"], ["commit"])
+                if path[:2] == ["api", "datasets"] and not written:
                     hub.requests.append(("POST", unquote(urlparse(self.path).path)))
                     from urllib.parse import parse_qs
 
@@ -257,12 +284,14 @@ class FakeHub:
                     return self._create(json.loads(body))
                 if len(path) == 6 and path[1].endswith(".git") and path[2:] == ["info", "lfs", "objects", "batch"]:
                     return self._lfs_batch(f"{path[0]}/{path[1][:-4]}", json.loads(body))
+                if len(path) == 7 and path[0] == "datasets" and path[3:] == ["info", "lfs", "objects", "batch"]:
+                    return self._lfs_batch(f"{path[1]}/{path[2][:-4]}", json.loads(body))
                 if path == ["_lfs", "verify"]:
                     item = json.loads(body)
                     stored = hub.lfs.get(item["oid"])
                     return self._json(200 if stored is not None and len(stored) == item["size"] else 404, {}, False)
                 repo = "/".join(path[2:4])
-                if path[:2] != ["api", "models"] or repo not in hub.created:
+                if path[:2] not in (["api", "models"], ["api", "datasets"]) or repo not in hub.created:
                     return self._json(404, {"error": "Repository not found"}, False,
                                       {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
                 if path[4:5] == ["preupload"]:
@@ -322,6 +351,10 @@ class FakeHub:
                                                              "never uploaded"}, False)
                         files[value["path"]] = hub.lfs[value["oid"]]
                 hub.uploaded.setdefault(repo, {}).update(files)
+                if hub.created[repo].get("type") == "dataset":  # readable through the dataset routes
+                    hub.datasets.setdefault(repo, {}).update(files)
+                    if hub.created[repo].get("visibility") == "private" or hub.created[repo].get("private"):
+                        hub.private.add(repo)
                 return self._json(200, {"commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}", "commitOid": COMMIT,
                                         "success": True}, False)
 
@@ -373,5 +406,6 @@ class FakeHub:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.jobs.stop()
         self.server.shutdown()
         self.server.server_close()

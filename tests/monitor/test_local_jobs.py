@@ -101,6 +101,6 @@ def test_a_local_run_is_polled_often_whatever_its_state():
 
     policy = PollPolicy()
     local, remote = provider_class(ProviderKind.HF_LOCAL).poll, provider_class(ProviderKind.OPENAI).poll
-    assert [policy.interval(s, local) for s in (JobStatus.QUEUED, JobStatus.RUNNING)] == [1.0, 1.0]
+    assert [policy.interval(s, local) for s in (JobStatus.QUEUED, JobStatus.RUNNING)] == [0.5, 0.5]
     assert policy.interval(JobStatus.QUEUED, remote) == 30.0
     assert PollPolicy(running=0.05).interval(JobStatus.PAUSED, local) == 0.05

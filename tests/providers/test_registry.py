@@ -25,7 +25,7 @@ from backend.store import JobStore
 from tests.fakes.standin_provider import STAND_IN, StandInProvider
 
 BUILT_IN = [ProviderKind.OPENAI, ProviderKind.AZURE, ProviderKind.HF_LOCAL, ProviderKind.HF_INFERENCE,
-            ProviderKind.HF_ENDPOINTS, ProviderKind.OLLAMA]
+            ProviderKind.HF_ENDPOINTS, ProviderKind.OLLAMA, ProviderKind.HF_JOBS]
 
 
 # -- kinds -------------------------------------------------------------------------------------------------
@@ -65,7 +65,8 @@ def test_hub_chat_has_its_own_kind_and_old_conversations_still_open(tmp_path):
     conversation = open_conversation(saved)
     assert isinstance(conversation, Conversation)
     assert [p.model.provider for p in conversation.panes] == [ProviderKind.HF_INFERENCE, ProviderKind.OPENAI]
-    assert ProviderKind.HF_JOBS not in providers.PROVIDERS  # reserved for the Hugging Face Jobs provider
+    # hf-jobs is the cloud trainer now: it chats only with what its runs pushed (loaded here), named by its job refs
+    assert providers.has(ProviderKind.HF_JOBS, Chats) and not providers.provider_class(ProviderKind.HF_JOBS).model_id_prompt
 
 
 # -- facts and verbs ---------------------------------------------------------------------------------------
@@ -87,6 +88,8 @@ def test_the_registry_names_a_class_for_each_built_in_kind_and_reads_facts_from_
         ProviderKind.HF_INFERENCE: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
         ProviderKind.HF_ENDPOINTS: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, None, PollCadence.REMOTE, None),
         ProviderKind.OLLAMA: (AccountNeed.NONE, None, None, PollCadence.REMOTE, None),
+        ProviderKind.HF_JOBS: (AccountNeed.REQUIRED, AccountKind.HUGGINGFACE, ModelPage.LOCAL, PollCadence.FREE,
+                               ("trl", 1, True, None)),
     }
 
 
@@ -108,8 +111,11 @@ def test_optional_verbs_are_protocols_decided_from_the_class_and_checked_on_the_
     assert isinstance(local, StopsAndSaves) and isinstance(local, Exports) and not isinstance(local, Pauses)
     assert not isinstance(local, PreviewsRequest) and not isinstance(local, DeletesModels)
     assert providers.has(ProviderKind.OPENAI, FindsLaunch) and not providers.has(ProviderKind.HF_LOCAL, FindsLaunch)
-    assert providers.kinds(having=Trainer) == BUILT_IN[:3]
-    assert providers.kinds(model_page=ModelPage.LOCAL) == [ProviderKind.HF_LOCAL]
+    assert providers.kinds(having=Trainer) == BUILT_IN[:3] + [ProviderKind.HF_JOBS]
+    assert verbs(ProviderKind.HF_JOBS) == {"Trainer", "ChecksAccount", "Metrics", "Checkpoints", "ListsJobs",
+                                           "FindsLaunch", "Cancels", "StopsAndSaves", "Resumes", "JobModels",
+                                           "LoadsModel", "Chats", "Exports", "StatesFacts"}
+    assert providers.kinds(model_page=ModelPage.LOCAL) == [ProviderKind.HF_LOCAL, ProviderKind.HF_JOBS]
 
 
 def test_the_request_preview_is_the_create_request_with_placeholders_or_none():

@@ -127,6 +127,8 @@ class JobDetail(QWidget):
         self.reason.setWordWrap(True)
         self.connection = ElidedLabel(mode=Qt.TextElideMode.ElideRight, role="warning")
         self.connection.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.facts = _plain("")  # the provider's own lines (cost so far, resources): control.job_facts
+        self.facts.setWordWrap(True)
 
         self.buttons: dict[str, QPushButton] = {}
         self._action_keys: dict[str, JobAction] = {}
@@ -213,6 +215,7 @@ class JobDetail(QWidget):
         layout.setContentsMargins(0, 8, 0, 0)  # flush with the jobs table above it
         layout.addLayout(header)
         layout.addWidget(self.reason)
+        layout.addWidget(self.facts)
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
         layout.addStretch(0)  # takes the height only while the tabs are hidden: the header stays at the top
@@ -242,6 +245,7 @@ class JobDetail(QWidget):
             self._end_rename()
             self.reason.hide()
             self.tabs.hide()  # no empty charts and tabs under "Choose a job above"
+            self.facts.hide()
             for button in self.buttons.values():
                 button.hide()
             self.settings.clear()
@@ -256,6 +260,9 @@ class JobDetail(QWidget):
         self.reason.setText(f"Reason: {job.error}" if job.error else "")
         self.reason.setVisible(bool(job.error))
         self.tabs.show()
+        facts = control.job_facts(job)
+        self.facts.setText("\n".join(facts))
+        self.facts.setVisible(bool(facts))
         offered = self.available(job, self.resumable)
         visible = {key: action in offered for key, action in self._action_keys.items()}
         visible.update(clone=bool(job.config) and not job.config.get("imported"), remove=True,

@@ -38,7 +38,7 @@ class MonitorDriver(QObject):
     loaded = Signal()
 
     def __init__(self, store: JobStore, *, open_provider: Callable | None = None, policy: PollPolicy | None = None,
-                 tick_ms: int = 1000, threads: int = 4, parent: QObject | None = None):
+                 tick_ms: int = 250, threads: int = 4, parent: QObject | None = None):
         super().__init__(parent)
         self.monitor = Monitor(store, open_provider=open_provider, policy=policy)
         self.pool = QThreadPool(self)

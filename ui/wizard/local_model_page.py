@@ -75,6 +75,7 @@ class LocalModelPage(QWizardPage):
         self.plan_error = ""  # why the last plan could not be made: Next is refused with it
         self.lr_error = ""
         self._loading = False
+        self.rented = None  # the hardware chooser (ui.wizard.hardware), for a provider that rents hardware
 
         self.suggestions = QComboBox(accessibleName="Suggested models")
         for model in hub.SUGGESTED:
@@ -150,7 +151,7 @@ class LocalModelPage(QWizardPage):
         right.addWidget(self.packing_note)
         right.addStretch(1)
         columns.addLayout(right, 1)
-        computer = QGroupBox("This computer")
+        self.computer = computer = QGroupBox("This computer")
         info = QVBoxLayout(computer)
         for label in (self.device_label, self.memory_label, self.duration_label, self.warning_label):
             info.addWidget(label)
@@ -207,6 +208,27 @@ class LocalModelPage(QWizardPage):
                 self.device_label.setText).start()
         self._model_changed()
 
+    def _rented(self):
+        """The hardware chooser when the provider rents hardware (made on first use, shown instead of this
+        computer), else None."""
+        rents = providers.provider_class(self._kind()).rents_hardware
+        if rents and self.rented is None:
+            from ui.wizard.hardware import HardwareChooser
+
+            self.rented = HardwareChooser()
+            self.layout().insertWidget(self.layout().indexOf(self.computer), self.rented)
+            self.rented.changed.connect(self._changed)
+        if self.rented is not None and self.rented.isHidden() == rents:
+            self.rented.setVisible(rents)
+        if self.computer.isHidden() != rents:
+            self.computer.setVisible(not rents)
+        subtitle = (("Fine-tune an open model on Hugging Face's hardware, billed to your account. " if rents else
+                     "Fine-tune an open model on this computer. ")
+                    + "Values left on “Auto” are chosen for your model, data and hardware.")
+        if self.subTitle() != subtitle:  # set only when it changes: the wizard lays itself out again
+            self.setSubTitle(subtitle)
+        return self.rented if rents else None
+
     def isComplete(self) -> bool:
         return bool(self.model_edit.text().strip())
 
@@ -219,6 +241,8 @@ class LocalModelPage(QWizardPage):
         problem = self.problem()
         if problem:
             self._warn(problem)
+            if self.rented is not None and self.rented.isVisible():
+                self.rented.note.setText(problem)
         return not problem
 
     def problem(self) -> str:
@@ -232,7 +256,8 @@ class LocalModelPage(QWizardPage):
             return str(refusal(exc))
         except StudioError as exc:
             return str(exc)
-        return self.lr_error or self.plan_error
+        chooser = self._rented()
+        return self.lr_error or (chooser.problem() if chooser is not None else self.plan_error)
 
     def _store(self) -> None:
         draft = self._draft()
@@ -243,6 +268,11 @@ class LocalModelPage(QWizardPage):
             n_epochs=self.epochs.value() or "auto", batch_size=self.batch.value() or "auto",
             beta=draft.hyperparameters.beta)
         options = {k: v for k, v in draft.options.items() if k not in _MY_OPTIONS}
+        chooser = self._rented()
+        if chooser is not None:
+            from ui.wizard.hardware import OPTIONS
+
+            options = {**{k: v for k, v in options.items() if k not in OPTIONS}, **chooser.options()}
         options["adapter"] = adapter
         text = self.learning_rate.text().strip()
         self.lr_error = ""
@@ -311,6 +341,8 @@ class LocalModelPage(QWizardPage):
     def _model_changed(self) -> None:
         name = self.model_edit.text().strip()
         self._sync_suggestion(name)
+        if self._rented() is not None:
+            self.rented.load(self._kind(), self._draft().account_id, name, wanted=self._draft().options.get("flavor"))
         self.facts = None
         self.model_note.setText("")
         if name:
@@ -320,6 +352,8 @@ class LocalModelPage(QWizardPage):
         self._changed()
 
     def _model_found(self, facts: ModelFacts | None, state: str) -> None:
+        if self._rented() is not None and not hub.is_local(self.model_edit.text().strip()):
+            state = "The job downloads it from the Hugging Face Hub on Hugging Face's machine."
         self.model_note.setText(elide_words(state))
         self.model_note.setToolTip(plain_tooltip(state if elide_words(state) != state else ""))
         self.set_facts(facts)
@@ -368,11 +402,17 @@ class LocalModelPage(QWizardPage):
         self._warn(self.lr_error)
         if self.lr_error:
             return
+        draft = self._draft()
+        stats = draft.report.stats if draft.report is not None else None  # the data page's, when there is one
+        if self._rented() is not None:
+            try:
+                self.rented.set_plan_input(draft.to_config(), self.facts, stats,
+                                           bool(draft.validation_path or draft.validation_split))
+            except (ValidationError, StudioError):
+                pass  # said below, or by problem() on Next
         if self.hardware is None or self.facts is None:
             self.memory_label.setText("Memory needed: reading the model…" if self.hardware else "")
             return
-        draft = self._draft()
-        stats = draft.report.stats if draft.report is not None else None  # the data page's, when there is one
         try:
             self.plan = resolve(draft.to_config(), self.facts, self.hardware,
                                 examples=stats.valid_examples if stats else None,
