@@ -29,6 +29,11 @@ from backend.training.spec import RunFolder
 from backend.training.status import RunView
 
 
+def _autotrain(config: TrainingConfig) -> bool:
+    """The wizard's trainer choice: AutoTrain Advanced in its own environment instead of the app's TRL trainer."""
+    return config.options.get("trainer") == "autotrain"
+
+
 _HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
@@ -96,6 +101,10 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         folder = hub.local_path(config.base_model) or hub.download_model(
             config.base_model, token=self.secret, progress=progress, cancel=cancel)
         check_options(config, model_facts(folder))
+        if _autotrain(config):  # AutoTrain's own environment, built on first use (progress, cancellable)
+            from backend.autotrain import env
+
+            env.ensure(progress=progress, cancel=cancel)
         staged = staging_dir()
         try:
             refs = stage_data(config, staged, profile=self.data, hub_token=accounts.hub_dataset_token, progress=progress, cancel=cancel)
@@ -105,7 +114,10 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         return refs.model_copy(update={"staged": str(staged)})
 
     def create_job(self, config: TrainingConfig, data: DataRefs, job: Job) -> Job:
-        from backend.training.start import create_run
+        if _autotrain(config):
+            from backend.autotrain.start import create_run
+        else:
+            from backend.training.start import create_run
 
         folder, chosen = create_run(config, data, job.id)
         updated = job.model_copy(update=dict(
@@ -169,6 +181,9 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         from backend.training.start import start
 
         folder = RunFolder(job.run_dir)
+        if (folder.path / "autotrain.yml").is_file():
+            raise InvalidInput("An AutoTrain run cannot be resumed: AutoTrain saves no checkpoint the app can continue from.",
+                               hint="Clone it in the wizard to train it again.")
         if process.is_running(folder.path) and not self._exits_after_finishing(job):
             raise InvalidInput("This run is still training.")
         if self.get_job(job).status is JobStatus.SUCCEEDED:

@@ -22,7 +22,8 @@ from backend.training.hardware import Hardware, ModelFacts
 from backend.training.spec import TrainSettings
 
 # Not TrainSettings fields: how the data are read and staged (the wizard's data page sets the last two), where and on what.
-_OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device", "drop_invalid", "dedupe"}
+# "trainer": "autotrain" runs AutoTrain instead of the app's TRL trainer; "autotrain": its own choices (ORPO, template).
+_OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device", "drop_invalid", "dedupe", "trainer", "autotrain"}
 
 
 class Plan(BaseModel):

@@ -1,0 +1,83 @@
+"""Create an AutoTrain run folder and start it: the AutoTrain counterpart of ``backend.training.start``.
+
+The folder has the layout of a local TRL run (spec, staged data, events, output log, ``final``), plus
+``autotrain.yml`` (the exported config AutoTrain runs as it is) and ``model``: a staged copy of the base model
+that transformers 4.48 can read. A model saved by transformers 5 names its tokenizer ``TokenizersBackend`` and
+keeps its chat template in ``chat_template.jinja``, neither of which 4.48 knows; the copy fixes both and leaves
+the user's folder untouched. Weights are linked, not copied, where the file system allows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from backend.autotrain.config import dump, export_config
+from backend.autotrain.runner import CONFIG
+from backend.errors import InvalidInput
+from backend.models import DataRefs, TrainingConfig
+from backend.training.data import dropped_message
+from backend.training.hardware import Hardware, model_facts
+from backend.training.recipe import DATA_FILES
+from backend.training.spec import RunFolder, RunSpec
+from backend.training.start import _run_folder, model_folder, plan, start
+
+_WEIGHTS = (".safetensors", ".bin", ".pt", ".gguf")
+
+
+def stage_model(source: Path, target: Path) -> Path:
+    """A copy of ``source`` that AutoTrain's transformers 4.48 reads (see the module's docstring)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if not item.is_file():
+            continue
+        if item.suffix in _WEIGHTS:
+            try:
+                os.symlink(item.resolve(), target / item.name)
+                continue
+            except OSError:  # Windows without the symlink right: copy instead
+                pass
+        shutil.copy2(item, target / item.name)
+    tokenizer_config = target / "tokenizer_config.json"
+    if tokenizer_config.is_file():
+        settings = json.loads(tokenizer_config.read_text(encoding="utf-8"))
+        if settings.get("tokenizer_class") in ("TokenizersBackend", None) and (target / "tokenizer.json").is_file():
+            settings["tokenizer_class"] = "PreTrainedTokenizerFast"
+        template = target / "chat_template.jinja"
+        if template.is_file() and not settings.get("chat_template"):
+            settings["chat_template"] = template.read_text(encoding="utf-8")
+        settings.pop("backend", None)
+        tokenizer_config.write_text(json.dumps(settings, indent=1), encoding="utf-8")
+    return target
+
+
+def create_run(config: TrainingConfig, data: DataRefs, job_id: str, *, hardware: Hardware | None = None):
+    """Check, write the run folder (spec, data, staged model, ``autotrain.yml``) and start AutoTrain's child."""
+    model = model_folder(config.base_model)
+    facts = model_facts(model)
+    if not Path(data.training).is_file():
+        raise InvalidInput(f"The prepared training data “{data.training}” is missing.", hint="Prepare the data again.")
+    chosen = plan(config, data, facts=facts, hardware=hardware)
+    folder = _run_folder(config, job_id)
+    shutil.copyfile(data.training, folder.path / "data" / DATA_FILES["train"])
+    if data.validation:
+        shutil.copyfile(data.validation, folder.path / "data" / DATA_FILES["test"])
+    staged = stage_model(model, folder.path / "model")
+    spec = RunSpec(job_id=job_id, config=config, data=data, model_path=str(staged), settings=chosen.settings)
+    folder.write_spec(spec)
+    write_config(spec, folder)
+    start(folder, warning=chosen.warning, data_note=dropped_message(data.summary), module="backend.autotrain")
+    return folder, chosen
+
+
+def write_config(spec: RunSpec, folder: RunFolder) -> Path:
+    """``autotrain.yml`` in the run folder: the app's settings as AutoTrain's config (pushing is the app's job)."""
+    autotrain = {k: v for k, v in (spec.config.options.get("autotrain") or {}).items() if k in ("trainer", "chat_template")}
+    mapping = export_config(method=spec.config.method, settings=spec.settings, base_model=spec.model_path,
+                            data_path=str(folder.path / "data"), has_validation=bool(spec.data.validation),
+                            autotrain=autotrain)
+    path = folder.path / CONFIG
+    path.write_text(dump(mapping), encoding="utf-8")
+    return path
