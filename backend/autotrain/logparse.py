@@ -33,7 +33,7 @@ _ADVICE = [
     (re.compile(r"chat_template|chat template", re.I),
      "The model has no usable chat template for AutoTrain. Choose an instruct or chat model, or a named template."),
 ]
-_NOISE = re.compile(r"^\s*(\d+%\|.*|Generating .* split.*|\s*warnings\.warn\(.*|.*UserWarning.*|super\(\)\.__init__.*)$")
+_NOISE = re.compile(r"^\s*(\{'.*\}|\d+%\|.*|Generating .* split.*|\s*warnings\.warn\(.*|.*UserWarning.*|super\(\)\.__init__.*)$")
 
 
 class LogReader:

@@ -27,6 +27,16 @@ from backend.training.start import _run_folder, model_folder, plan, start
 _WEIGHTS = (".safetensors", ".bin", ".pt", ".gguf")
 
 
+def needs_staging(folder: Path) -> bool:
+    """Whether transformers 4.48 cannot read this model folder's tokenizer as it is (saved by transformers 5)."""
+    settings_file = folder / "tokenizer_config.json"
+    if not settings_file.is_file():
+        return False
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    return settings.get("tokenizer_class") == "TokenizersBackend" or (
+        (folder / "chat_template.jinja").is_file() and not settings.get("chat_template"))
+
+
 def stage_model(source: Path, target: Path) -> Path:
     """A copy of ``source`` that AutoTrain's transformers 4.48 reads (see the module's docstring)."""
     target.mkdir(parents=True, exist_ok=True)
