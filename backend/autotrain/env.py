@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import venv
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,8 +155,8 @@ def ensure(progress: ProgressFn | None = None, cancel: CancelToken | None = None
     report(clock.progress(0, f"Creating AutoTrain's environment in {root}"))
     root.parent.mkdir(parents=True, exist_ok=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(root)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("Installing AutoTrain was cancelled; the half-built environment is removed next time.")
     pip = [str(python(root)), "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "--no-input"]
     seen = [1]
 
@@ -167,7 +166,8 @@ def ensure(progress: ProgressFn | None = None, cancel: CancelToken | None = None
             report(clock.progress(seen[0], f"Installing AutoTrain: {line.split()[1][:60]}"))
 
     torch = [p for p in pins if p.lower().startswith("torch==")]
-    _run(pip + torch, "installing PyTorch", cancel, count)  # first and alone: the largest download by far
+    if torch:
+        _run(pip + torch, "installing PyTorch", cancel, count)  # first and alone: the largest download by far
     _run(pip + ["-r", str(LOCK)], "installing AutoTrain's packages", cancel, count)
     report(clock.progress(len(pins) + 2, "Checking AutoTrain's environment"))
     _run([str(python(root)), "-c", _IMPORT_CHECK], "checking that AutoTrain starts", cancel)
@@ -180,7 +180,3 @@ def child_path(root: Path) -> str:
     """PATH for AutoTrain's process: its environment's scripts first (it starts ``accelerate launch``)."""
     return os.pathsep.join(p for p in (str(bin_dir(root)), os.environ.get("PATH", "")) if p)
 
-
-def running_python_ok() -> bool:
-    """AutoTrain 0.8.36 supports Python 3.9-3.12; the environment is built with the app's own Python."""
-    return (3, 9) <= sys.version_info[:2] <= (3, 12)
