@@ -101,6 +101,9 @@ class ReviewPage(QWizardPage):
         row.addWidget(self.launch_button)
         row.addWidget(self.cancel_button)
         row.addWidget(self.progress, 1)
+        from ui.wizard.autotrain_save import SaveAutoTrainButton  # local runs: export as an AutoTrain config
+        self.autotrain_save = SaveAutoTrainButton(lambda: self.wizard().draft.to_config(), lambda *a: self.wizard().opened(*a))
+        row.addWidget(self.autotrain_save)
         row.addStretch(0)
         self.launch_button.setMinimumWidth(120)
         self.launch_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -131,6 +134,8 @@ class ReviewPage(QWizardPage):
             self.estimate.setText("")
             return
         self.summary.setPlainText(self.describe(config, None))
+        from backend.providers import local_runner
+        self.autotrain_save.setVisible(config.provider == local_runner())
         self.estimate.setText("Working out the billed tokens…")
         self._review_task = Task(compute_review, self.wizard().opened, config, draft.report, draft.data.dedupe,
                                  name="review fine-tune")
