@@ -90,3 +90,24 @@ def test_stop_ends_autotrain_and_its_workers(autotrain_config):
     assert finished[-1].status == "cancelled"
     with pytest.raises(Exception, match="cannot be resumed"):
         provider.resume(job)
+
+
+def test_an_exported_config_runs_with_autotrains_own_cli_as_it_is(tiny_model_dir, tmp_path, autotrain_env):
+    """``python main.py autotrain config -o FILE``, then ``autotrain --config FILE`` by hand, as a user would."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "chats.jsonl"
+    data.write_text("".join(json.dumps(chat) + "\n" for chat in sample_chats(8)), encoding="utf-8")
+    out = tmp_path / "export" / "my-run.yml"
+    made = subprocess.run([sys.executable, "main.py", "autotrain", "config", "--data", str(data), "--model",
+                           str(tiny_model_dir), "--epochs", "1", "--option", "max_length=64", "-o", str(out)],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=300)
+    assert made.returncode == 0, made.stderr
+    assert (out.parent / "my-run-data" / "train.jsonl").is_file() and (out.parent / "my-run-model").is_dir()
+    environment = {**os.environ, "PATH": env.child_path(autotrain_env), "HF_HUB_OFFLINE": "1"}
+    environment.pop("PYTHONPATH", None)
+    ran = subprocess.run([str(env.cli(autotrain_env)), "--config", str(out)], cwd=out.parent, env=environment,
+                         capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert (out.parent / "autotrain-output" / "adapter_model.safetensors").is_file()

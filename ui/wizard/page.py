@@ -45,6 +45,8 @@ class NewFineTunePage(QWidget):
         self.wizard = FineTuneWizard(self.context, draft, accounts=self._accounts,
                                      open_provider=self._open_provider, parent=self)
         self.wizard.finished.connect(lambda _result: self.restart())
+        from ui.wizard.autotrain_import import add_button  # "Import AutoTrain config…": a pre-filled draft, like a clone
+        add_button(self.wizard, lambda fields: self.restart(WizardDraft.from_config(_lenient_config(fields))))
         self._layout.addWidget(self.wizard, 1)
         self.wizard.show()
         return self.wizard
