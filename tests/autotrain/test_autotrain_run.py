@@ -77,12 +77,19 @@ def test_autotrain_trains_the_tiny_model_and_the_result_chats(autotrain_config, 
     reply = "".join(provider.chat_stream(refs[0].model, [ChatMessage(role="user", content="What is the capital of France?")],
                                          ChatParams(max_tokens=6, temperature=0)))
     assert reply  # a few tokens from the adapted model (a tiny model's words are not checked)
+    # Export: the adapter merged onto its base, a standalone model.
+    from backend.training.export import ExportRequest
+
+    merged = provider.export(job, ExportRequest(merged_dir=run.parent / "merged")).merged_dir
+    assert (merged / "config.json").is_file() and not (merged / "adapter_config.json").exists()
 
 
 def test_stop_ends_autotrain_and_its_workers(autotrain_config):
     provider, job = _launch(autotrain_config)
     run = Path(job.run_dir)
     assert process.is_running(run)
+    reattached = LocalProvider().get_job(job)  # as after an app restart: the run is found from its folder
+    assert reattached.status.is_active
     job = provider.cancel(job)
     assert job.status is JobStatus.CANCELLED
     assert not process.is_running(run)
