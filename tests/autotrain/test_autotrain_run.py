@@ -118,3 +118,21 @@ def test_an_exported_config_runs_with_autotrains_own_cli_as_it_is(tiny_model_dir
                          capture_output=True, text=True, timeout=600)
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
     assert (out.parent / "autotrain-output" / "adapter_model.safetensors").is_file()
+
+
+def test_an_autotrain_error_reaches_the_user_as_its_last_lines_and_what_to_do(autotrain_config, monkeypatch):
+    """A config AutoTrain rejects (a column it cannot find): the run fails with AutoTrain's own words and advice."""
+    from backend.autotrain import runner
+    from backend.autotrain import start as autotrain_start
+
+    provider = LocalProvider()
+    data = provider.prepare_data(autotrain_config)
+    monkeypatch.setattr(autotrain_start, "start", lambda *args, **kwargs: 0)  # the driver is run here, in-process
+    folder, _ = autotrain_start.create_run(autotrain_config, data, "error-test")
+    config = folder.path / runner.CONFIG
+    config.write_text(config.read_text(encoding="utf-8").replace("text_column: messages", "text_column: conversation"),
+                      encoding="utf-8")
+    assert runner.train(folder.path) == 1
+    job = provider.get_job(Job(provider=autotrain_config.provider, run_dir=str(folder.path)))
+    assert job.status is JobStatus.FAILED
+    assert "did not find a column it expects" in job.error and "KeyError: 'conversation'" in job.error
