@@ -150,6 +150,8 @@ def ensure(progress: ProgressFn | None = None, cancel: CancelToken | None = None
     if found.state == "broken":
         report(Progress(0, None, f"Rebuilding AutoTrain's environment: {found.reason}."))
         shutil.rmtree(root, ignore_errors=True)
+    else:
+        report(Progress(0, None, estimate()))  # what it costs, said before it starts
     pins = requirements()
     clock = EtaClock(len(pins) + 3)
     report(clock.progress(0, f"Creating AutoTrain's environment in {root}"))
@@ -166,8 +168,9 @@ def ensure(progress: ProgressFn | None = None, cancel: CancelToken | None = None
             report(clock.progress(seen[0], f"Installing AutoTrain: {line.split()[1][:60]}"))
 
     torch = [p for p in pins if p.lower().startswith("torch==")]
-    if torch:
-        _run(pip + torch, "installing PyTorch", cancel, count)  # first and alone: the largest download by far
+    if torch:  # first and alone, the largest download by far, and with its own dependencies: the platform's
+        # wheel of torch may need packages (CUDA libraries on Linux) that a lock written on one computer cannot name
+        _run([p for p in pip if p != "--no-deps"] + torch, "installing PyTorch", cancel, count)
     _run(pip + ["-r", str(LOCK)], "installing AutoTrain's packages", cancel, count)
     report(clock.progress(len(pins) + 2, "Checking AutoTrain's environment"))
     _run([str(python(root)), "-c", _IMPORT_CHECK], "checking that AutoTrain starts", cancel)

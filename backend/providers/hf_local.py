@@ -34,6 +34,11 @@ def _autotrain(config: TrainingConfig) -> bool:
     return config.options.get("trainer") == "autotrain"
 
 
+def _autotrain_run(job: Job) -> bool:
+    """A run that AutoTrain trains (its folder holds the config AutoTrain runs)."""
+    return bool(job.run_dir) and (Path(job.run_dir) / "autotrain.yml").is_file()
+
+
 _HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
@@ -173,6 +178,9 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
 
     def stop_and_save(self, job: Job) -> Job:
         """"Stop and save": the trainer saves a checkpoint at its next step and exits; resume continues there."""
+        if _autotrain_run(job):
+            raise InvalidInput("AutoTrain cannot save a checkpoint on request, so this run can only be stopped.",
+                               hint="Use Stop: what it learned since its last saved epoch is lost.")
         if not process.request_stop_and_save(job.run_dir):
             raise InvalidInput("This run is not training, so there is nothing to stop.")
         return self.get_job(job)
@@ -181,7 +189,7 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         from backend.training.start import start
 
         folder = RunFolder(job.run_dir)
-        if (folder.path / "autotrain.yml").is_file():
+        if _autotrain_run(job):
             raise InvalidInput("An AutoTrain run cannot be resumed: AutoTrain saves no checkpoint the app can continue from.",
                                hint="Clone it in the wizard to train it again.")
         if process.is_running(folder.path) and not self._exits_after_finishing(job):

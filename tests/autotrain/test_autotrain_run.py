@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from backend.autotrain import env
+from backend.errors import InvalidInput
 from backend.models import ChatMessage, ChatParams, Job, JobStatus, TrainingConfig
 from backend.providers import local_runner
 from backend.providers.hf_local import LocalProvider
@@ -90,12 +91,14 @@ def test_stop_ends_autotrain_and_its_workers(autotrain_config):
     assert process.is_running(run)
     reattached = LocalProvider().get_job(job)  # as after an app restart: the run is found from its folder
     assert reattached.status.is_active
+    with pytest.raises(InvalidInput, match="can only be stopped"):
+        provider.stop_and_save(job)
     job = provider.cancel(job)
     assert job.status is JobStatus.CANCELLED
     assert not process.is_running(run)
     finished = [e for e in ev.read_events(run / "events.jsonl") if e.type == ev.FINISHED]
     assert finished[-1].status == "cancelled"
-    with pytest.raises(Exception, match="cannot be resumed"):
+    with pytest.raises(InvalidInput, match="cannot be resumed"):
         provider.resume(job)
 
 
