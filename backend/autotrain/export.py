@@ -8,11 +8,10 @@ is here; for a Hub model not downloaded yet, the user's choices and the app's de
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from backend.autotrain.config import dump, export_config
-from backend.autotrain.start import needs_staging, stage_model
+from backend.autotrain.start import copy_data, needs_staging, stage_model
 from backend.errors import InvalidInput, NotFound
 from backend.models import DataRefs, TrainingConfig
 from backend.training.defaults import check_options
@@ -47,9 +46,9 @@ def save_config(config: TrainingConfig, data: DataRefs, out: Path | str) -> Path
     folder = out.with_name(f"{out.stem}-data")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(data.training, folder / DATA_FILES["train"])
+        copy_data(data.training, folder / DATA_FILES["train"], config.method)
         if data.validation:
-            shutil.copyfile(data.validation, folder / DATA_FILES["test"])
+            copy_data(data.validation, folder / DATA_FILES["test"], config.method)
         model = Path(config.base_model).expanduser()
         if model.is_dir() and needs_staging(model):  # a copy AutoTrain's transformers 4.48 reads, beside the YAML
             model = stage_model(model, out.with_name(f"{out.stem}-model"))

@@ -95,9 +95,12 @@ class LogReader:
             self.log.emit(ev.EVAL, eval_loss=float(figures["eval_loss"]), epoch=epoch, step=self.step or None,
                           total_steps=self.total)
 
+    def errors(self) -> list[str]:
+        return [line for line in self.lines if _LEVEL.match(line) or "Error" in line or "Traceback" in line]
+
     def failure(self) -> str:
         """The last meaningful lines of the log and what to do about them."""
-        errors = [line for line in self.lines if _LEVEL.match(line) or "Error" in line or "Traceback" in line]
+        errors = self.errors()
         tail = (errors or self.lines)[-6:]
         text = "\n".join(tail)
         advice = next((advice for pattern, advice in _ADVICE if pattern.search(text)), None) or (

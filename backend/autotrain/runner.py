@@ -88,7 +88,8 @@ def train(run_dir: Path | str) -> int:
                      step=reader.step or None)
             return 0
         if code != 0 or not project.is_dir() or not any(project.glob("*.safetensors")):
-            message = reader.failure() if code != 0 else (
+            # AutoTrain 0.8.36 logs a failed training and still exits 0: its log says what happened.
+            message = reader.failure() if code != 0 or reader.errors() else (
                 f"AutoTrain ended without saving a model in {project}. Read output.log in the run folder for the cause.")
             log.emit(ev.ERROR, message, level="error")
             log.emit(ev.FINISHED, message, status="failed", level="error", step=reader.step or None)

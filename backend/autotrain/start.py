@@ -27,6 +27,23 @@ from backend.training.start import _run_folder, model_folder, plan, start
 _WEIGHTS = (".safetensors", ".bin", ".pt", ".gguf")
 
 
+def copy_data(source: str | Path, target: Path, method: str) -> None:
+    """The staged data as AutoTrain reads them. Its DPO/ORPO trainers take the prompt from ``chosen[:-1]``, so
+    ``chosen`` and ``rejected`` become whole conversations (prompt + reply), where TRL's rows hold the reply only."""
+    if method != "dpo":
+        shutil.copyfile(source, target)
+        return
+    with open(source, encoding="utf-8") as rows, open(target, "w", encoding="utf-8") as out:
+        for line in rows:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            prompt = row.get("prompt")
+            if isinstance(prompt, list):
+                row["chosen"], row["rejected"] = prompt + row["chosen"], prompt + row["rejected"]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def needs_staging(folder: Path) -> bool:
     """Whether transformers 4.48 cannot read this model folder's tokenizer as it is (saved by transformers 5)."""
     settings_file = folder / "tokenizer_config.json"
@@ -71,9 +88,9 @@ def create_run(config: TrainingConfig, data: DataRefs, job_id: str, *, hardware:
         raise InvalidInput(f"The prepared training data “{data.training}” is missing.", hint="Prepare the data again.")
     chosen = plan(config, data, facts=facts, hardware=hardware)
     folder = _run_folder(config, job_id)
-    shutil.copyfile(data.training, folder.path / "data" / DATA_FILES["train"])
+    copy_data(data.training, folder.path / "data" / DATA_FILES["train"], config.method)
     if data.validation:
-        shutil.copyfile(data.validation, folder.path / "data" / DATA_FILES["test"])
+        copy_data(data.validation, folder.path / "data" / DATA_FILES["test"], config.method)
     staged = stage_model(model, folder.path / "model")
     spec = RunSpec(job_id=job_id, config=config, data=data, model_path=str(staged), settings=chosen.settings)
     folder.write_spec(spec)

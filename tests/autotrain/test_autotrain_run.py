@@ -139,3 +139,23 @@ def test_an_autotrain_error_reaches_the_user_as_its_last_lines_and_what_to_do(au
     job = provider.get_job(Job(provider=autotrain_config.provider, run_dir=str(folder.path)))
     assert job.status is JobStatus.FAILED
     assert "did not find a column it expects" in job.error and "KeyError: 'conversation'" in job.error
+
+
+@pytest.mark.parametrize("trainer", ["dpo", "orpo"])
+def test_autotrain_trains_on_preference_pairs(trainer, autotrain_config, tmp_path):
+    """DPO and ORPO on the app's staged preference rows (AutoTrain wants whole conversations in chosen/rejected)."""
+    rows = []
+    for chat in sample_chats(16):
+        *prompt, answer = chat["messages"]
+        rows.append({"prompt": prompt, "chosen": [answer], "rejected": [{"role": "assistant", "content": "I do not know."}]})
+    data = tmp_path / "prefs.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    options = {**autotrain_config.options, **({"autotrain": {"trainer": "orpo"}} if trainer == "orpo" else {})}
+    config = autotrain_config.model_copy(update={"method": "dpo", "training_file": str(data), "options": options})
+    provider, job = _launch(config)
+    assert yaml.safe_load((Path(job.run_dir) / "autotrain.yml").read_text(encoding="utf-8"))["task"] == f"llm-{trainer}"
+    assert process.wait(job.run_dir, 600)
+    job = provider.get_job(job)
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert (Path(job.run_dir) / "final" / "adapter_model.safetensors").is_file()
+    assert provider.metrics(job) and all(p.train_loss is not None for p in provider.metrics(job))

@@ -126,3 +126,17 @@ def test_an_invalid_config_is_refused_with_a_reason(tmp_path, text, message):
 def test_a_folder_without_a_config_is_refused(tmp_path):
     with pytest.raises(InvalidInput, match="holds no AutoTrain config"):
         importer.read(tmp_path)
+
+
+def test_preference_rows_become_whole_conversations_for_autotrain(tmp_path):
+    from backend.autotrain.start import copy_data
+
+    row = {"prompt": [{"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello."}],
+           "rejected": [{"role": "assistant", "content": "Go away."}]}
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(row) + "\n\n", encoding="utf-8")
+    copy_data(source, tmp_path / "out.jsonl", "dpo")
+    got = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert got == [{**row, "chosen": row["prompt"] + row["chosen"], "rejected": row["prompt"] + row["rejected"]}]
+    copy_data(source, tmp_path / "sft.jsonl", "supervised")
+    assert (tmp_path / "sft.jsonl").read_bytes() == source.read_bytes()
