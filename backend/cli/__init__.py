@@ -12,7 +12,7 @@ from backend.errors import StudioError
 from backend.log import redact
 
 # Command groups in the order ``--help`` lists them.
-GROUPS = ["accounts", "data", "jobs", "chat", "export", "eval", "deployments", "endpoints"]
+GROUPS = ["accounts", "data", "jobs", "chat", "export", "eval", "deployments", "endpoints", "autotrain"]
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,16 @@ from backend.training.spec import RunFolder
 from backend.training.status import RunView
 
 
+def _autotrain(config: TrainingConfig) -> bool:
+    """The wizard's trainer choice: AutoTrain Advanced in its own environment instead of the app's TRL trainer."""
+    return config.options.get("trainer") == "autotrain"
+
+
+def _autotrain_run(job: Job) -> bool:
+    """A run that AutoTrain trains (its folder holds the config AutoTrain runs)."""
+    return bool(job.run_dir) and (Path(job.run_dir) / "autotrain.yml").is_file()
+
+
 _HUB_MODEL = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
@@ -107,6 +117,10 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         folder = hub.local_path(config.base_model) or hub.download_model(
             config.base_model, token=self.secret, progress=progress, cancel=cancel)
         check_options(config, model_facts(folder))
+        if _autotrain(config):  # AutoTrain's own environment, built on first use (progress, cancellable)
+            from backend.autotrain import env
+
+            env.ensure(progress=progress, cancel=cancel)
         staged = staging_dir()
         try:
             refs = stage_data(config, staged, profile=self.data, hub_token=accounts.hub_dataset_token, progress=progress, cancel=cancel)
@@ -116,7 +130,10 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         return refs.model_copy(update={"staged": str(staged)})
 
     def create_job(self, config: TrainingConfig, data: DataRefs, job: Job) -> Job:
-        from backend.training.start import create_run
+        if _autotrain(config):
+            from backend.autotrain.start import create_run
+        else:
+            from backend.training.start import create_run
 
         folder, chosen = create_run(config, data, job.id)
         updated = job.model_copy(update=dict(
@@ -172,6 +189,9 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
 
     def stop_and_save(self, job: Job) -> Job:
         """"Stop and save": the trainer saves a checkpoint at its next step and exits; resume continues there."""
+        if _autotrain_run(job):
+            raise InvalidInput("AutoTrain cannot save a checkpoint on request, so this run can only be stopped.",
+                               hint="Use Stop: what it learned since its last saved epoch is lost.")
         if not process.request_stop_and_save(job.run_dir):
             raise InvalidInput("This run is not training, so there is nothing to stop.")
         return self.get_job(job)
@@ -180,6 +200,9 @@ class LocalProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints, 
         from backend.training.start import start
 
         folder = RunFolder(job.run_dir)
+        if _autotrain_run(job):
+            raise InvalidInput("An AutoTrain run cannot be resumed: AutoTrain saves no checkpoint the app can continue from.",
+                               hint="Clone it in the wizard to train it again.")
         if process.is_running(folder.path) and not self._exits_after_finishing(job):
             raise InvalidInput("This run is still training.")
         if self.get_job(job).status is JobStatus.SUCCEEDED:

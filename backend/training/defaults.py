@@ -23,7 +23,8 @@ from backend.training.spec import TrainSettings
 from backend.words import plural_of
 
 # Not TrainSettings fields: how the data are read and staged (the wizard's data page sets the last two), where and on what.
-_OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device", "drop_invalid", "dedupe",
+# "trainer": "autotrain" runs AutoTrain instead of the app's TRL trainer; "autotrain": its own choices (ORPO, template).
+_OWN_OPTIONS = {"data_format", "column_mapping", "output_dir", "device", "drop_invalid", "dedupe", "trainer", "autotrain",
                 # Hugging Face Jobs: where and how long a cloud run may go (backend.providers.hf_jobs)
                 "flavor", "timeout_seconds", "budget_usd"}
 

@@ -69,14 +69,16 @@ def record_self(folder: RunFolder) -> None:
     _write_record(folder, os.getpid())
 
 
-def launch(run_dir: Path | str, *, resume: bool = False, env: dict[str, str] | None = None) -> int:
-    """Start ``python -m backend.training RUN_DIR`` detached from this process; return its PID.
+def launch(run_dir: Path | str, *, resume: bool = False, env: dict[str, str] | None = None,
+           module: str = "backend.training") -> int:
+    """Start ``python -m MODULE RUN_DIR`` (the TRL trainer, or AutoTrain's driver) detached from this process;
+    return its PID.
 
     ``env``: the variables to start from (default: this process's), filtered by ``child_environment``."""
     folder = RunFolder(run_dir)
     folder.stop_request.unlink(missing_ok=True)
     environment = child_environment(env)
-    command = [sys.executable, "-m", "backend.training", str(folder.path)] + (["--resume"] if resume else [])
+    command = [sys.executable, "-m", module, str(folder.path)] + (["--resume"] if resume else [])
     kwargs: dict = {}
     if os.name == "nt":
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS

@@ -89,8 +89,9 @@ def create_run(config: TrainingConfig, data: DataRefs, job_id: str, *, hardware:
     return folder, chosen
 
 
-def start(folder: RunFolder, *, resume: bool = False, warning: str | None = None, data_note: str | None = None) -> int:
-    """Mark a new session in the events file and spawn the trainer for it."""
+def start(folder: RunFolder, *, resume: bool = False, warning: str | None = None, data_note: str | None = None,
+          module: str = "backend.training") -> int:
+    """Mark a new session in the events file and spawn the trainer for it (``module``: the child's entry point)."""
     log = ev.EventLog(folder.events)
     log.emit(ev.PHASE, "Resuming from the last checkpoint" if resume else "Starting", phase="starting")
     if data_note:
@@ -98,4 +99,4 @@ def start(folder: RunFolder, *, resume: bool = False, warning: str | None = None
     if warning:
         log.emit(ev.WARNING, warning, level="warning")
     log.close()
-    return process.launch(folder.path, resume=resume)
+    return process.launch(folder.path, resume=resume, module=module)

@@ -126,6 +126,8 @@ class AccountsPage(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.storage)
         layout.addWidget(self.status)
+        from ui.settings.autotrain_env import AutoTrainEnvBox  # AutoTrain's own environment: state, install, remove
+        layout.addWidget(AutoTrainEnvBox(self))
         self.reload()
         self.probe()
 

@@ -27,6 +27,7 @@ from backend.training.hardware import Hardware, ModelFacts, detect, facts_for
 from ui.tasks import Task
 from backend.words import duration, plural
 from ui.widgets.elide import elide_words
+from ui.wizard.autotrain_choice import AutoTrainChoice
 from ui.widgets.plain import plain_label, plain_tooltip
 
 _FOLDER_ITEM = "__folder__"
@@ -149,6 +150,11 @@ class LocalModelPage(QWizardPage):
         right.addWidget(self.assistant_only)
         right.addWidget(self.packing)
         right.addWidget(self.packing_note)
+        self.trainer_box = AutoTrainChoice()  # the app's TRL trainer, or AutoTrain Advanced (ui/wizard/autotrain_choice.py)
+        self.trainer_box.trainer.currentIndexChanged.connect(self._changed)
+        self.trainer_box.orpo.toggled.connect(self._changed)
+        self.trainer_box.template.currentIndexChanged.connect(self._changed)
+        right.addWidget(self.trainer_box)
         right.addStretch(1)
         columns.addLayout(right, 1)
         self.computer = computer = QGroupBox("This computer")
@@ -189,6 +195,7 @@ class LocalModelPage(QWizardPage):
         self._sync_suggestion(model)
         options, hp = draft.options, draft.hyperparameters
         self._select_method(draft.method, options.get("adapter", "lora"))
+        self.trainer_box.load(options)
         self.epochs.setValue(0 if hp.n_epochs == "auto" else int(hp.n_epochs))
         self.batch.setValue(0 if hp.batch_size == "auto" else int(hp.batch_size))
         self.learning_rate.setText(str(options["learning_rate"]) if "learning_rate" in options else "")
@@ -294,7 +301,8 @@ class LocalModelPage(QWizardPage):
         if method == "supervised":
             options["assistant_only_loss"] = self.assistant_only.isChecked() and self.assistant_only.isEnabled()
             options["packing"] = self.packing.isChecked() and self.packing.isEnabled()
-        draft.options = options
+        draft.options = self.trainer_box.store(options, method)
+        self.trainer_box.set_method(method)
         draft.provider = self._kind()
 
     # reactions

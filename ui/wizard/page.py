@@ -49,6 +49,8 @@ class NewFineTunePage(QWidget):
         self.wizard.steps.setParent(self)
         self.wizard.steps.setContentsMargins(self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin), 0, 0, 0)
         self._layout.addWidget(self.wizard.steps)
+        from ui.wizard.autotrain_import import add_button  # "Import AutoTrain config…": a pre-filled draft, like a clone
+        add_button(self.wizard, lambda fields: self.restart(WizardDraft.from_config(_lenient_config(fields))))
         self._layout.addWidget(self.wizard, 1)
         self.wizard.show()
         return self.wizard

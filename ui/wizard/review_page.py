@@ -160,6 +160,10 @@ class ReviewPage(QWizardPage):
         self.open_button.setToolTip("Follow the job's progress, metrics and events.")
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
+        from ui.wizard.autotrain_save import SaveAutoTrainButton  # local runs: export as an AutoTrain config
+        self.autotrain_save = SaveAutoTrainButton(lambda: self.wizard().draft.to_config(),
+                                                  lambda *a: self.wizard().opened(*a))
+        row.addWidget(self.autotrain_save)
         row.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 3)
@@ -197,6 +201,9 @@ class ReviewPage(QWizardPage):
             self.placeholder.setText(str(refusal(exc)))
             return
         self.placeholder.setText("Working out the settings, the time and the cost…")
+        from backend.providers import local_runner
+
+        self.autotrain_save.setVisible(config.provider == local_runner())
         account = wizard.account()
         self._review_task = Task(compute_review, wizard.opened, config, draft.report, draft.data.dedupe,
                                  account_name=account.name if account else None,
