@@ -116,10 +116,11 @@ def build_config(args, account_id: str | None) -> TrainingConfig:
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
-    if args.training_type:
+    training_type = getattr(args, "training_type", None)  # `autotrain config` builds with a parser without it
+    if training_type:
         if not provider_class(ProviderKind(args.provider)).training_types:
             raise InvalidInput(f"--training-type applies only to --provider azure, not {args.provider}.")
-        options["training_type"] = args.training_type
+        options["training_type"] = training_type
     options.update(_rented(args))
     beta = _auto(args.beta, float, "beta", args.provider)
     if beta is not None and args.method != "dpo":

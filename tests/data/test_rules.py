@@ -59,7 +59,7 @@ def test_the_readme_example_applies_openais_minimum(write_jsonl, capsys):
     out = capsys.readouterr().out
     assert "Rules applied: OpenAI, inferred from the model 'gpt-4o-mini-2024-07-18': at least 10 examples, " \
            "at most 65,536 tokens per example" in out
-    assert "For another provider's rules, pass --provider (openai, azure, hf-local)." in out
+    assert "For another provider's rules, pass --provider (openai, azure, hf-local, hf-jobs)." in out
     assert "file: [too_few_examples] 5 valid examples; OpenAI needs at least 10." in out
     assert "Estimated price: $" in out and "Result: NOT USABLE" in out and "READY" not in out
 
@@ -86,7 +86,7 @@ def test_an_ambiguous_model_says_whose_rules_and_how_to_choose(write_jsonl, caps
     out = capsys.readouterr().out
     assert "Rules applied: no provider's (the provider cannot be told from the model 'llama3'), only generic " \
            "ones: at least 1 example, no context-length check, no price." in out
-    assert "To check against a provider's rules, pass --provider (openai, azure, hf-local)." in out
+    assert "To check against a provider's rules, pass --provider (openai, azure, hf-local, hf-jobs)." in out
 
 
 def test_a_named_provider_wins_and_is_said(write_jsonl, capsys):

@@ -42,7 +42,7 @@ def test_plain_text_is_refused_as_the_profile_says(stand_in, tmp_path, capsys):
 def test_the_command_lists_the_stand_in_among_the_providers(stand_in, tmp_path, capsys):
     path = _write(tmp_path, "one.jsonl", json.dumps(chats(1)[0]) + "\n")
     assert run(["data", "validate", str(path)]) == 0
-    assert "pass --provider (openai, azure, hf-local, stand-in)." in capsys.readouterr().out
+    assert "pass --provider (openai, azure, hf-local, hf-jobs, stand-in)." in capsys.readouterr().out
     out = tmp_path / "out.jsonl"
     assert run(["data", "convert", str(path), "--to", "stand-in", "-o", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == chats(1)[0]  # its dialect: OpenAI's chat records
