@@ -11,10 +11,21 @@ from ui.theme import apply_theme
 
 
 @pytest.fixture
-def dark(qapp):
-    apply_theme(qapp, True)
+def restored(qapp):
+    """The application's style, palette and style sheet as they were: the test session's other windows must not
+    inherit this test's theme (a chart's palette test read the app's style sheet after it)."""
+    style, palette, sheet = qapp.style().name(), qapp.palette(), qapp.styleSheet()
     yield qapp
-    apply_theme(qapp, False)
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+
+
+@pytest.fixture
+def dark(restored):
+    apply_theme(restored, True)
+    yield restored
+    apply_theme(restored, False)
 
 
 def _edge_contrast(qtbot, widget, element) -> int:
@@ -39,7 +50,8 @@ def test_dark_check_boxes_and_radio_buttons_are_clearly_visible(qtbot, dark, che
     assert _edge_contrast(qtbot, radio, QStyle.SubElement.SE_RadioButtonIndicator) >= 60
 
 
-def test_the_light_theme_keeps_fusion_and_switching_back_drops_the_dark_edges(qtbot, qapp):
+def test_the_light_theme_keeps_fusion_and_switching_back_drops_the_dark_edges(qtbot, restored):
+    qapp = restored
     from ui.theme import uses_contrast_style
 
     apply_theme(qapp, True)
