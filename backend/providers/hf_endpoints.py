@@ -13,6 +13,7 @@ from backend.cancel import CancelToken
 from backend.errors import CredentialsError, NotFound, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
+from backend.providers import streaming
 from backend.providers.base import AccountNeed, AccountSpec, Chats, ListsChatModels, ProviderBase
 
 SERVING = ("running", "scaledToZero")
@@ -68,18 +69,12 @@ class EndpointsProvider(ProviderBase, Chats, ListsChatModels):
                     cancel: CancelToken | None = None) -> Iterator[str]:
         from huggingface_hub import InferenceClient
 
-        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
-        turns = [{"role": m.role, "content": m.content} for m in messages]
+        turns, options = streaming.request(messages, params)
         try:
             client = InferenceClient(base_url=self._url(model), api_key=self.secret, timeout=120)
             stream = client.chat_completion(turns, model="tgi", stream=True, **options)
             try:
-                for chunk in stream:
-                    if cancel is not None and cancel.cancelled:
-                        return
-                    for choice in chunk.choices or []:
-                        if choice.delta and choice.delta.content:
-                            yield choice.delta.content
+                yield from streaming.deltas(stream, cancel)
             finally:
                 stream.close()
         except StudioError:

@@ -13,6 +13,7 @@ from backend.cancel import CancelToken
 from backend.errors import CredentialsError, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
+from backend.providers import streaming
 from backend.providers.base import (AccountNeed, AccountSpec, Chats, ChecksAccount, ListsChatModels,
                                     ProviderBase, WarmsUp)
 
@@ -80,17 +81,11 @@ class InferenceProvider(ProviderBase, ChecksAccount, Chats, ListsChatModels, War
 
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
                     cancel: CancelToken | None = None) -> Iterator[str]:
-        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
-        turns = [{"role": m.role, "content": m.content} for m in messages]
+        turns, options = streaming.request(messages, params)
         try:
             stream = self.client.chat_completion(turns, model=model, stream=True, **options)
             try:
-                for chunk in stream:
-                    if cancel is not None and cancel.cancelled:
-                        return
-                    for choice in chunk.choices or []:
-                        if choice.delta and choice.delta.content:
-                            yield choice.delta.content
+                yield from streaming.deltas(stream, cancel)
             finally:
                 stream.close()  # ends the HTTP response too when Stop ends the reply early
         except StudioError:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from backend.cancel import CancelToken
 from backend.errors import NetworkError, StudioError
 from backend.models import BaseModelInfo, ChatMessage, ChatParams, ProviderKind
+from backend.providers import streaming
 from backend.providers.base import AccountNeed, AccountSpec, Chats, ListsChatModels, ProviderBase
 
 DEFAULT_HOST = "http://localhost:11434"
@@ -50,17 +51,11 @@ class OllamaProvider(ProviderBase, Chats, ListsChatModels):
                     cancel: CancelToken | None = None) -> Iterator[str]:
         import openai
 
-        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
-        turns = [{"role": m.role, "content": m.content} for m in messages]
+        turns, options = streaming.request(messages, params)
         try:
             stream = self._client(300.0).chat.completions.create(model=model, messages=turns, stream=True, **options)
             with stream:
-                for chunk in stream:
-                    if cancel is not None and cancel.cancelled:
-                        return
-                    for choice in chunk.choices or []:
-                        if choice.delta and choice.delta.content:
-                            yield choice.delta.content
+                yield from streaming.deltas(stream, cancel)
         except StudioError:
             raise
         except (openai.APIConnectionError, openai.APITimeoutError):

@@ -17,6 +17,7 @@ from backend import bounds, paths
 from backend.cancel import CancelToken, ProgressFn
 from backend.data.profile import ContextSource, DataProfile, Dialect, TokenizerSource
 from backend.errors import InvalidInput, NetworkError, Refused, Unconfirmed
+from backend.providers import streaming
 from backend.providers.base import (LAUNCH_KEY, RECONCILE_SCAN, AccountNeed, AccountSpec, Cancels,
                                     Chats, Completes, Completion, Checkpoints, ChecksAccount, DeletesModels, FindsLaunch, FromEnvironment,
                                     ListsJobs, Metrics, ModelPage, Pauses, PreviewsRequest, ProviderBase, Resumes,
@@ -362,7 +363,7 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         """One whole reply and its ``usage`` as reported; sent once (the evaluation paces its own retries)."""
         import openai
 
-        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
+        options = streaming.options(params)
         if tools:
             options["tools"] = tools
         if self._sent_once is None:  # one copy without retries, not one per request (it is copied deeply)
@@ -386,16 +387,11 @@ class OpenAIProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
 
     def chat_stream(self, model: str, messages: list[ChatMessage], params: ChatParams,
                     cancel: CancelToken | None = None) -> Iterator[str]:
-        options = {k: v for k, v in params.model_dump().items() if v not in (None, [])}
+        options = streaming.options(params)
         stream = self._call(self.client.chat.completions.create, model=model, stream=True,
                             messages=[m.model_dump(include={"role", "content"}) for m in messages], **options)
         try:
-            for chunk in stream:
-                if cancel is not None and cancel.cancelled:
-                    return
-                for choice in chunk.choices:
-                    if choice.delta and choice.delta.content:
-                        yield choice.delta.content
+            yield from streaming.deltas(stream, cancel)
         except Exception as exc:
             if type(exc).__module__.startswith("openai") or "httpx" in type(exc).__module__:
                 raise openai_sdk.translate(exc, self.label) from None
