@@ -119,7 +119,7 @@ def test_without_a_keyring_the_banner_offers_session_only(qtbot, fake_openai):
     credentials.install(SecretStore(fail.Keyring()))
     widget = AccountsPage(AppContext())
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: not widget.tasks)
+    qtbot.waitUntil(lambda: not widget.tasks, timeout=30_000)
     assert widget.keyring_banner.isVisibleTo(widget)
     assert "No system keyring is available" in widget.keyring_banner.text.text()
     assert "kept nowhere yet: no keyring works" in widget.storage.text()  # never "in the system keyring"
@@ -137,7 +137,7 @@ def test_environment_credentials_are_offered_and_imported(qtbot, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_" + "e" * 34)
     widget = AccountsPage(AppContext())
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: not widget.tasks)
+    qtbot.waitUntil(lambda: not widget.tasks, timeout=30_000)
     assert widget.env_banner.isVisibleTo(widget) and "Hugging Face from HF_TOKEN" in widget.env_banner.text.text()
     with qtbot.waitSignal(widget.context.accounts_changed, timeout=10_000):
         widget.import_environment()
@@ -149,5 +149,5 @@ def test_a_damaged_settings_file_is_explained_on_the_page(qtbot):
     paths.settings_file().write_text("{oops", encoding="utf-8")
     widget = AccountsPage(AppContext())
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: not widget.tasks)
+    qtbot.waitUntil(lambda: not widget.tasks, timeout=30_000)
     assert widget.problem.isVisibleTo(widget) and "is damaged at line 1" in widget.problem.text()

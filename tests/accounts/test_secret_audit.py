@@ -62,7 +62,7 @@ def test_no_secret_reaches_any_file_the_app_writes(qtbot, app_log, isolated_home
 
     page = AccountsPage(AppContext())
     qtbot.addWidget(page)
-    qtbot.waitUntil(lambda: not page.tasks)
+    qtbot.waitUntil(lambda: not page.tasks, timeout=30_000)
     entries = [
         (AccountKind.OPENAI, dict(name="OpenAI audit", secret=fake_openai.api_key, base_url=fake_openai.base_url,
                                   organization="org-audit")),

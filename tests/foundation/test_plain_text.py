@@ -241,7 +241,7 @@ def test_a_connection_tests_answer_and_an_accounts_name_are_shown_literally(qtbo
         qtbot.addWidget(page)
         page.resize(1000, 700)
         page.show()
-        qtbot.waitUntil(lambda: not page.tasks)
+        qtbot.waitUntil(lambda: not page.tasks, timeout=30_000)
         for account in saved:
             page._tested(account, ConnectionResult(ok=False, message=account.name))  # what test_account returns
             item = page.item_for(account.id)
