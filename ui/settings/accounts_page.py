@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget,
@@ -126,8 +126,9 @@ class AccountsPage(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.storage)
         layout.addWidget(self.status)
-        from ui.settings.autotrain_env import AutoTrainEnvBox  # AutoTrain's own environment: state, install, remove
-        layout.addWidget(AutoTrainEnvBox(self))
+        self._layout = layout
+        self.autotrain_box = None  # AutoTrain's own environment: added once the page was first drawn (not in the
+        # first page's time: the box starts a check that imports the environment code)
         self.reload()
         self.probe()
 
@@ -150,6 +151,18 @@ class AccountsPage(QWidget):
         return task.start()
 
     # -- the list ---------------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self.autotrain_box is None:
+            QTimer.singleShot(0, self._add_autotrain_box)
+
+    def _add_autotrain_box(self) -> None:
+        if self.autotrain_box is None:
+            from ui.settings.autotrain_env import AutoTrainEnvBox  # state, install, repair, remove
+
+            self.autotrain_box = AutoTrainEnvBox(self)
+            self._layout.addWidget(self.autotrain_box)
+
     def reload(self) -> None:
         """Read the settings file again; a damaged one is explained above an empty list."""
         wanted = self.selected().id if self.selected() else None
