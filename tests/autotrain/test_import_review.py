@@ -3,6 +3,9 @@ is what clicking through gives), and says plainly what it could not map."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import yaml
 from PySide6.QtCore import Qt
@@ -30,7 +33,7 @@ def test_import_lands_on_the_review_with_the_configs_settings(qtbot, tiny_model_
     write_jsonl(data.mkdir() or data / "train.jsonl", distinct_chats(12))
     config = tmp_path / "at.yml"
     config.write_text(yaml.safe_dump({
-        "task": "llm-orpo", "base_model": str(tiny_model_dir), "project_name": "p",
+        "task": "llm-sft", "base_model": str(tiny_model_dir), "project_name": "p",
         "data": {"path": str(data), "train_split": "train", "chat_template": "tokenizer",
                  "column_mapping": {"text_column": "messages"}},
         "params": {"epochs": 2, "batch_size": 2, "lr": 0.0002, "peft": True, "block_size": 64,
@@ -51,9 +54,9 @@ def test_import_lands_on_the_review_with_the_configs_settings(qtbot, tiny_model_
     assert set(wizard.visitedIds()) == {W.PROVIDER, W.DATA, W.LOCAL_MODEL, W.REVIEW}
     assert wizard.steps.done(2) and wizard.steps.buttons[0].isEnabled()
     draft = wizard.draft.to_config()
-    assert draft.base_model == str(tiny_model_dir) and draft.method == "dpo"
+    assert draft.base_model == str(tiny_model_dir) and draft.method == "supervised"
     assert draft.training_file == str(data / "train.jsonl") and wizard.draft.report is not None
-    assert draft.options["trainer"] == "autotrain" and draft.options["autotrain"]["trainer"] == "orpo"
+    assert draft.options["trainer"] == "autotrain" and draft.options["learning_rate"] == 0.0002
     assert draft.options["max_length"] == 64 and draft.hyperparameters.n_epochs == 2
     qtbot.waitUntil(lambda: wizard.import_walk.ended, timeout=5_000)
     box = wizard.import_message
@@ -62,6 +65,9 @@ def test_import_lands_on_the_review_with_the_configs_settings(qtbot, tiny_model_
     assert box.textFormat().name == "PlainText"
     review = wizard.page(W.REVIEW)
     qtbot.waitUntil(review.ready, timeout=30_000)
+    shots = Path(os.environ.get("FTS_SHOTS") or tmp_path)  # to look at the screens (under Xvfb)
+    new.grab().save(str(shots / "import-review.png"))
+    box.grab().save(str(shots / "import-message.png"))
     box.accept()
     qtbot.waitUntil(lambda: not new.reconciling.running, timeout=10_000)
 
