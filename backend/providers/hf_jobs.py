@@ -298,7 +298,8 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         if status is JobStatus.FAILED:
             errors = [e.message for e in events if e.type == ev.ERROR]
             update["error"] = errors[-1] if errors else _failure(info.status.message, Mirror.at(job.run_dir)
-                                                                  if job.run_dir else None)
+                                                                  if job.run_dir else None,
+                                                                  autotrain=_autotrain_steps(job) is not None)
         running = info.durations.running_secs if info.durations and info.durations.running_secs is not None else None
         if running is None and info.started_at:
             end = info.finished_at or datetime.now(timezone.utc)
@@ -452,14 +453,17 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         return lines
 
 
-def _failure(message: str | None, mirror: Mirror | None) -> str:
+def _failure(message: str | None, mirror: Mirror | None, *, autotrain: bool = False) -> str:
     """A job that failed without the trainer saying why (before training started: the image, the installs, the
-    data download), in a sentence from the last error line of its log."""
+    data download), in a sentence from the last error line of its log; an AutoTrain run's from AutoTrain's last
+    lines, with what to do (as a local AutoTrain run says it)."""
     said = (mirror.last_error() if mirror else None) or ""
     where = f" ({message})" if message else ""
     if message and "timeout" in message.lower():
         return ("Hugging Face stopped the job at its timeout. Resume it from its last pushed checkpoint, with a "
                 "longer timeout if needed.")
+    if autotrain and mirror is not None:
+        return f"The job on Hugging Face failed{where}. {mirror.autotrain_failure()}"
     if said:
         return f"The job on Hugging Face failed{where}: {said}"
     return f"The job on Hugging Face ended with an error{where}; its log says no more."

@@ -166,6 +166,13 @@ class Mirror:
                 return found.group(0).strip()[:500]
         return None
 
+    def autotrain_failure(self) -> str:
+        """Why an AutoTrain run failed: its log's last meaningful lines and what to do, as a local run says it."""
+        reader = LogReader(_Discard(), 1)
+        for line in self._other:
+            reader.line(line)
+        return reader.failure()
+
     def pushed(self) -> list[dict]:
         try:
             lines = self.pushed_file.read_text(encoding="utf-8").splitlines()
@@ -186,6 +193,13 @@ class _RemoteLog:
                  **{k: v for k, v in fields.items() if v is not None}}
         self.seq += 1
         self.mirror._add_remote(self.remote_id, event)
+
+
+class _Discard:
+    """An event log that keeps nothing (reading a failure's lines again must not add events)."""
+
+    def emit(self, *args, **fields) -> None:
+        pass
 
 
 class Follower(threading.Thread):

@@ -51,3 +51,21 @@ def test_a_run_of_the_apps_own_trainer_reads_no_autotrain_lines(tmp_path):
     for line in LOG.splitlines():
         mirror.ingest("r1", line)
     assert ev.read_events(mirror.folder.events) == [] and "on_log" in mirror.folder.output.read_text()
+
+
+def test_a_failed_autotrain_job_says_autotrains_last_lines_and_what_to_do(tmp_path):
+    from pathlib import Path
+
+    from backend.providers.hf_jobs import _failure
+
+    mirror = Mirror(tmp_path / "mirror")
+    reader = mirror.autotrain_reader("r1", 1)
+    real = (Path(__file__).parents[1] / "autotrain" / "data" / "missing_column.log").read_text(encoding="utf-8")
+    for line in real.splitlines() + ["ERROR: AutoTrain ended (exit code 0) without pushing a trained model to a/b."]:
+        mirror.ingest("r1", line, reader)
+    said = _failure("Job failed with exit code: 1", mirror, autotrain=True)
+    assert said.startswith("The job on Hugging Face failed (Job failed with exit code: 1). AutoTrain stopped")
+    assert "did not find a column it expects" in said and "KeyError: 'conversation'" in said
+    assert _failure("Job timeout", mirror, autotrain=True).startswith("Hugging Face stopped the job at its timeout")
+    assert ev.read_events(mirror.folder.events) == [] or all(e.type != ev.LOG for e in ev.read_events(
+        mirror.folder.events))
