@@ -450,6 +450,9 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
             lines.append("Resources: " + " · ".join(f for f in figures if f))
         if m.get("output_url"):
             lines.append(f"Results: {m['output_url']}")
+        if _autotrain_steps(job) is not None:
+            lines.append("Trainer: AutoTrain Advanced, in its Docker image (it cannot save a checkpoint on request or "
+                         "resume)")
         return lines
 
 

@@ -74,6 +74,8 @@ def test_autotrain_on_jobs_trains_with_its_image_fills_the_chart_and_pushes_the_
     assert len([p for p in points if p.train_loss is not None]) >= 2 and points[-1].step >= 2
     assert job.step and job.total_steps and job.step == job.total_steps, (job.step, job.total_steps, log[-6000:])
     assert float(job.metadata["cost_usd"]) > 0 and job.metadata["price_per_hour"]
+    facts = provider.job_facts(job)
+    assert facts[0].startswith("Cost so far: $") and facts[-1].startswith("Trainer: AutoTrain Advanced")
     # AutoTrain pushed the adapter to the private model repo; the app records it as the run's model
     output = job.metadata["output_repo"]
     assert job.fine_tuned_model == output and hub.created[output].get("private") is True
