@@ -67,8 +67,9 @@ class LogReader:
         bar = _BAR.search(line) if self.training else None  # earlier bars count examples being prepared
         if bar:
             done, total = int(bar.group(1)), int(bar.group(2))
+            self.total = total  # also when a loss line came before its step's bar (the step is counted already)
             if done > self.step:
-                self.step, self.total = done, total
+                self.step = done
                 self.log.emit(ev.PROGRESS, step=done, total_steps=total)
         metrics = _ON_LOG.search(line)
         if metrics:

@@ -23,6 +23,7 @@ from backend.errors import CredentialsError, InvalidInput, NetworkError, NotFoun
 from backend.log import register_secret
 from backend.models import (Account, AccountKind, BaseModelInfo, Checkpoint, DataRefs, Job,
                             JobEvent, JobStatus, MetricPoint, ProviderKind, TrainingConfig)
+from backend.providers import hf_jobs_autotrain as autotrain
 from backend.providers import hf_jobs_script as script
 from backend.providers import hf_jobs_result as result
 from backend.providers.base import (LAUNCH_KEY, AccountNeed, AccountSpec, Cancels, Chats, Checkpoints, ChecksAccount,
@@ -179,6 +180,9 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
             chosen = self.plan(config, refs.summary, flavor)
             spec = RunSpec(config=config, data=refs, model_path=config.base_model, settings=chosen.settings)
             key = script.write_bundle(spec, refs, staged / "bundle")
+            if autotrain.chosen(config):  # the same repo, plus AutoTrain's config and data
+                autotrain.write_files(config, refs, chosen.settings, staged / "bundle")
+                key = script.content_key(staged / "bundle")
             repo = f"{self.user()}/fts-data-{key[:16]}"
             self._upload_once(staged / "bundle", repo, progress, cancel)
         except BaseException:
@@ -188,6 +192,8 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         summary = {**refs.summary, "flavor": flavor.name, "price_per_hour": flavor.price_per_hour,
                    "estimated_seconds": chosen.seconds, "estimated_cost": flavor.cost((chosen.seconds or 0) + 600),
                    "timeout_seconds": timeout, "total_steps": chosen.total_steps, "fits": chosen.fits}
+        if autotrain.chosen(config):
+            summary.update(trainer="autotrain", logging_steps=chosen.settings.logging_steps)
         return DataRefs(training=repo, summary=summary, staged=str(staged))
 
     def _upload_once(self, bundle: Path, repo: str, progress, cancel) -> None:
@@ -225,7 +231,8 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         if job.metadata.get(LAUNCH_KEY):
             labels[LAUNCH_KEY] = job.metadata[LAUNCH_KEY]
         try:
-            info = self.api().run_job(image=script.IMAGE, command=script.command(), env=env,
+            runs = autotrain if summary.get("trainer") == "autotrain" else script  # AutoTrain's image, or the app's
+            info = self.api().run_job(image=runs.IMAGE, command=runs.command(), env=env,
                                       secrets={"HF_TOKEN": self.secret}, flavor=flavor,
                                       timeout=int(summary.get("timeout_seconds") or timeout_for(None)),
                                       labels=labels, name=f"fts-{job.id[:12]}", namespace=user)
@@ -274,7 +281,8 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         status = _STAGES.get(stage, JobStatus.UNKNOWN)
         if job.run_dir and (status.is_active or not Mirror.at(job.run_dir).caught_up(job.remote_id)):
             # live, or once more after the end: catching up on what the app missed (a restart, a cut stream)
-            follow(job.id, job.remote_id, self._fetch_logs(job), ended=not status.is_active)
+            follow(job.id, job.remote_id, self._fetch_logs(job), ended=not status.is_active,
+                   autotrain_steps=_autotrain_steps(job))
         view = RunView(job.run_dir) if job.run_dir else None
         events = view.events if view else []
         update: dict = {"status": status, "status_raw": stage, "updated_at": datetime.now(timezone.utc),
@@ -290,7 +298,8 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
         if status is JobStatus.FAILED:
             errors = [e.message for e in events if e.type == ev.ERROR]
             update["error"] = errors[-1] if errors else _failure(info.status.message, Mirror.at(job.run_dir)
-                                                                  if job.run_dir else None)
+                                                                  if job.run_dir else None,
+                                                                  autotrain=_autotrain_steps(job) is not None)
         running = info.durations.running_secs if info.durations and info.durations.running_secs is not None else None
         if running is None and info.started_at:
             end = info.finished_at or datetime.now(timezone.utc)
@@ -441,20 +450,32 @@ class HFJobsProvider(ProviderBase, Trainer, ChecksAccount, Metrics, Checkpoints,
             lines.append("Resources: " + " · ".join(f for f in figures if f))
         if m.get("output_url"):
             lines.append(f"Results: {m['output_url']}")
+        if _autotrain_steps(job) is not None:
+            lines.append("Trainer: AutoTrain Advanced, in its Docker image (it cannot save a checkpoint on request or "
+                         "resume)")
         return lines
 
 
-def _failure(message: str | None, mirror: Mirror | None) -> str:
+def _failure(message: str | None, mirror: Mirror | None, *, autotrain: bool = False) -> str:
     """A job that failed without the trainer saying why (before training started: the image, the installs, the
-    data download), in a sentence from the last error line of its log."""
+    data download), in a sentence from the last error line of its log; an AutoTrain run's from AutoTrain's last
+    lines, with what to do (as a local AutoTrain run says it)."""
     said = (mirror.last_error() if mirror else None) or ""
     where = f" ({message})" if message else ""
     if message and "timeout" in message.lower():
         return ("Hugging Face stopped the job at its timeout. Resume it from its last pushed checkpoint, with a "
                 "longer timeout if needed.")
+    if autotrain and mirror is not None:
+        return f"The job on Hugging Face failed{where}. {mirror.autotrain_failure()}"
     if said:
         return f"The job on Hugging Face failed{where}: {said}"
     return f"The job on Hugging Face ended with an error{where}; its log says no more."
+
+
+def _autotrain_steps(job: Job) -> int | None:
+    """The Trainer's logging interval of a run AutoTrain trains (its log lines become events here), else None."""
+    summary = job.data_summary or {}
+    return int(summary.get("logging_steps") or 1) if summary.get("trainer") == "autotrain" else None
 
 
 def _budget_of(job: Job) -> float | None:

@@ -78,6 +78,11 @@ def write_bundle(spec: RunSpec, data: DataRefs, out: Path) -> str:
         target = out / "code" / "backend" / source.relative_to(_PACKAGE_ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+    return content_key(out)
+
+
+def content_key(out: Path) -> str:
+    """sha256 of every file's path and bytes under ``out``: the dataset repo's name (a retry finds it)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         digest.update(path.relative_to(out).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

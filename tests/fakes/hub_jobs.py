@@ -6,6 +6,8 @@ this interpreter, which has the image's libraries; nothing else is changed), off
 downloaded). Its stdout and stderr are the job's log, served as the Hub serves it: Server-Sent Events
 ``data: {"timestamp": ..., "data": line}``, replayed from the start on every request, followed while the job
 runs. ``cancel`` sends SIGTERM, then SIGKILL after a grace time; ``timeoutSeconds`` ends a job with ERROR.
+AutoTrain's image (``AUTOTRAIN_IMAGE``) cannot run here either: a command from its environment (``/app/env/bin/``)
+runs from the cached isolated AutoTrain environment (``$FTS_AUTOTRAIN_ENV``, the same AutoTrain version).
 ``allowed`` (flavors the account may use) and ``quota_error`` let a test refuse a job as the Hub would.
 """
 
@@ -21,6 +23,7 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 HARDWARE = [  # the shape list_jobs_hardware reads (camelCase), prices per minute
@@ -51,6 +54,8 @@ for seq in range(lines):
     print("FTS-EVENT " + json.dumps(event, separators=(",", ":")), flush=True)
     time.sleep(every)
 """
+#: AutoTrain's published image, and where it installs AutoTrain (its Dockerfile: ``conda create -p /app/env``).
+AUTOTRAIN_IMAGE, AUTOTRAIN_IMAGE_BIN = "huggingface/autotrain-advanced:latest", "/app/env/bin/"
 GRACE_SECONDS = 10.0  # between SIGTERM and SIGKILL on cancel
 
 
@@ -77,6 +82,16 @@ class FakeJob:
         command = list(spec["command"])
         if command[0] == "python":
             command[0] = sys.executable
+        elif spec.get("dockerImage") == AUTOTRAIN_IMAGE and command[0].startswith(AUTOTRAIN_IMAGE_BIN):
+            # AutoTrain's image cannot run here: its environment's programs are the cached isolated AutoTrain
+            # environment's (the same AutoTrain version), so its `autotrain` trains for real, offline.
+            from backend.autotrain import env as autotrain_env
+
+            root = os.environ.get(autotrain_env.FTS_AUTOTRAIN_ENV)
+            command[0] = str(autotrain_env.bin_dir(Path(root)) / command[0][len(AUTOTRAIN_IMAGE_BIN):]) if root \
+                else command[0]
+            for name in ("TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "VIRTUAL_ENV"):
+                env.pop(name, None)
         self.process = subprocess.Popen(command, cwd=self.home, env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()

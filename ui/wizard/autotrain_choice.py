@@ -24,8 +24,9 @@ class AutoTrainChoice(QGroupBox):
         self.trainer.addItem("This app's trainer (TRL)", None)
         self.trainer.addItem("AutoTrain Advanced 0.8.36", "autotrain")
         self.trainer.setToolTip(plain_tooltip(
-            "AutoTrain runs in its own Python environment (about 1.6 GB, built once on first use, removable in "
-            "Settings). Its runs cannot stop with a checkpoint or resume."))
+            "On this computer AutoTrain runs in its own Python environment (about 1.6 GB, built once on first use, "
+            "removable in Settings); on Hugging Face (cloud) it runs in AutoTrain's published Docker image. Its runs "
+            "cannot stop with a checkpoint or resume."))
         self.orpo = QCheckBox("ORPO instead of DPO (preference pairs, no reference model)")
         self.template = QComboBox(accessibleName="AutoTrain chat template")
         for label, value in _TEMPLATES:
@@ -70,5 +71,6 @@ class AutoTrainChoice(QGroupBox):
         on = self.chosen()
         self.template.setEnabled(on)
         self.orpo.setEnabled(on)
-        self.note.setText("AutoTrain's own environment is built the first time a run uses it (about 1.6 GB, "
-                          "3-10 minutes), then reused." if on else "")
+        self.note.setText("On this computer, AutoTrain's own environment is built the first time a run uses it "
+                          "(about 1.6 GB, 3-10 minutes), then reused. On Hugging Face (cloud), the job runs "
+                          "AutoTrain's Docker image." if on else "")
