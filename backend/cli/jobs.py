@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-from backend.control import JobAction, control, delete_model, why_not
+from backend.control import JobAction, control, delete_model, job_facts, why_not
 from backend.errors import InvalidInput
 from backend.models import Job, JobStatus, ProviderKind
 from backend.providers import DEFAULT_KIND, kinds, label
@@ -134,6 +134,8 @@ def _show(args) -> int:
     for title, value in rows:
         if value:
             print(f"{title + ':':12} {value}")
+    for fact in job_facts(job):  # the provider's own lines: cost so far, resources, where the results are
+        print(fact)
     for checkpoint in store.checkpoints(job.id):
         print(f"{'Checkpoint:':12} step {checkpoint.step}  {checkpoint.model}")
     events = store.events(job.id)
@@ -163,6 +165,9 @@ def cli_policy(interval: float):
     return PollPolicy(running=interval, waiting=max(interval, 10.0))
 
 
+FACTS_EVERY_S = 60.0  # a watched job's cost line, printed to a log (not a terminal) at most this often
+
+
 def follow(store: JobStore, job: Job, *, policy, open_provider=None) -> int:
     """Poll ``job`` with the monitor's scheduler on this thread until it ends: each new event, a progress line
     on a terminal, and a sentence when a poll fails (the job goes on at the provider; polls back off and
@@ -171,7 +176,7 @@ def follow(store: JobStore, job: Job, *, policy, open_provider=None) -> int:
 
     interactive = sys.stdout.isatty()
     line = {"text": progress_text(job)}
-    told = {"error": None}
+    told = {"error": None, "facts": None, "facts_at": 0.0}
 
     def show_events(_job_id, events) -> None:
         for event in events:
@@ -191,7 +196,12 @@ def follow(store: JobStore, job: Job, *, policy, open_provider=None) -> int:
                   " picks it up again.", file=sys.stderr, flush=True)
 
     def show_job(fresh: Job) -> None:
-        line["text"] = progress_text(fresh)
+        facts = job_facts(fresh)  # the provider's own lines (cost so far, resources), as on the Jobs page
+        line["text"] = progress_text(fresh) + ("  ·  " + facts[0] if facts else "")
+        if not interactive and facts and facts != told["facts"] and (
+                told["facts"] is None or time.monotonic() - told["facts_at"] >= FACTS_EVERY_S):
+            print("  ".join(facts), flush=True)  # a log: a line when they change, at most once a minute
+            told["facts"], told["facts_at"] = facts, time.monotonic()
 
     kwargs = {"open_provider": open_provider} if open_provider else {}
     monitor = Monitor(store, policy=policy, **kwargs,
@@ -210,6 +220,8 @@ def follow(store: JobStore, job: Job, *, policy, open_provider=None) -> int:
         return 130
     final = store.get_job(job.id) or job
     print(("\r\033[K" if interactive else "") + progress_text(final))
+    for fact in job_facts(final):
+        print(fact)
     if final.fine_tuned_model:
         print(f"Model: {final.fine_tuned_model}")
     if final.error:
