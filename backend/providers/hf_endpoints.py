@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backend.cancel import CancelToken
-from backend.errors import CredentialsError, NotFound, StudioError
+from backend.errors import NotFound, StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
 from backend.providers import streaming
@@ -31,15 +31,6 @@ class EndpointsProvider(ProviderBase, Chats, ListsChatModels):
         super().__init__(account, secret)
         register_secret(self.secret)
         self._urls: dict[str, str] = {}
-
-    @classmethod
-    def for_account(cls, account_id: str | None) -> "EndpointsProvider":
-        if not account_id:
-            raise CredentialsError("Inference Endpoints need a Hugging Face token.",
-                                   hint="Add a Hugging Face account on the Accounts page.")
-        from backend import accounts, credentials
-
-        return cls(accounts.get_account(account_id), credentials.get_secret(account_id))
 
     def _api(self):
         from huggingface_hub import HfApi

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backend.cancel import CancelToken
-from backend.errors import CredentialsError, StudioError
+from backend.errors import StudioError
 from backend.log import register_secret
 from backend.models import Account, AccountKind, BaseModelInfo, ChatMessage, ChatParams, ProviderKind
 from backend.providers import streaming
@@ -34,16 +34,6 @@ class InferenceProvider(ProviderBase, ChecksAccount, Chats, ListsChatModels, War
         super().__init__(account, secret)
         register_secret(self.secret)
         self._client = None
-
-    @classmethod
-    def for_account(cls, account_id: str | None) -> "InferenceProvider":
-        """The provider with a saved Hugging Face account's token (Inference Providers need one)."""
-        if not account_id:
-            raise CredentialsError("Hub models are served by Hugging Face Inference Providers, which need a token.",
-                                   hint="Add a Hugging Face account on the Accounts page.")
-        from backend import accounts, credentials
-
-        return cls(accounts.get_account(account_id), credentials.get_secret(account_id))
 
     @property
     def client(self):
